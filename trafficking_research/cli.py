@@ -1,0 +1,124 @@
+"""The `trafficking-research` command: reproduce the analysis, list notebooks and parameters, check the data."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from .errors import TraffickingResearchError
+from .paths import RESULTS_DIR
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="trafficking-research", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    rep = sub.add_parser("reproduce", help="execute the notebooks into an output folder with a report")
+    rep.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="notebook names (default: all)")
+    rep.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                     help="set a notebook parameter (repeatable)")
+    rep.add_argument("--params", type=Path, metavar="FILE.yaml", help="YAML mapping of parameter names to values")
+    rep.add_argument("--output", type=Path, default=RESULTS_DIR, metavar="DIR", help="output folder (default: results/)")
+    rep.add_argument("--jobs", type=int, default=None, metavar="N", help="notebooks run at once (default: one per CPU)")
+    rep.add_argument("--force", action="store_true", help="re-run even notebooks whose inputs are unchanged")
+    rep.add_argument("--update-notebooks", action="store_true",
+                     help="after a default run, copy the executed notebooks over notebooks/ (their committed outputs)")
+    sub.add_parser("list", help="the notebooks and their parameters (papermill's inspection)")
+    data = sub.add_parser("data", help="check or re-hash the data package")
+    data.add_argument("action", choices=["check", "rehash"], help="check: validate; rehash: record new file hashes")
+    data.add_argument("--data-dir", type=Path, default=None, help="data folder (default: the package's data/)")
+    return parser
+
+
+def _read_params_file(path: Path) -> dict[str, Any]:
+    import yaml
+
+    if not path.is_file():
+        raise TraffickingResearchError(f"--params: file '{path}' does not exist")
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise TraffickingResearchError(f"--params: '{path}' is not valid YAML ({exc})") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict) or not all(isinstance(k, str) for k in loaded):
+        raise TraffickingResearchError(f"--params: '{path}' must be a mapping of parameter names to values")
+    return loaded
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from .pipeline.notebook_files import drop_injected_parameters, write_notebook
+    from .pipeline.runner import raise_for_failures, reproduce
+
+    if args.jobs is not None and args.jobs < 1:
+        raise TraffickingResearchError(f"--jobs must be at least 1, got {args.jobs}")
+    given: dict[str, Any] = _read_params_file(args.params) if args.params else {}
+    given.update({name: value for name, value in args.parameter})
+    if args.update_notebooks and given:
+        raise TraffickingResearchError("--update-notebooks commits the default run: give no parameters with it")
+    quiet_bar = bool(os.environ.get("CI")) or not sys.stderr.isatty()
+    report = reproduce(args.notebooks, given, args.output, args.jobs, args.force,
+                       log=lambda line: print(line, flush=True), progress=not quiet_bar)
+    raise_for_failures(report)
+    if args.update_notebooks:
+        import json
+
+        from .paths import NOTEBOOK_DIR
+
+        for o in report.outcomes:
+            executed = report.output / o.notebook / f"{o.notebook}.ipynb"
+            nb = drop_injected_parameters(json.loads(executed.read_text(encoding="utf-8")))
+            write_notebook(nb, NOTEBOOK_DIR / f"{o.notebook}.ipynb")
+            print(f"updated notebooks/{o.notebook}.ipynb")
+    print(f"results in {report.output} ({len(report.outcomes)} notebook(s))")
+    return 0
+
+
+def _cmd_list() -> int:
+    import papermill as pm
+
+    from .pipeline.notebooks import notebook_names, notebook_path
+
+    for name in notebook_names():
+        print(name)
+        for p in pm.inspect_notebook(str(notebook_path(name))).values():
+            print(f"  {p['name']}: {p['inferred_type_name']} = {p['default']}  # {p['help']}")
+    return 0
+
+
+def _cmd_data(args: argparse.Namespace) -> int:
+    from .datapackage import rehash
+    from .observations import load_data
+
+    if args.action == "rehash":
+        changed = rehash(args.data_dir)
+        print("re-hashed: " + (", ".join(changed) if changed else "nothing changed"))
+        return 0
+    obs, sources = load_data(args.data_dir)
+    print(f"ok: {len(obs)} observations from {obs['source_id'].nunique()} sources ({len(sources)} listed)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; package errors become a one-line message and exit status 2 (1 for a failed notebook)."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "reproduce":
+            return _cmd_reproduce(args)
+        if args.command == "list":
+            return _cmd_list()
+        return _cmd_data(args)
+    except TraffickingResearchError as exc:
+        from .errors import NotebookExecutionError
+
+        print(f"error: {exc}", file=sys.stderr)
+        return 1 if isinstance(exc, NotebookExecutionError) else 2
+    except KeyboardInterrupt:
+        print("interrupted: earlier results in the output folder are untouched", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""Saving figures as PNG and SVG with fixed metadata, so that two runs write the same bytes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.rcParams["svg.hashsalt"] = "trafficking_research"
+matplotlib.rcParams["svg.fonttype"] = "path"
+
+_PNG_META = {"Software": None}
+_SVG_META = {"Date": None, "Creator": None}
+
+
+def save_figure(fig: "matplotlib.figure.Figure", name: str, output_dir: Path) -> list[Path]:
+    """Write `figures/<name>.png` and `.svg` under `output_dir`; returns both paths."""
+    folder = Path(output_dir) / "figures"
+    folder.mkdir(parents=True, exist_ok=True)
+    png, svg = folder / f"{name}.png", folder / f"{name}.svg"
+    fig.savefig(png, dpi=100, metadata=_PNG_META, bbox_inches="tight")
+    fig.savefig(svg, metadata=_SVG_META, bbox_inches="tight")
+    return [png, svg]
+
+
+def save_table(table: "pandas.DataFrame", name: str, output_dir: Path, index: bool = False) -> Path:
+    """Write `tables/<name>.csv` under `output_dir` with a fixed float format."""
+    folder = Path(output_dir) / "tables"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.csv"
+    table.to_csv(path, index=index, float_format="%.6g", lineterminator="\n")
+    return path

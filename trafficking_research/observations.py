@@ -1,0 +1,246 @@
+"""Loading and validating data/observations.csv: schema, hashes, sources, preferred rows and accounting identities."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .codes import IDENTITY_EXEMPT_MEASURES, KEY_COLUMNS, PARTITIONS
+from .datapackage import check_hashes, read_descriptor, resource
+from .errors import DataValidationError
+from .paths import resolve_data_dir
+
+
+def _read_rows(path: Path, fields: list[str]) -> tuple[list[dict[str, str]], list[str]]:
+    """Rows of a CSV as strings keyed by header, each with its file line in '_line'; plus structural problems."""
+    if not path.is_file():
+        return [], [f"{path}: file does not exist"]
+    raw = path.read_bytes()
+    if not raw.strip():
+        return [], [f"{path}: file is empty (a header row with the columns {', '.join(fields)} is required)"]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return [], [f"{path}, line {line}: not valid UTF-8 (byte {exc.start}); save the file as UTF-8"]
+    try:
+        records = list(csv.reader(text.splitlines(), strict=True))
+    except csv.Error as exc:
+        return [], [f"{path}: malformed CSV ({exc})"]
+    header = [h.strip() for h in records[0]]
+    problems = []
+    missing = [f for f in fields if f not in header]
+    extra = [h for h in header if h not in fields]
+    if missing:
+        problems.append(f"{path}, header: missing column(s) {', '.join(missing)}")
+    if extra:
+        problems.append(f"{path}, header: unexpected column(s) {', '.join(extra)}; the schema allows {', '.join(fields)}")
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    if duplicated:
+        problems.append(f"{path}, header: column(s) {', '.join(duplicated)} appear more than once")
+    if problems:
+        return [], problems
+    rows = []
+    for number, record in enumerate(records[1:], start=2):
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) != len(header):
+            problems.append(f"{path}, line {number}: {len(record)} fields where the header has {len(header)}")
+            continue
+        row = dict(zip(header, record))
+        row["_line"] = str(number)
+        rows.append(row)
+    if not rows and not problems:
+        problems.append(f"{path}: no data rows below the header")
+    return rows, problems
+
+
+def _check_field(path: Path, row: dict[str, str], field: dict[str, Any]) -> str | None:
+    """The problem with one cell against its schema field, or None."""
+    name, kind = field["name"], field.get("type", "string")
+    constraints = field.get("constraints", {})
+    cell = row[name].strip()
+    where = f"{path}, line {row['_line']}, column {name}"
+    if cell == "":
+        return f"{where}: empty, but the column is required" if constraints.get("required") else None
+    if kind == "date":
+        try:
+            dt.date.fromisoformat(cell)
+        except ValueError:
+            return f"{where}: '{cell}' is not an ISO date (YYYY-MM-DD)"
+        if len(cell) != 10:
+            return f"{where}: '{cell}' is not an ISO date (YYYY-MM-DD)"
+    elif kind in ("number", "integer"):
+        try:
+            number = float(cell)
+        except ValueError:
+            return f"{where}: '{cell}' is not a number"
+        if not math.isfinite(number):
+            return f"{where}: '{cell}' is not a finite number"
+        if kind == "integer" and number != int(number):
+            return f"{where}: '{cell}' is not a whole number"
+        if "minimum" in constraints and number < constraints["minimum"]:
+            return f"{where}: {cell} is below the minimum {constraints['minimum']} (counts cannot be negative)"
+    if "enum" in constraints and cell not in constraints["enum"]:
+        allowed = ", ".join(constraints["enum"])
+        return f"{where}: unknown code '{cell}' (allowed: {allowed}; see data/codelist.csv)"
+    return None
+
+
+def _validate_rows(path: Path, rows: list[dict[str, str]], fields: list[dict[str, Any]]) -> list[str]:
+    problems = []
+    for row in rows:
+        for field in fields:
+            problem = _check_field(path, row, field)
+            if problem:
+                problems.append(problem)
+    return problems
+
+
+def _observation_rules(path: Path, rows: list[dict[str, str]], source_ids: set[str]) -> list[str]:
+    """Rules across columns and rows: counts whole, dates ordered, sources known, one preferred version per key."""
+    problems = []
+    for row in rows:
+        where = f"{path}, line {row['_line']}"
+        if row["unit"] == "persons":
+            try:
+                if float(row["value"]) != int(float(row["value"])):
+                    problems.append(f"{where}, column value: {row['value']} persons is not a whole number")
+            except ValueError:
+                pass
+        if row["unit"] == "percent":
+            try:
+                if float(row["value"]) > 100:
+                    problems.append(f"{where}, column value: {row['value']} percent exceeds 100")
+            except ValueError:
+                pass
+        if row["period_start"] and row["period_end"] and row["period_start"] > row["period_end"]:
+            problems.append(f"{where}, columns period_start/period_end: start {row['period_start']} is after end {row['period_end']}")
+        if row["source_id"] and row["source_id"] not in source_ids:
+            problems.append(f"{where}, column source_id: unknown source '{row['source_id']}' (not in sources.csv)")
+    groups: dict[tuple[str, ...], list[dict[str, str]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row[c] for c in KEY_COLUMNS), []).append(row)
+    for key, members in groups.items():
+        preferred = [r for r in members if r["status"] == "preferred"]
+        lines = ", ".join(r["_line"] for r in members)
+        label = "/".join(key)
+        if len(preferred) > 1:
+            problems.append(
+                f"{path}, lines {', '.join(r['_line'] for r in preferred)}, column status: "
+                f"duplicate preferred rows for {label}; exactly one version may be preferred"
+            )
+        elif not preferred and not all(r["note"].strip() for r in members):
+            problems.append(
+                f"{path}, lines {lines}, column status: no preferred row for {label}; mark one version preferred "
+                "or say in note why every version is rejected"
+            )
+        elif len(members) > 1 and not preferred[0]["note"].strip():
+            problems.append(
+                f"{path}, line {preferred[0]['_line']}, column note: preferred over line(s) "
+                f"{', '.join(r['_line'] for r in members if r is not preferred[0])} without a reason in note"
+            )
+    return problems
+
+
+def identity_problems(
+    path: Path | str, rows: list[dict[str, Any]], exempt: frozenset[str] = IDENTITY_EXEMPT_MEASURES
+) -> list[str]:
+    """Accounting identities on preferred counts: parts never exceed their total, and a complete set adds up to it.
+
+    Measures in `exempt` are skipped (see codes.IDENTITY_EXEMPT_MEASURES for why).
+    """
+    problems = []
+    counts: dict[tuple[str, ...], tuple[float, str]] = {}
+    for row in rows:
+        if row["status"] == "preferred" and row["unit"] == "persons" and row["measure"] not in exempt:
+            counts[tuple(str(row[c]) for c in KEY_COLUMNS)] = (float(row["value"]), str(row["_line"]))
+    for dim, (total_code, parts) in PARTITIONS.items():
+        pos = KEY_COLUMNS.index(dim)
+        for key, (total, total_line) in counts.items():
+            if key[pos] != total_code:
+                continue
+            found = []
+            for part in parts:
+                part_key = key[:pos] + (part,) + key[pos + 1:]
+                if part_key in counts:
+                    found.append((part, *counts[part_key]))
+            if not found:
+                continue
+            sum_parts = sum(v for _, v, _ in found)
+            lines = ", ".join(line for _, _, line in found)
+            label = "/".join(k for i, k in enumerate(key) if i != pos)
+            if sum_parts > total:
+                problems.append(
+                    f"{path}, lines {lines} vs {total_line}: identity broken for {label}: {dim} parts sum to "
+                    f"{sum_parts:g}, more than the total {total:g}"
+                )
+            elif len(found) == len(parts) and sum_parts != total:
+                problems.append(
+                    f"{path}, lines {lines} vs {total_line}: identity broken for {label}: every {dim} part is given "
+                    f"and they sum to {sum_parts:g}, not the total {total:g}"
+                )
+    return problems
+
+
+def _table(data_dir: Path, descriptor: dict[str, Any], name: str) -> tuple[Path, list[dict[str, str]], list[dict[str, Any]], list[str]]:
+    res = resource(descriptor, name, data_dir)
+    fields = res["schema"]["fields"]
+    path = data_dir / res["path"]
+    rows, problems = _read_rows(path, [f["name"] for f in fields])
+    if rows:
+        problems += _validate_rows(path, rows, fields)
+    return path, rows, fields, problems
+
+
+def _typed(rows: list[dict[str, str]], fields: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    for field in fields:
+        name, kind = field["name"], field.get("type", "string")
+        if kind == "date":
+            frame[name] = pd.to_datetime(frame[name], format="%Y-%m-%d")
+        elif kind in ("number", "integer"):
+            frame[name] = pd.to_numeric(frame[name])
+        elif "enum" in field.get("constraints", {}):
+            frame[name] = pd.Categorical(frame[name], categories=field["constraints"]["enum"])
+        else:
+            frame[name] = frame[name].astype(object)
+    frame["line"] = frame.pop("_line").astype(int)
+    return frame
+
+
+def load_sources(data_dir: str | Path | None = None, *, verify_hashes: bool = True) -> pd.DataFrame:
+    """data/sources.csv as a DataFrame, validated against its schema."""
+    return load_data(data_dir, verify_hashes=verify_hashes)[1]
+
+
+def load_data(data_dir: str | Path | None = None, *, verify_hashes: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Validate the whole data package and return (observations, sources); any problem raises DataValidationError."""
+    folder = resolve_data_dir(data_dir)
+    descriptor = read_descriptor(folder)
+    problems = check_hashes(descriptor, folder) if verify_hashes else []
+    src_path, src_rows, src_fields, src_problems = _table(folder, descriptor, "sources")
+    problems += src_problems
+    ids = [r["source_id"] for r in src_rows]
+    for dup in sorted({i for i in ids if ids.count(i) > 1}):
+        lines = ", ".join(r["_line"] for r in src_rows if r["source_id"] == dup)
+        problems.append(f"{src_path}, lines {lines}, column source_id: '{dup}' is used by more than one source")
+    obs_path, obs_rows, obs_fields, obs_problems = _table(folder, descriptor, "observations")
+    problems += obs_problems
+    if obs_rows and not obs_problems:
+        problems += _observation_rules(obs_path, obs_rows, set(ids))
+        if not problems:
+            problems += identity_problems(obs_path, obs_rows)
+    if problems:
+        raise DataValidationError(problems)
+    return _typed(obs_rows, obs_fields), _typed(src_rows, src_fields)
+
+
+def load_observations(data_dir: str | Path | None = None, *, verify_hashes: bool = True) -> pd.DataFrame:
+    """The validated observations as a typed DataFrame (dates, categorical codes, float values, CSV line)."""
+    return load_data(data_dir, verify_hashes=verify_hashes)[0]

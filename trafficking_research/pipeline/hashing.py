@@ -1,0 +1,42 @@
+"""Hashes of a notebook's inputs (notebook, parameters, data files, library source): the key of the run cache."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from ..datapackage import sha256_of
+from ..paths import PACKAGE_DIR, resolve_data_dir
+
+
+def folder_digests(folder: Path, pattern: str = "*") -> dict[str, str]:
+    """SHA-256 of every file matching `pattern` below `folder`, keyed by relative path."""
+    return {
+        str(p.relative_to(folder)): sha256_of(p)
+        for p in sorted(folder.rglob(pattern))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def data_digests(data_dir: str | Path | None) -> dict[str, str]:
+    """SHA-256 of the files directly in a data folder."""
+    folder = resolve_data_dir(data_dir)
+    return {p.name: sha256_of(p) for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def library_digest() -> str:
+    """One hash over the package's Python source, so that a library change re-runs every notebook."""
+    return hashlib.sha256(json.dumps(folder_digests(PACKAGE_DIR, "*.py"), sort_keys=True).encode()).hexdigest()
+
+
+def input_key(notebook_file: Path, params: dict[str, Any], library: str) -> str:
+    """The cache key of one notebook run."""
+    payload = {
+        "notebook": sha256_of(notebook_file),
+        "parameters": params,
+        "data": data_digests(params.get("data_dir")) if "data_dir" in params else {},
+        "library": library,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()

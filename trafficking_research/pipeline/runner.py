@@ -1,0 +1,239 @@
+"""`reproduce`: execute notebooks with papermill in parallel, skip unchanged ones, and swap complete outputs into place."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+import uuid
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from ..errors import NotebookExecutionError, ParameterError
+from ..paths import NOTEBOOK_DIR, resolve_data_dir
+from .hashing import input_key, library_digest
+from .notebook_files import export_html, strip_volatile, write_notebook
+from .notebooks import notebook_names, notebook_path, resolve_parameters
+
+KEY_FILE = "inputs.json"
+CACHE_DIR = ".cache"
+STAGING_DIR = ".staging"
+FAILED_DIR = "failed"
+CACHE_KEEP = 50
+KERNEL_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
+
+
+@dataclass
+class Outcome:
+    """What happened to one notebook in a run."""
+
+    notebook: str
+    status: str  # executed, cached, restored, failed
+    seconds: float = 0.0
+    message: str = ""
+
+
+@dataclass
+class RunReport:
+    """All outcomes of a `reproduce` call."""
+
+    output: Path
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+
+def check_output_dir(output: Path) -> Path:
+    """Create the output folder if its parent exists; refuse a missing parent or an unwritable folder."""
+    output = output.expanduser().resolve()
+    if output.exists() and not output.is_dir():
+        raise ParameterError(f"output '{output}' exists and is not a directory")
+    if not output.exists():
+        if not output.parent.is_dir():
+            raise ParameterError(f"output directory '{output}': parent folder '{output.parent}' does not exist")
+        try:
+            output.mkdir()
+        except OSError as exc:
+            raise ParameterError(f"output directory '{output}' cannot be created: {exc.strerror}") from None
+    probe = output / f".write-test-{uuid.uuid4().hex}"
+    try:
+        probe.write_text("")
+        probe.unlink()
+    except OSError:
+        raise ParameterError(f"output directory '{output}' is not writable") from None
+    return output
+
+
+def check_data_dirs(params: dict[str, dict[str, Any]]) -> None:
+    """Refuse a data_dir parameter that names no data package, before any work starts."""
+    for nb, values in params.items():
+        if "data_dir" in values:
+            folder = resolve_data_dir(values["data_dir"])
+            if not folder.is_dir():
+                raise ParameterError(f"parameter 'data_dir' of notebook '{nb}': directory '{folder}' does not exist")
+
+
+def _run_notebook(task: dict[str, Any]) -> dict[str, Any]:
+    """Worker: execute one notebook into its staging folder and write its HTML report; never raises."""
+    import papermill as pm
+
+    os.environ.update(KERNEL_ENV)
+    stage = Path(task["stage"])
+    name = task["notebook"]
+    out_nb = stage / f"{name}.ipynb"
+    started = time.perf_counter()
+    params = dict(task["params"], output_dir=str(stage))
+    try:
+        pm.execute_notebook(
+            task["path"], str(out_nb), parameters=params, kernel_name="python3",
+            cwd=str(NOTEBOOK_DIR), progress_bar=False, log_output=False,
+        )
+    except Exception as exc:  # papermill raises PapermillExecutionError for a failing cell
+        cell = getattr(exc, "exec_count", None)
+        index = getattr(exc, "cell_index", None)
+        ename = getattr(exc, "ename", type(exc).__name__)
+        evalue = getattr(exc, "evalue", str(exc))
+        where = f"cell {index}" + (f" (execution count {cell})" if cell is not None else "") if index is not None else "start-up"
+        return {"ok": False, "seconds": time.perf_counter() - started, "message": f"{where}: {ename}: {evalue}"}
+    nb = json.loads(out_nb.read_text(encoding="utf-8"))
+    nb = strip_volatile(nb, replace={str(stage): task["final"]})
+    write_notebook(nb, out_nb)
+    export_html(out_nb, stage / f"{name}.html")
+    (stage / KEY_FILE).write_text(
+        json.dumps({"key": task["key"], "parameters": task["params"]}, indent=2, sort_keys=True) + "\n"
+    )
+    return {"ok": True, "seconds": time.perf_counter() - started, "message": ""}
+
+
+def _swap_in(stage: Path, final: Path) -> None:
+    """Replace `final` by `stage` so that a reader sees either the old folder or the new one, complete."""
+    trash = final.parent / STAGING_DIR / f"old-{final.name}-{uuid.uuid4().hex}"
+    if final.exists():
+        final.rename(trash)
+    stage.rename(final)
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def _current_key(folder: Path) -> str | None:
+    try:
+        return json.loads((folder / KEY_FILE).read_text())["key"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _store_in_cache(output: Path, folder: Path, key: str) -> None:
+    cache = output / CACHE_DIR
+    cache.mkdir(exist_ok=True)
+    target = cache / key
+    if not target.exists():
+        tmp = cache / f".tmp-{uuid.uuid4().hex}"
+        shutil.copytree(folder, tmp)
+        tmp.rename(target)
+    entries = sorted((p for p in cache.iterdir() if not p.name.startswith(".")), key=lambda p: p.stat().st_mtime)
+    for old in entries[:-CACHE_KEEP]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _restore_from_cache(output: Path, name: str, key: str) -> bool:
+    cached = output / CACHE_DIR / key
+    if not cached.is_dir():
+        return False
+    stage = output / STAGING_DIR / f"{name}-{uuid.uuid4().hex}"
+    shutil.copytree(cached, stage)
+    _swap_in(stage, output / name)
+    os.utime(cached)
+    return True
+
+
+def reproduce(
+    names: list[str] | None = None,
+    given: dict[str, Any] | None = None,
+    output: Path | str = "results",
+    jobs: int | None = None,
+    force: bool = False,
+    log: Callable[[str], None] = print,
+    progress: bool = False,
+) -> RunReport:
+    """Execute the named notebooks (all by default) into `output`; unchanged ones are skipped unless `force`."""
+    from .report import write_run_files
+
+    names = list(names) if names else notebook_names()
+    for name in names:
+        notebook_path(name)
+    params = resolve_parameters(names, dict(given or {}))
+    check_data_dirs(params)
+    output = check_output_dir(Path(output))
+    staging = output / STAGING_DIR
+    shutil.rmtree(staging, ignore_errors=True)  # left over by an interrupted run; never holds finished results
+    staging.mkdir()
+    report = RunReport(output)
+    library = library_digest()
+    tasks = []
+    for name in names:
+        key = input_key(notebook_path(name), params[name], library)
+        if not force and _current_key(output / name) == key:
+            report.outcomes.append(Outcome(name, "cached"))
+            continue
+        if not force and _restore_from_cache(output, name, key):
+            report.outcomes.append(Outcome(name, "restored"))
+            continue
+        stage = staging / name
+        stage.mkdir()
+        tasks.append({"notebook": name, "path": str(notebook_path(name)), "params": params[name], "key": key,
+                      "stage": str(stage), "final": str(output / name)})
+    for o in report.outcomes:
+        log(f"{o.notebook}: unchanged inputs, {'kept' if o.status == 'cached' else 'restored from cache'}")
+    if tasks:
+        _execute(tasks, output, report, jobs or os.cpu_count() or 1, log, progress)
+    write_run_files(output, params)
+    shutil.rmtree(staging, ignore_errors=True)
+    return report
+
+
+def _execute(tasks: list[dict[str, Any]], output: Path, report: RunReport, jobs: int, log: Callable[[str], None],
+             progress: bool) -> None:
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(tasks), desc="notebooks", unit="nb", file=sys.stderr)
+    workers = max(1, min(jobs, len(tasks)))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(_run_notebook, t): t for t in tasks}
+        for done, future in enumerate(as_completed(futures), start=1):
+            task = futures[future]
+            name, stage = task["notebook"], Path(task["stage"])
+            result = future.result()
+            if result["ok"]:
+                _swap_in(stage, output / name)
+                _store_in_cache(output, output / name, task["key"])
+                report.outcomes.append(Outcome(name, "executed", result["seconds"]))
+                line = f"[{done}/{len(tasks)}] {name}: executed in {result['seconds']:.1f} s"
+            else:
+                failed_dir = output / FAILED_DIR
+                failed_dir.mkdir(exist_ok=True)
+                partial = failed_dir / f"{name}.ipynb"
+                if (stage / f"{name}.ipynb").exists():
+                    shutil.move(str(stage / f"{name}.ipynb"), partial)
+                msg = f"notebook '{name}' failed in {result['message']}; partly executed notebook: {partial}"
+                report.outcomes.append(Outcome(name, "failed", result["seconds"], msg))
+                line = f"[{done}/{len(tasks)}] {name}: FAILED"
+            if bar is not None:
+                bar.set_postfix_str(name)
+                bar.update()
+            else:
+                log(line)
+    if bar is not None:
+        bar.close()
+
+
+def raise_for_failures(report: RunReport) -> None:
+    """Raise one NotebookExecutionError listing every failed notebook."""
+    if report.failed:
+        raise NotebookExecutionError("\n".join(o.message for o in report.failed))

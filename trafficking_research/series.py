@@ -1,0 +1,99 @@
+"""Year-indexed series from the preferred observations, and the coverage of years by series."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+STOCK_MEASURES = frozenset({"clients"})
+
+
+def _calendar_years(obs: pd.DataFrame) -> pd.Series:
+    """True where a row covers exactly one calendar year."""
+    start, end = obs["period_start"], obs["period_end"]
+    return (start.dt.month == 1) & (start.dt.day == 1) & (end.dt.month == 12) & (end.dt.day == 31) & (
+        start.dt.year == end.dt.year
+    )
+
+
+def annual_series(
+    obs: pd.DataFrame,
+    measure: str,
+    client_type: str = "victim",
+    place: str = "all",
+    form: str = "all",
+    sex: str = "all",
+    age: str = "all",
+    unit: str = "persons",
+    stock_date: str = "12-31",
+) -> pd.Series:
+    """One preferred value per year: flows over calendar years, stocks (clients) on `stock_date` of each year.
+
+    Years without a published figure are absent from the index, never filled.
+    """
+    sel = obs[
+        (obs["status"] == "preferred")
+        & (obs["measure"] == measure)
+        & (obs["client_type"] == client_type)
+        & (obs["place"] == place)
+        & (obs["form"] == form)
+        & (obs["sex"] == sex)
+        & (obs["age"] == age)
+        & (obs["unit"] == unit)
+    ]
+    if measure in STOCK_MEASURES:
+        month, day = (int(x) for x in stock_date.split("-"))
+        end = sel["period_end"]
+        sel = sel[(sel["period_start"] == end) & (end.dt.month == month) & (end.dt.day == day)]
+    else:
+        sel = sel[_calendar_years(sel)]
+    out = pd.Series(sel["value"].to_numpy(dtype=float), index=sel["period_end"].dt.year.to_numpy(), dtype=float)
+    out.index.name = "year"
+    out.name = "/".join([measure, client_type, place, form, sex, age])
+    return out.sort_index()
+
+
+def cumulative_totals(obs: pd.DataFrame, client_type: str = "victim") -> pd.DataFrame:
+    """Published totals since 2006 (admitted), with their end date and source: what yearly sums are checked against."""
+    sel = obs[
+        (obs["status"] == "preferred")
+        & (obs["measure"] == "admitted")
+        & (obs["client_type"] == client_type)
+        & (obs["place"] == "all") & (obs["form"] == "all") & (obs["sex"] == "all") & (obs["age"] == "all")
+        & (obs["unit"] == "persons")
+        & (obs["period_start"] == pd.Timestamp("2006-01-01"))
+        & (obs["period_end"].dt.year > 2006)
+    ]
+    return sel[["period_end", "value", "source_id", "locator"]].sort_values("period_end").reset_index(drop=True)
+
+
+def coverage(obs: pd.DataFrame, series_specs: dict[str, dict[str, str]]) -> pd.DataFrame:
+    """A years x series table of the preferred values (NaN where no source gives the figure)."""
+    columns = {label: annual_series(obs, **spec) for label, spec in series_specs.items()}
+    table = pd.DataFrame(columns)
+    if len(table):
+        table = table.reindex(range(int(table.index.min()), int(table.index.max()) + 1))
+    table.index.name = "year"
+    return table
+
+
+# The series the analyses use, named once here so that notebooks and tests agree.
+CORE_SERIES: dict[str, dict[str, str]] = {
+    "victims admitted": {"measure": "admitted"},
+    "  exploited in Finland": {"measure": "admitted", "place": "finland"},
+    "  exploited abroad": {"measure": "admitted", "place": "abroad"},
+    "  women and girls": {"measure": "admitted", "sex": "female"},
+    "  men and boys": {"measure": "admitted", "sex": "male"},
+    "  minors": {"measure": "admitted", "age": "minor"},
+    "  forced labour": {"measure": "admitted", "form": "forced_labour"},
+    "  sexual exploitation": {"measure": "admitted", "form": "sexual_exploitation"},
+    "  forced labour, Finland": {"measure": "admitted", "place": "finland", "form": "forced_labour"},
+    "children of victims admitted": {"measure": "admitted", "client_type": "child_of_victim"},
+    "witnesses admitted": {"measure": "admitted", "client_type": "witness"},
+    "all admitted": {"measure": "admitted", "client_type": "all"},
+    "referred": {"measure": "referred", "client_type": "all"},
+    "clients 31 Dec, all": {"measure": "clients", "client_type": "all"},
+    "clients 31 Dec, victims": {"measure": "clients", "client_type": "victim"},
+    "clients 31 Dec, children": {"measure": "clients", "client_type": "child_of_victim"},
+    "clients 30 Jun, all": {"measure": "clients", "client_type": "all", "stock_date": "06-30"},
+    "UNODC detected victims": {"measure": "identified"},
+}
