@@ -148,18 +148,19 @@ def _observation_rules(path: Path, rows: list[dict[str, str]], source_ids: set[s
     return problems
 
 
-def identity_problems(
-    path: Path | str, rows: list[dict[str, Any]], exempt: frozenset[str] = IDENTITY_EXEMPT_MEASURES
-) -> list[str]:
-    """Accounting identities on preferred counts: parts never exceed their total, and a complete set adds up to it.
+def identity_checks(
+    rows: list[dict[str, Any]], exempt: frozenset[str] = IDENTITY_EXEMPT_MEASURES
+) -> list[dict[str, Any]]:
+    """Every accounting identity the preferred counts allow: per total, its parts, their sum and whether it holds.
 
-    Measures in `exempt` are skipped (see codes.IDENTITY_EXEMPT_MEASURES for why).
+    Parts never exceed their total; when every part is published they add up to it exactly. Measures in `exempt`
+    are skipped (see codes.IDENTITY_EXEMPT_MEASURES for why).
     """
-    problems = []
     counts: dict[tuple[str, ...], tuple[float, str]] = {}
     for row in rows:
         if row["status"] == "preferred" and row["unit"] == "persons" and row["measure"] not in exempt:
             counts[tuple(str(row[c]) for c in KEY_COLUMNS)] = (float(row["value"]), str(row["_line"]))
+    checks = []
     for dim, (total_code, parts) in PARTITIONS.items():
         pos = KEY_COLUMNS.index(dim)
         for key, (total, total_line) in counts.items():
@@ -172,19 +173,35 @@ def identity_problems(
                     found.append((part, *counts[part_key]))
             if not found:
                 continue
-            sum_parts = sum(v for _, v, _ in found)
-            lines = ", ".join(line for _, _, line in found)
-            label = "/".join(k for i, k in enumerate(key) if i != pos)
-            if sum_parts > total:
-                problems.append(
-                    f"{path}, lines {lines} vs {total_line}: identity broken for {label}: {dim} parts sum to "
-                    f"{sum_parts:g}, more than the total {total:g}"
-                )
-            elif len(found) == len(parts) and sum_parts != total:
-                problems.append(
-                    f"{path}, lines {lines} vs {total_line}: identity broken for {label}: every {dim} part is given "
-                    f"and they sum to {sum_parts:g}, not the total {total:g}"
-                )
+            parts_sum = sum(v for _, v, _ in found)
+            complete = len(found) == len(parts)
+            checks.append({
+                "dimension": dim,
+                "label": "/".join(k for i, k in enumerate(key) if i != pos),
+                "total": total,
+                "parts_sum": parts_sum,
+                "parts": ", ".join(f"{p}={v:g}" for p, v, _ in found),
+                "complete": complete,
+                "ok": parts_sum <= total and (not complete or parts_sum == total),
+                "lines": ", ".join(line for _, _, line in found),
+                "total_line": total_line,
+            })
+    return checks
+
+
+def identity_problems(
+    path: Path | str, rows: list[dict[str, Any]], exempt: frozenset[str] = IDENTITY_EXEMPT_MEASURES
+) -> list[str]:
+    """The broken identities among `identity_checks`, as messages naming the file and lines."""
+    problems = []
+    for c in identity_checks(rows, exempt):
+        if c["ok"]:
+            continue
+        head = f"{path}, lines {c['lines']} vs {c['total_line']}: identity broken for {c['label']}: {c['dimension']} parts"
+        if c["parts_sum"] > c["total"]:
+            problems.append(f"{head} sum to {c['parts_sum']:g}, more than the total {c['total']:g}")
+        else:
+            problems.append(f"{head} are all given and sum to {c['parts_sum']:g}, not the total {c['total']:g}")
     return problems
 
 

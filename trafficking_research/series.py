@@ -18,22 +18,26 @@ def _calendar_years(obs: pd.DataFrame) -> pd.Series:
 def annual_series(
     obs: pd.DataFrame,
     measure: str,
-    client_type: str = "victim",
+    client_type: str | tuple[str, ...] = ("victim", "unspecified"),
     place: str = "all",
     form: str = "all",
     sex: str = "all",
     age: str = "all",
     unit: str = "persons",
     stock_date: str = "12-31",
+    cumulative: bool = False,
 ) -> pd.Series:
     """One preferred value per year: flows over calendar years, stocks (clients) on `stock_date` of each year.
 
-    Years without a published figure are absent from the index, never filled.
+    `client_type` may be a tuple in order of preference: per year the first type with a figure is used (for example
+    victims, else figures whose source does not say whether children are included); `attrs["client_type"]` says
+    which type each year's value is. Years without a published figure are absent from the index, never filled.
     """
+    types = (client_type,) if isinstance(client_type, str) else tuple(client_type)
     sel = obs[
         (obs["status"] == "preferred")
         & (obs["measure"] == measure)
-        & (obs["client_type"] == client_type)
+        & (obs["client_type"].isin(types))
         & (obs["place"] == place)
         & (obs["form"] == form)
         & (obs["sex"] == sex)
@@ -44,12 +48,20 @@ def annual_series(
         month, day = (int(x) for x in stock_date.split("-"))
         end = sel["period_end"]
         sel = sel[(sel["period_start"] == end) & (end.dt.month == month) & (end.dt.day == day)]
+    elif cumulative:
+        end = sel["period_end"]
+        sel = sel[(sel["period_start"] == pd.Timestamp("2006-01-01")) & (end.dt.month == 12) & (end.dt.day == 31)
+                  & (end.dt.year > 2006)]
     else:
         sel = sel[_calendar_years(sel)]
-    out = pd.Series(sel["value"].to_numpy(dtype=float), index=sel["period_end"].dt.year.to_numpy(), dtype=float)
+    order = sel["client_type"].astype(object).map({t: i for i, t in enumerate(types)})
+    sel = sel.assign(_order=order.to_numpy(), _year=sel["period_end"].dt.year.to_numpy())
+    sel = sel.sort_values(["_year", "_order"]).drop_duplicates("_year")
+    out = pd.Series(sel["value"].to_numpy(dtype=float), index=sel["_year"].to_numpy(), dtype=float)
     out.index.name = "year"
-    out.name = "/".join([measure, client_type, place, form, sex, age])
-    return out.sort_index()
+    out.name = "/".join([measure, "|".join(types), place, form, sex, age])
+    out.attrs["client_type"] = dict(zip(sel["_year"].astype(int), sel["client_type"].astype(str)))
+    return out
 
 
 def cumulative_totals(obs: pd.DataFrame, client_type: str = "victim") -> pd.DataFrame:
@@ -90,10 +102,11 @@ CORE_SERIES: dict[str, dict[str, str]] = {
     "children of victims admitted": {"measure": "admitted", "client_type": "child_of_victim"},
     "witnesses admitted": {"measure": "admitted", "client_type": "witness"},
     "all admitted": {"measure": "admitted", "client_type": "all"},
-    "referred": {"measure": "referred", "client_type": "all"},
+    "referred": {"measure": "referred", "client_type": ("all", "unspecified")},
     "clients 31 Dec, all": {"measure": "clients", "client_type": "all"},
-    "clients 31 Dec, victims": {"measure": "clients", "client_type": "victim"},
+    "clients 31 Dec, victims": {"measure": "clients", "client_type": ("victim", "victim_or_witness")},
     "clients 31 Dec, children": {"measure": "clients", "client_type": "child_of_victim"},
     "clients 30 Jun, all": {"measure": "clients", "client_type": "all", "stock_date": "06-30"},
+    "cumulative victims since 2006": {"measure": "admitted", "client_type": "victim", "cumulative": True},
     "UNODC detected victims": {"measure": "identified"},
 }

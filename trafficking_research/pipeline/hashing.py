@@ -31,10 +31,18 @@ def library_digest() -> str:
     return hashlib.sha256(json.dumps(folder_digests(PACKAGE_DIR, "*.py"), sort_keys=True).encode()).hexdigest()
 
 
+def notebook_digest(notebook_file: Path) -> str:
+    """Hash of a notebook's cell sources and kernel, not its outputs: committing a re-executed notebook changes nothing."""
+    nb = json.loads(notebook_file.read_text(encoding="utf-8"))
+    cells = [(c["cell_type"], "".join(c["source"]) if isinstance(c["source"], list) else c["source"]) for c in nb["cells"]]
+    payload = {"cells": cells, "kernel": nb.get("metadata", {}).get("kernelspec", {}).get("name")}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
 def input_key(notebook_file: Path, params: dict[str, Any], library: str) -> str:
     """The cache key of one notebook run."""
     payload = {
-        "notebook": sha256_of(notebook_file),
+        "notebook": notebook_digest(notebook_file),
         "parameters": params,
         "data": data_digests(params.get("data_dir")) if "data_dir" in params else {},
         "library": library,

@@ -1,0 +1,55 @@
+"""Shared fixtures: a scratch copy of the data package, and one fresh `reproduce` run for the whole session."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+from trafficking_research.datapackage import rehash  # noqa: E402
+from trafficking_research.paths import DATA_DIR, PROJECT_ROOT  # noqa: E402
+
+SHARED = PROJECT_ROOT.parent / "shared"
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A writable copy of the package's data folder."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA_DIR, target)
+    return target
+
+
+def edit_rows(data_dir: Path, edit: Callable[[list[dict[str, str]]], list[dict[str, str]]],
+              name: str = "observations.csv", fields: list[str] | None = None, keep_hash: bool = False) -> None:
+    """Rewrite a CSV of a data copy through `edit`, then record its new hash (unless the test is about hashes)."""
+    path = data_dir / name
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        header = list(reader.fieldnames or [])
+        rows = edit(list(reader))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields or header, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    if not keep_hash:
+        rehash(data_dir)
+
+
+@pytest.fixture(scope="session")
+def fresh_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One `reproduce --force` of every notebook into a temporary folder, shared by the tests that read its outputs."""
+    from trafficking_research.pipeline.runner import raise_for_failures, reproduce
+
+    output = tmp_path_factory.mktemp("fresh") / "results"
+    report = reproduce(output=output, force=True, log=lambda _: None)
+    raise_for_failures(report)
+    return output

@@ -1,0 +1,124 @@
+"""The `trafficking-research` command: bad input is refused in one line, earlier results survive, unchanged work is skipped."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import edit_rows
+
+
+def run_cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, CI="true")
+    return subprocess.run([sys.executable, "-m", "trafficking_research", *args], capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def earlier_results(tmp_path: Path) -> Path:
+    out = tmp_path / "results"
+    out.mkdir()
+    (out / "results.json").write_text('{"values": {"earlier.run": {"value": 1}}}\n')
+    return out
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["reproduce", "nosuch"], "unknown notebook 'nosuch'"),
+    (["reproduce", "-p", "colour", "red"], "unknown parameter 'colour'"),
+    (["reproduce", "-p", "first_year", "abc"], "parameter 'first_year' of notebook 'data_audit' must be int, got 'abc'"),
+    (["reproduce", "-p", "output_dir", "x"], "parameter 'output_dir' is set by `reproduce` itself"),
+    (["reproduce", "-p", "data_dir", "/nonexistent/data"], "directory '/nonexistent/data' does not exist"),
+    (["reproduce", "--jobs", "0"], "--jobs must be at least 1"),
+])
+def test_bad_input_one_line_error_and_results_kept(args: list[str], fragment: str, earlier_results: Path) -> None:
+    before = tree_digest(earlier_results)
+    proc = run_cli(*args, "--output", str(earlier_results))
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and fragment in lines[0], proc.stderr
+    assert tree_digest(earlier_results) == before
+
+
+def test_missing_parent_of_output_dir(tmp_path: Path) -> None:
+    proc = run_cli("reproduce", "--output", str(tmp_path / "no" / "such" / "dir"))
+    assert proc.returncode == 2
+    assert "parent folder" in proc.stderr and "does not exist" in proc.stderr
+
+
+def test_unwritable_output_dir() -> None:
+    proc = run_cli("reproduce", "--output", "/proc/trafficking_results")
+    assert proc.returncode == 2
+    assert "cannot be created" in proc.stderr or "not writable" in proc.stderr
+
+
+def test_params_file_errors(tmp_path: Path, earlier_results: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("first_year: [1, 2\n")
+    proc = run_cli("reproduce", "--params", str(bad), "--output", str(earlier_results))
+    assert proc.returncode == 2 and "is not valid YAML" in proc.stderr
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text("first_year: 'soon'\n")
+    proc = run_cli("reproduce", "--params", str(wrong), "--output", str(earlier_results))
+    assert proc.returncode == 2 and "must be int, got 'soon'" in proc.stderr
+
+
+def test_failing_notebook_names_cell_and_keeps_results(fresh_run: Path, data_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    shutil.copytree(fresh_run, out)
+    before = tree_digest(out / "data_audit")
+    edit_rows(data_copy, lambda rows: [dict(rows[0], value="-1")] + rows[1:])
+    proc = run_cli("reproduce", "data_audit", "-p", "data_dir", str(data_copy), "--output", str(out))
+    assert proc.returncode == 1, proc.stderr
+    assert "notebook 'data_audit' failed in cell" in proc.stderr
+    assert "DataValidationError" in proc.stderr and "below the minimum 0" in proc.stderr
+    partial = out / "failed" / "data_audit.ipynb"
+    assert partial.is_file() and str(partial) in proc.stderr
+    assert tree_digest(out / "data_audit") == before
+
+
+def test_second_run_does_no_work(fresh_run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    shutil.copytree(fresh_run, out)
+    before = tree_digest(out)
+    started = time.perf_counter()
+    proc = run_cli("reproduce", "--output", str(out))
+    elapsed = time.perf_counter() - started
+    assert proc.returncode == 0, proc.stderr
+    assert "executed" not in proc.stdout
+    assert proc.stdout.count("unchanged inputs, kept") >= 1
+    after = tree_digest(out)
+    assert {k: v for k, v in after.items() if k != "results.json" and k != "manifest.json"} == \
+        {k: v for k, v in before.items() if k != "results.json" and k != "manifest.json"}
+    assert elapsed < 10, f"a run with nothing to do took {elapsed:.1f} s"
+
+
+def test_run_files_describe_the_outputs(fresh_run: Path) -> None:
+    manifest = json.loads((fresh_run / "manifest.json").read_text())["sha256"]
+    for rel, digest in manifest.items():
+        assert hashlib.sha256((fresh_run / rel).read_bytes()).hexdigest() == digest, rel
+    results = json.loads((fresh_run / "results.json").read_text())
+    prov = results["provenance"]
+    assert set(prov) >= {"parameters", "data_sha256", "packages", "git", "python"}
+    for key, entry in results["values"].items():
+        notebook = key.split(".", 1)[0]
+        assert notebook in prov["parameters"], key
+        assert {"value", "unit", "description"} <= set(entry), key
+    index = (fresh_run / "index.html").read_text()
+    for notebook in prov["parameters"]:
+        assert f"{notebook}/{notebook}.html" in index
+        html = (fresh_run / notebook / f"{notebook}.html").read_text()
+        assert "from trafficking_research" not in html, f"{notebook}.html shows code"
+        assert "<img" in html or "<table" in html
