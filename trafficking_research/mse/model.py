@@ -7,11 +7,14 @@ which both lists are 1 (all of count zero) are left out of the fit and the term 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 import numpy as np
-import statsmodels.api as sm
+from statsmodels.genmod.families import Poisson
+from statsmodels.genmod.generalized_linear_model import GLM
+from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from trafficking_research.mse.errors import SelectionError
 from trafficking_research.mse.tables import CaptureTable
@@ -166,13 +169,25 @@ class MSEFit:
         }
 
 
-def glm_fit(design: Design) -> Any:
-    """statsmodels' Poisson GLM fitted to a design (a saturated fit's zero residual df is not an error)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return sm.GLM(design.y, design.X, family=sm.families.Poisson()).fit()
+def glm_fit(design: Design, start: MSEFit | None = None) -> Any:
+    """statsmodels' Poisson GLM fitted to a design (a saturated fit, exact and with no residual df, is not an error).
+
+    `start`, a fit of a neighbouring model, gives starting values by column name (new columns at 0),
+    which can save IRLS iterations.
+    """
+    params = None
+    if start is not None:
+        known = dict(zip(start.design.columns, np.asarray(start.result.params, dtype=float)))
+        params = np.array([known.get(name, 0.0) for name in design.columns])
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", PerfectSeparationWarning)
+        return GLM(design.y, design.X, family=Poisson()).fit(start_params=params)
 
 
-def fit_model(table: CaptureTable, pairs: PairSpec | None = None, *, check: bool = True, method: str = "fixed") -> MSEFit:
+def fit_model(
+    table: CaptureTable, pairs: PairSpec | None = None, *, check: bool = True, method: str = "fixed",
+    start: MSEFit | None = None,
+) -> MSEFit:
     """Fit main effects plus the given two-list interactions by statsmodels' Poisson GLM.
 
     With check=True (the default) a model whose estimate does not exist, or is not identifiable,
@@ -184,4 +199,4 @@ def fit_model(table: CaptureTable, pairs: PairSpec | None = None, *, check: bool
     if check:
         require_estimable(table, norm)
     design = build_design(table, norm)
-    return MSEFit(table, norm, design, glm_fit(design), method=method)
+    return MSEFit(table, norm, design, glm_fit(design, start), method=method)

@@ -13,17 +13,18 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
-from scipy.stats import poisson
+from scipy.special import pdtr, pdtrc
 
 from trafficking_research.mse.errors import ModelNotEstimableError, SelectionError
-from trafficking_research.mse.existence import check_model
+from trafficking_research.mse.existence import check_model, require_estimable
 from trafficking_research.mse.model import (
-    MSEFit, Pair, all_pairs, fit_model, model_label,
+    Design, MSEFit, Pair, all_pairs, build_design, fit_model, model_label,
 )
-from trafficking_research.mse.fastfit import batch_poisson_loglik
+from trafficking_research.mse.fastfit import batch_poisson_loglik, newton_poisson
 from trafficking_research.mse.tables import CaptureTable
 
 
@@ -34,28 +35,59 @@ def main_effects(table: CaptureTable) -> MSEFit:
 
 def overlap_pvalue(observed: int, expected: float) -> float:
     """SparseMSE's p-value of an overlap count: the smaller Poisson tail, min(P(X <= n), P(X >= n))."""
-    return float(min(poisson.cdf(observed, expected), poisson.sf(observed - 1, expected)))
+    lower = float(pdtr(observed, expected)) if expected > 0 else 1.0
+    upper = float(pdtrc(observed - 1, expected)) if observed > 0 else 1.0
+    return min(lower, upper)
+
+
+@dataclass(frozen=True, eq=False)
+class _QuickFit:
+    """A model fitted by the lean Newton solver while a selection scans candidates."""
+
+    design: Design
+    beta: np.ndarray
+    fitted: np.ndarray
+    loglik: float
+
+    @property
+    def aic(self) -> float:
+        """AIC with every parameter counted (as MSEFit.aic)."""
+        return -2 * self.loglik + 2 * self.design.n_params
+
+
+def _quick_fit(table: CaptureTable, pairs: tuple[Pair, ...], start: _QuickFit | None = None) -> _QuickFit:
+    """Fit a candidate model fast, starting from a neighbouring fit's coefficients by column name."""
+    design = build_design(table, tuple(sorted(pairs)))
+    beta0 = None
+    if start is not None:
+        known = dict(zip(start.design.columns, start.beta))
+        beta0 = np.array([known.get(name, 0.0) for name in design.columns])
+    beta, mu, loglik = newton_poisson(design.X, design.y, start=beta0)
+    fitted = np.zeros(len(table.counts))
+    fitted[design.retained] = mu
+    return _QuickFit(design, beta, fitted, loglik)
 
 
 def stepwise(table: CaptureTable, threshold: float = 0.02) -> MSEFit:
     """SparseMSE's stepwise selection by Poisson p-values of the pairwise overlaps.
 
     Ties go to the first pair in SparseMSE's order; a candidate whose model has no estimate or an
-    unidentifiable one gets p = 1, as in `stepwisefit`.
+    unidentifiable one gets p = 1, as in `stepwisefit`. Intermediate fits use the lean solver;
+    the chosen model is fitted with statsmodels.
     """
-    fit = fit_model(table, (), method="stepwise")
+    require_estimable(table, ())
+    current = _quick_fit(table, ())
     pairs = all_pairs(table.n_lists)
     observed = [table.overlap(i, j) for i, j in pairs]
     chosen: list[Pair] = []
     trace: list[dict[str, Any]] = []
     while len(chosen) < len(pairs):
-        fitted = fit.fitted
         best_p, best = 1.0, None
         for pair, n_star in zip(pairs, observed):
             if pair in chosen:
                 continue
             both = (table.histories[:, pair[0]] & table.histories[:, pair[1]]) == 1
-            p = overlap_pvalue(n_star, float(fitted[both].sum()))
+            p = overlap_pvalue(n_star, float(current.fitted[both].sum()))
             if p < best_p and not check_model(table, (*chosen, pair)).ok:
                 p = 1.0
             if p < best_p:
@@ -64,7 +96,8 @@ def stepwise(table: CaptureTable, threshold: float = 0.02) -> MSEFit:
             break
         chosen.append(best)
         trace.append({"added": _pair_name(table, best), "pvalue": best_p})
-        fit = fit_model(table, chosen, check=False, method="stepwise")
+        current = _quick_fit(table, tuple(chosen), start=current)
+    fit = fit_model(table, chosen, check=False, method="stepwise")
     fit.selection = trace
     return fit
 
@@ -73,31 +106,34 @@ def aic_stepwise(table: CaptureTable, threshold: float = 0.05) -> MSEFit:
     """Forward selection by AIC with a p-value stop (Bales, Hesketh & Silverman 2015).
 
     At each step every pair not yet in the model is tried (models without an identifiable MLE are
-    skipped); the one with the lowest AIC is added if it lowers the AIC and its Wald p-value is at
-    most `threshold`. A pair with no observed overlap has its term at minus infinity, where the Wald
-    statistic tends to zero, so its p-value is 1 and adding it ends the search, as in R.
+    skipped); the one with the lowest AIC is added if it lowers the AIC and its Wald p-value (from
+    statsmodels) is at most `threshold`. A pair with no observed overlap has its term at minus
+    infinity, where the Wald statistic tends to zero, so its p-value is 1 and adding it ends the
+    search, as in R.
     """
     fit = fit_model(table, (), method="aic_stepwise")
+    current = _quick_fit(table, ())
     chosen: list[Pair] = []
     trace: list[dict[str, Any]] = []
     for _ in all_pairs(table.n_lists):
-        best: MSEFit | None = None
+        best: _QuickFit | None = None
         added: Pair = (0, 0)
         for pair in all_pairs(table.n_lists):
             if pair in chosen or not check_model(table, (*chosen, pair)).ok:
                 continue
-            cand = fit_model(table, (*chosen, pair), check=False, method="aic_stepwise")
+            cand = _quick_fit(table, (*chosen, pair), start=current)
             if best is None or cand.aic < best.aic:
                 best, added = cand, pair
-        if best is None or best.aic >= fit.aic:
+        if best is None or best.aic >= current.aic:
             break
-        pvalue = best.term_pvalue(added)
-        trace.append({"added": _pair_name(table, added), "aic": best.aic, "pvalue": pvalue})
+        candidate = fit_model(table, (*chosen, added), check=False, method="aic_stepwise")
+        pvalue = candidate.term_pvalue(added)
+        trace.append({"added": _pair_name(table, added), "aic": candidate.aic, "pvalue": pvalue})
         if pvalue > threshold:
             trace[-1]["rejected"] = True
             break
         chosen.append(added)
-        fit = best
+        fit, current = candidate, best
     fit.selection = trace
     return fit
 
