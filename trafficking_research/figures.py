@@ -30,3 +30,20 @@ def save_table(table: "pandas.DataFrame", name: str, output_dir: Path, index: bo
     path = folder / f"{name}.csv"
     table.to_csv(path, index=index, float_format="%.6g", lineterminator="\n")
     return path
+
+
+def publish_figure(fig: "matplotlib.figure.Figure", name: str, output_dir: Path) -> None:
+    """Save a figure (PNG and SVG), close it, and show the saved PNG in the notebook.
+
+    Showing the saved file rather than leaving the figure to the inline backend puts exactly one image, produced
+    within the cell, in the cell's output, so reruns and nbval see the same outputs in the same cells.
+    """
+    import matplotlib.pyplot as plt
+
+    png, _ = save_figure(fig, name, output_dir)
+    plt.close(fig)
+    try:
+        from IPython.display import Image, display
+    except ImportError:  # outside IPython there is nothing to show
+        return
+    display(Image(filename=str(png)))

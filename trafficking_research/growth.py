@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 import numpy as np
 import pandas as pd
 
@@ -124,6 +125,7 @@ def trend_figure(fits: list[SeriesFit], log_scale: bool) -> plt.Figure:
         if log_scale:
             ax.set_yscale("log")
         ax.set_title(f.label, fontsize=9)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("year")
     axes[0][0].set_ylabel("persons" + (" (log scale)" if log_scale else ""))
     axes[0][0].legend(fontsize=7)
@@ -142,6 +144,7 @@ def place_figure(series: dict[str, pd.Series], start_year: int, end_year: int) -
     ax.set_xlabel("year")
     ax.set_ylabel("persons")
     ax.set_title("Where the exploitation happened (gaps: no published figure)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -157,6 +160,7 @@ def stock_flow_figure(stock: pd.Series, admitted: pd.Series, exits: pd.DataFrame
     ax.set_xlabel("year")
     ax.set_ylabel("persons")
     ax.set_title("Stock and flows")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

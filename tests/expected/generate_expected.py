@@ -49,6 +49,9 @@ def main() -> None:
         growth_expected = None
     if growth_expected is not None:
         expected.update(growth_expected(rows))
+    from generate_profiles import profiles_expected  # noqa: PLC0415 (beside this file)
+
+    expected.update(profiles_expected(rows))
     out = HERE / "results_expected.json"
     out.write_text(json.dumps(expected, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {len(expected)} expected values to {out}")
