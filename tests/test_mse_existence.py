@@ -57,7 +57,9 @@ def test_artificial_all_three_pairs_exist_but_are_not_identifiable() -> None:
     table = load_table(SHARED / "artificial_3lists.csv")
     check = check_model(table, [(A, B), (A, C), (B, C)], use_lp=True)
     assert (check.exists, check.identifiable, check.rank_deficiency, check.code) == (True, False, 1, 2)
-    with pytest.raises(ModelNotIdentifiableError, match=r"table 'artificial_3lists', model 'main effects \+ A:B \+ A:C \+ B:C': the estimate is not identifiable: the design on the 4 cells in the fit has 5 columns but rank 4"):
+    expected = (r"table 'artificial_3lists', model 'main effects \+ A:B \+ A:C \+ B:C': the estimate is not "
+                r"identifiable: the design on the 4 cells in the fit has 5 columns but rank 4")
+    with pytest.raises(ModelNotIdentifiableError, match=expected):
         fit_model(table, [(A, B), (A, C), (B, C)])
 
 
@@ -107,3 +109,23 @@ def test_empty_list_has_no_main_effects_estimate() -> None:
     table = table_from_frame(frame, "empty_list")
     with pytest.raises(EstimateDoesNotExistError, match="table 'empty_list', model 'main effects'"):
         fit_model(table)
+
+
+def test_no_estimate_when_the_triple_cell_is_empty_under_all_pairs() -> None:
+    # Every pair overlaps but no case is on all three lists. With all three pairs the seven cells meet
+    # seven parameters; d = (intercept, A, B, C, A:B, A:C, B:C) = (-1, 1, 1, 1, -1, -1, -1) has Xd = 0 on
+    # the six positive cells and -1 on 111, so the likelihood rises as the intercept, hence the dark
+    # figure, goes down: the MLE does not exist, though not by an infinite dark figure.
+    frame = pd.DataFrame({"A": [1, 0, 0, 1, 1, 0], "B": [0, 1, 0, 1, 0, 1], "C": [0, 0, 1, 0, 1, 1],
+                          "count": [30, 25, 20, 6, 5, 4]})
+    table = table_from_frame(frame, "no_triple")
+    h = table.histories.astype(float)
+    X = np.column_stack([np.ones(7), h, h[:, 0] * h[:, 1], h[:, 0] * h[:, 2], h[:, 1] * h[:, 2]])
+    Xd = X @ np.array([-1.0, 1, 1, 1, -1, -1, -1])
+    assert np.all(Xd[table.counts > 0] == 0) and np.all(Xd[table.counts == 0] == -1)
+    pairs = [(A, B), (A, C), (B, C)]
+    assert check_model(table, pairs, use_lp=True).code == 1
+    with pytest.raises(EstimateDoesNotExistError) as err:
+        fit_model(table, pairs)
+    assert "zero cell(s) 111 " in str(err.value) and "dark figure shrinking to zero" in str(err.value)
+    assert check_model(table, [(A, B), (A, C)], use_lp=True).code == 0

@@ -9,6 +9,7 @@ class ModelNotEstimableError(TraffickingResearchError, ValueError):
     """A log-linear model gives no usable estimate of the dark figure for a table."""
 
     def __init__(self, table: str, model: str, reason: str) -> None:
+        """Keep the table's and the model's names, and say both in the message."""
         self.table = table
         self.model = model
         self.reason = reason

@@ -3,11 +3,13 @@
 After the cells ruled out by empty pairs are dropped, let X be the design on the remaining cells
 and y their counts. The Poisson log-likelihood is l(b) = y'Xb - sum(exp(Xb)). Its supremum is not
 attained (the MLE does not exist) exactly when there is a direction d with Xd <= 0 on every cell,
-Xd = 0 on the cells with y > 0, and Xd != 0: along b + s*d the likelihood keeps increasing as
-s grows while the fitted counts of some zero cells go to 0. Whether the intercept, and so the dark
-figure, also runs off to +infinity depends on d; the artificial table's model with AB only is such
-a case. By Stiemke's lemma no such d exists iff some x > 0 has X'x = X'y, i.e. iff the LP of
-SparseMSE's `checkident`, max t subject to X'x = X'y, x >= t, x >= 0, has optimum t > 0.
+Xd = 0 on the cells with y > 0, and Xd != 0 (so Xd < 0 on some zero cell): along b + s*d the
+likelihood keeps increasing as s grows while the fitted counts of those zero cells go to 0. The
+intercept, log of the dark figure, moves by s*d_0 on the way: up (the dark figure grows without
+bound; the artificial table's A:B model, Korea's b:c + b:d), down (the dark figure shrinks to zero;
+all three pairs with an empty triple cell), or not at all. SparseMSE refuses all of these, and so
+does this module. By Stiemke's lemma no such d exists iff some x > 0 has X'x = X'y, i.e. iff the
+LP of SparseMSE's `checkident`, max t subject to X'x = X'y, x >= t, x >= 0, has optimum t > 0.
 Identifiability is full column rank of X.
 """
 
@@ -21,7 +23,7 @@ import numpy as np
 from scipy.optimize import linprog
 
 from trafficking_research.mse.errors import EstimateDoesNotExistError, ModelNotIdentifiableError
-from trafficking_research.mse.model import Design, Pair, build_design, model_label
+from trafficking_research.mse.model import Design, Pair, PairSpec, build_design, model_label, normalize_pairs
 from trafficking_research.mse.tables import CaptureTable
 
 LP_TOLERANCE = 1e-7
@@ -106,22 +108,34 @@ def check_design(design: Design, use_lp: bool = False) -> ModelCheck:
     return found
 
 
-def check_model(table: CaptureTable, pairs: Sequence[Pair], use_lp: bool = False) -> ModelCheck:
-    """SparseMSE's `checkident` for main effects plus `pairs` (index pairs) on a table."""
-    return check_design(build_design(table, tuple(pairs)), use_lp=use_lp)
+def check_model(table: CaptureTable, pairs: PairSpec | None = None, use_lp: bool = False) -> ModelCheck:
+    """SparseMSE's `checkident` for main effects plus `pairs` (by index, by name or 'A:B') on a table."""
+    return check_design(build_design(table, normalize_pairs(table, pairs)), use_lp=use_lp)
 
 
-def nonexistence_diagnosis(design: Design, histories: np.ndarray) -> tuple[list[str], bool]:
-    """Which zero cells the likelihood drives to zero, and whether it can drive the dark figure to infinity.
+def _intercept_can_move(xp: np.ndarray, xz: np.ndarray, sign: float) -> bool:
+    """True if some improving direction (X_P d = 0, X_Z d <= 0) moves the intercept the given way."""
+    n_par = xp.shape[1]
+    c = np.zeros(n_par)
+    c[0] = -sign
+    bounds = [(-1.0, 1.0)] + [(None, None)] * (n_par - 1)
+    res = linprog(c, A_ub=xz, b_ub=np.zeros(xz.shape[0]), A_eq=xp, b_eq=np.zeros(xp.shape[0]),
+                  bounds=bounds, method="highs")
+    return res.status == 0 and -res.fun > 1e-9
+
+
+def nonexistence_diagnosis(design: Design, histories: np.ndarray) -> tuple[list[str], bool, bool]:
+    """Which zero cells the likelihood drives to zero, and whether it can take the dark figure to
+    infinity (intercept up) or to zero (intercept down) on the way.
 
     Solves max sum(s) s.t. X_P d = 0, X_Z d <= -s, 0 <= s <= 1 (the cells with s = 1 are those some
-    improving direction empties), then max d_0 s.t. X_P d = 0, X_Z d <= 0, d_0 <= 1.
+    improving direction empties), then max and min d_0 over improving directions.
     """
     X, positive = design.X, design.y > 0
     xp, xz = X[positive], X[~positive]
     n_par, n_zero = X.shape[1], xz.shape[0]
     if n_zero == 0:
-        return [], False
+        return [], False, False
     c = np.concatenate([np.zeros(n_par), -np.ones(n_zero)])
     a_ub = np.hstack([xz, np.eye(n_zero)])
     a_eq = np.hstack([xp, np.zeros((xp.shape[0], n_zero))])
@@ -132,13 +146,7 @@ def nonexistence_diagnosis(design: Design, histories: np.ndarray) -> tuple[list[
     emptied = [] if res.status != 0 else [
         "".join(str(int(v)) for v in h) for h, s in zip(zero_hist, res.x[n_par:]) if s > 0.5
     ]
-    c2 = np.zeros(n_par)
-    c2[0] = -1.0
-    bounds2 = [(None, 1.0)] + [(None, None)] * (n_par - 1)
-    res2 = linprog(c2, A_ub=xz, b_ub=np.zeros(n_zero), A_eq=xp, b_eq=np.zeros(xp.shape[0]),
-                   bounds=bounds2, method="highs")
-    unbounded_dark = res2.status == 0 and -res2.fun > 1e-9
-    return emptied, unbounded_dark
+    return emptied, _intercept_can_move(xp, xz, 1.0), _intercept_can_move(xp, xz, -1.0)
 
 
 def require_estimable(table: CaptureTable, pairs: Sequence[Pair]) -> ModelCheck:
@@ -147,14 +155,18 @@ def require_estimable(table: CaptureTable, pairs: Sequence[Pair]) -> ModelCheck:
     check = check_design(design)
     label = model_label(table, pairs)
     if not check.exists:
-        emptied, unbounded = nonexistence_diagnosis(design, table.histories)
+        emptied, to_infinity, to_zero = nonexistence_diagnosis(design, table.histories)
         why = (
             "the maximum-likelihood estimate does not exist (linear-programming check of Fienberg & Rinaldo "
             "as in SparseMSE's checkident): the likelihood keeps increasing while the expected counts of "
             f"the zero cell(s) {', '.join(emptied) or '?'} (histories over {', '.join(table.lists)}) go to zero"
         )
-        if unbounded:
+        if to_infinity:
             why += ", and it does so with the intercept, i.e. the dark figure, growing without bound"
+        elif to_zero:
+            why += ", and it does so with the intercept going to minus infinity, i.e. the dark figure shrinking to zero"
+        else:
+            why += "; the dark figure stays finite along these directions, but other parameters diverge"
         if not check.identifiable:
             why += f"; moreover the design is rank deficient by {check.rank_deficiency}"
         raise EstimateDoesNotExistError(table.name, label, why)

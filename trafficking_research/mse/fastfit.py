@@ -68,6 +68,7 @@ def batch_poisson_loglik(
     beta = np.linalg.solve(gram, (xb.transpose(0, 2, 1) @ target[:, :, None]))[:, :, 0]
 
     def loglik(b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Log-likelihoods (without the log y! constant) and means of every model at coefficients b."""
         eta = np.minimum((xb @ b[:, :, None])[:, :, 0], 700.0)
         mu = np.exp(eta) * cmask
         return (eta * y[None, :] * cmask).sum(1) - mu.sum(1), mu

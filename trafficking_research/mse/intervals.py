@@ -47,6 +47,7 @@ def _multinomial_profile(fit: MSEFit) -> Callable[[float], float]:
     start = {"beta": np.asarray(fit.result.params, dtype=float)}
 
     def loglik(total: float) -> float:
+        """Profile log-likelihood at N = total (warm-started from the previous evaluation)."""
         yf = np.append(y, max(total - n, 0.0))
         beta, mu, _ = newton_poisson(Xf, yf, start=start["beta"])
         start["beta"] = beta
@@ -63,6 +64,7 @@ def _poisson_profile(fit: MSEFit) -> Callable[[float], float]:
     start = {"beta": np.asarray(fit.result.params[1:], dtype=float)}
 
     def loglik(total: float) -> float:
+        """Profile log-likelihood at N = total (warm-started from the previous evaluation)."""
         offset = math.log(max(total - n, 1e-300))
         beta, _, ll = newton_poisson(X[:, 1:], y, offset=offset, start=start["beta"])
         start["beta"] = beta
@@ -78,7 +80,8 @@ def profile_interval(fit: MSEFit, level: float = 0.95, likelihood: str = "multin
     closedpCI.t, used for the UK 2013 estimate); `"poisson"` profiles the Poisson log-linear likelihood
     in its intercept, log of the dark figure. The bounds are where twice the drop from the maximum
     equals the chi-squared(1) quantile; the lower bound is the observed count if the drop never gets
-    there, and the upper bound is infinite if the likelihood stays too flat.
+    there, and the upper bound is infinite if the likelihood stays too flat. The point estimate
+    reported is the fit's (Poisson) total, as Rcapture reports it.
     """
     if likelihood not in LIKELIHOODS:
         raise SelectionError(f"unknown likelihood {likelihood!r}; choose one of {', '.join(LIKELIHOODS)}")
@@ -94,6 +97,7 @@ def profile_interval(fit: MSEFit, level: float = 0.95, likelihood: str = "multin
     crit = chi2.ppf(level, 1) / 2
 
     def gap(total: float) -> float:
+        """Positive outside the interval, zero at its bounds."""
         return peak - profile(total) - crit
 
     lower = n

@@ -79,20 +79,96 @@ def check_data_dirs(params: dict[str, dict[str, Any]]) -> None:
                 raise ParameterError(f"parameter 'data_dir' of notebook '{nb}': directory '{folder}' does not exist")
 
 
+# One warm kernel per worker process: started once with the heavy modules imported, reset between notebooks.
+WARM_UP = """
+import numpy, pandas, scipy.stats, statsmodels.api, matplotlib.pyplot, seaborn
+from IPython.display import display
+import trafficking_research.observations, trafficking_research.series, trafficking_research.results
+import trafficking_research.figures, trafficking_research.trends, trafficking_research.growth
+import trafficking_research.profiles, trafficking_research.audit
+"""
+_KERNEL: dict[str, Any] = {}
+
+
+def _start_kernel() -> None:
+    """Start this worker's kernel in the notebooks' folder and import the heavy modules in it."""
+    from multiprocessing import util
+
+    from jupyter_client import KernelManager
+
+    os.environ.update(KERNEL_ENV)
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel(cwd=str(NOTEBOOK_DIR), env=dict(os.environ))
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=120)
+    kc.execute(WARM_UP, silent=True)  # runs while the worker goes on; the first reset waits for it
+    _KERNEL.update(km=km, kc=kc)
+    util.Finalize(None, _stop_kernel, exitpriority=10)
+
+
+def _stop_kernel() -> None:
+    if "km" in _KERNEL:
+        _KERNEL["kc"].stop_channels()
+        _KERNEL["km"].shutdown_kernel(now=True)
+        _KERNEL.clear()
+
+
+def _init_worker() -> None:
+    """Pool initializer: start the warm kernel, then import papermill and nbconvert while the kernel imports."""
+    _start_kernel()
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
+
+def _ready_kernel() -> Any:
+    """This worker's kernel, reset to a clean namespace (restarted if it died)."""
+    if not _KERNEL["km"].is_alive():
+        _stop_kernel()
+        _start_kernel()
+    km = _KERNEL["km"]
+    kc = km.client()  # a new client each time: one left over from an earlier run stops receiving replies
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=120)
+        reply = kc.execute_interactive("get_ipython().run_line_magic('reset', '-f')\n"
+                                       "import matplotlib.pyplot as _p; _p.close('all'); del _p",
+                                       silent=True, store_history=False, timeout=120)
+    finally:
+        kc.stop_channels()
+    if reply["content"]["status"] != "ok":
+        raise RuntimeError("could not reset the worker's kernel")
+    return km
+
+
+def renumber(nb: dict[str, Any]) -> dict[str, Any]:
+    """Execution counts 1, 2, ... in cell order, as a fresh kernel gives them (a reused kernel counts on)."""
+    count = 0
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code" or cell.get("execution_count") is None:
+            continue
+        count += 1
+        cell["execution_count"] = count
+        for out in cell.get("outputs", []):
+            if "execution_count" in out:
+                out["execution_count"] = count
+    return nb
+
+
 def _run_notebook(task: dict[str, Any]) -> dict[str, Any]:
     """Worker: execute one notebook into its staging folder and write its HTML report; never raises."""
     import papermill as pm
 
-    os.environ.update(KERNEL_ENV)
     stage = Path(task["stage"])
     name = task["notebook"]
     out_nb = stage / f"{name}.ipynb"
     started = time.perf_counter()
     params = dict(task["params"], output_dir=str(stage))
     try:
+        km = _ready_kernel()
         pm.execute_notebook(
             task["path"], str(out_nb), parameters=params, kernel_name="python3",
-            cwd=str(NOTEBOOK_DIR), progress_bar=False, log_output=False,
+            cwd=str(NOTEBOOK_DIR), progress_bar=False, log_output=False, km=km,
         )
     except Exception as exc:  # papermill raises PapermillExecutionError for a failing cell
         cell = getattr(exc, "exec_count", None)
@@ -102,7 +178,7 @@ def _run_notebook(task: dict[str, Any]) -> dict[str, Any]:
         where = f"cell {index}" + (f" (execution count {cell})" if cell is not None else "") if index is not None else "start-up"
         return {"ok": False, "seconds": time.perf_counter() - started, "message": f"{where}: {ename}: {evalue}"}
     nb = json.loads(out_nb.read_text(encoding="utf-8"))
-    nb = strip_volatile(nb, replace={str(stage): task["final"]})
+    nb = renumber(strip_volatile(nb, replace={str(stage): task["final"]}))
     write_notebook(nb, out_nb)
     export_html(out_nb, stage / f"{name}.html")
     (stage / KEY_FILE).write_text(
@@ -204,8 +280,8 @@ def _execute(tasks: list[dict[str, Any]], output: Path, report: RunReport, jobs:
 
         bar = tqdm(total=len(tasks), desc="notebooks", unit="nb", file=sys.stderr)
     workers = max(1, min(jobs, len(tasks)))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_run_notebook, t): t for t in tasks}
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker) as pool:
+        futures = {pool.submit(_run_notebook, t): t for t in sorted(tasks, key=_expected_cost, reverse=True)}
         for done, future in enumerate(as_completed(futures), start=1):
             task = futures[future]
             name, stage = task["notebook"], Path(task["stage"])
@@ -231,6 +307,11 @@ def _execute(tasks: list[dict[str, Any]], output: Path, report: RunReport, jobs:
                 log(line)
     if bar is not None:
         bar.close()
+
+
+def _expected_cost(task: dict[str, Any]) -> int:
+    """Longest notebooks first balances the workers; size of the notebook's source is a fair proxy."""
+    return Path(task["path"]).stat().st_size
 
 
 def raise_for_failures(report: RunReport) -> None:
