@@ -52,6 +52,9 @@ def main() -> None:
     from generate_profiles import profiles_expected  # noqa: PLC0415 (beside this file)
 
     expected.update(profiles_expected(rows))
+    from generate_dark_figure import dark_figure_expected  # noqa: PLC0415 (beside this file)
+
+    expected.update(dark_figure_expected())
     out = HERE / "results_expected.json"
     out.write_text(json.dumps(expected, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {len(expected)} expected values to {out}")
@@ -61,4 +64,5 @@ if __name__ == "__main__":
     import sys
 
     sys.path.insert(0, str(HERE))
+    sys.path.insert(0, str(HERE.parents[1]))
     main()
