@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 import uuid
@@ -71,12 +72,42 @@ def check_output_dir(output: Path) -> Path:
 
 
 def check_data_dirs(params: dict[str, dict[str, Any]]) -> None:
-    """Refuse a data_dir parameter that names no data package, before any work starts."""
+    """Refuse a data_dir parameter that names no folder, before any work starts."""
     for nb, values in params.items():
         if "data_dir" in values:
             folder = resolve_data_dir(values["data_dir"])
             if not folder.is_dir():
                 raise ParameterError(f"parameter 'data_dir' of notebook '{nb}': directory '{folder}' does not exist")
+
+
+def data_kind(notebook_file: Path) -> str:
+    """What a notebook's data_dir holds (its metadata says): 'observations' (a data package) or 'mse_tables'."""
+    meta = json.loads(notebook_file.read_text(encoding="utf-8")).get("metadata", {})
+    return meta.get("trafficking_research", {}).get("data", "observations")
+
+
+def validate_inputs(tasks: list[dict[str, Any]]) -> None:
+    """Validate each data folder the notebooks about to run will read, once, so bad data fails before any kernel
+    starts (the notebooks validate again when they load)."""
+    seen: set[tuple[str, str]] = set()
+    for task in tasks:
+        if "data_dir" not in task["params"]:
+            continue
+        kind = data_kind(Path(task["path"]))
+        folder = resolve_data_dir(task["params"]["data_dir"])
+        if (kind, str(folder)) in seen:
+            continue
+        seen.add((kind, str(folder)))
+        if kind == "mse_tables":
+            if task["params"]["data_dir"] == "":
+                continue  # the default run simulates its tables
+            from ..mse.tables import load_tables
+
+            load_tables(folder)
+        else:
+            from ..observations import load_data
+
+            load_data(folder)
 
 
 # One warm kernel per worker process: started once with the heavy modules imported, reset between notebooks.
@@ -98,7 +129,9 @@ def _start_kernel() -> None:
 
     os.environ.update(KERNEL_ENV)
     km = KernelManager(kernel_name="python3")
-    km.start_kernel(cwd=str(NOTEBOOK_DIR), env=dict(os.environ))
+    # the kernel's own log (a warning about unencrypted local TCP at every start) is not the notebook's output,
+    # which arrives through the kernel's messages; a kernel that dies is reported by the failing notebook
+    km.start_kernel(cwd=str(NOTEBOOK_DIR), env=dict(os.environ), stderr=subprocess.DEVNULL)
     kc = km.client()
     kc.start_channels()
     kc.wait_for_ready(timeout=120)
@@ -245,30 +278,37 @@ def reproduce(
     params = resolve_parameters(names, dict(given or {}))
     check_data_dirs(params)
     output = check_output_dir(Path(output))
-    staging = output / STAGING_DIR
-    shutil.rmtree(staging, ignore_errors=True)  # left over by an interrupted run; never holds finished results
-    staging.mkdir()
     report = RunReport(output)
     library = library_digest()
-    tasks = []
+    tasks, restores = [], []
     for name in names:
         key = input_key(notebook_path(name), params[name], library)
         if not force and _current_key(output / name) == key:
             report.outcomes.append(Outcome(name, "cached"))
-            continue
-        if not force and _restore_from_cache(output, name, key):
+        elif not force and (output / CACHE_DIR / key).is_dir():
+            restores.append((name, key))
+        else:
+            tasks.append({"notebook": name, "path": str(notebook_path(name)), "params": params[name], "key": key,
+                          "final": str(output / name)})
+    validate_inputs(tasks)  # before anything in `output` changes
+    staging = output / STAGING_DIR
+    shutil.rmtree(staging, ignore_errors=True)  # left over by an interrupted run; never holds finished results
+    staging.mkdir()
+    try:
+        for name, key in restores:
+            _restore_from_cache(output, name, key)
             report.outcomes.append(Outcome(name, "restored"))
-            continue
-        stage = staging / name
-        stage.mkdir()
-        tasks.append({"notebook": name, "path": str(notebook_path(name)), "params": params[name], "key": key,
-                      "stage": str(stage), "final": str(output / name)})
-    for o in report.outcomes:
-        log(f"{o.notebook}: unchanged inputs, {'kept' if o.status == 'cached' else 'restored from cache'}")
-    if tasks:
-        _execute(tasks, output, report, jobs or os.cpu_count() or 1, log, progress)
-    write_run_files(output, params)
-    shutil.rmtree(staging, ignore_errors=True)
+        for o in report.outcomes:
+            log(f"{o.notebook}: unchanged inputs, {'kept' if o.status == 'cached' else 'restored from cache'}")
+        for task in tasks:
+            task["stage"] = str(staging / task["notebook"])
+            Path(task["stage"]).mkdir()
+        if tasks:
+            _execute(tasks, output, report, jobs or os.cpu_count() or 1, log, progress)
+        if any(o.status != "failed" for o in report.outcomes):  # a run that changed nothing rewrites nothing
+            write_run_files(output, params)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return report
 
 
@@ -285,7 +325,10 @@ def _execute(tasks: list[dict[str, Any]], output: Path, report: RunReport, jobs:
         for done, future in enumerate(as_completed(futures), start=1):
             task = futures[future]
             name, stage = task["notebook"], Path(task["stage"])
-            result = future.result()
+            try:
+                result = future.result()
+            except Exception as exc:  # a worker that died or could not start its kernel
+                result = {"ok": False, "seconds": 0.0, "message": f"start-up: the worker failed ({type(exc).__name__}: {exc})"}
             if result["ok"]:
                 _swap_in(stage, output / name)
                 _store_in_cache(output, output / name, task["key"])
