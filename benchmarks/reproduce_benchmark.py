@@ -28,6 +28,14 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
+def identical_outputs(a: Path, b: Path) -> tuple[int, int]:
+    """How many of the deterministic outputs (results.json, CSV, PNG, SVG, values.json) are byte-identical."""
+    names = [p.relative_to(a) for p in sorted(a.rglob("*")) if p.is_file() and ".cache" not in p.parts
+             and (p.suffix in (".csv", ".png", ".svg") or p.name in ("values.json", "results.json"))]
+    same = sum((b / rel).is_file() and (a / rel).read_bytes() == (b / rel).read_bytes() for rel in names)
+    return same, len(names)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
@@ -41,6 +49,9 @@ def main() -> None:
         cli = [str(bindir / "trafficking-research"), "reproduce", "--output", str(out), "--jobs", str(args.jobs)]
         cold = timed(cli, env)
         warm = timed(cli, env)
+        again = work / "again"
+        timed([str(bindir / "trafficking-research"), "reproduce", "--force", "--output", str(again)], env)
+        identical, compared = identical_outputs(out, again)
         baseline = 0.0
         for name in names:
             target = work / "baseline" / name
@@ -54,6 +65,8 @@ def main() -> None:
     print(f"baseline (papermill CLI, one after another): {baseline:7.2f} s")
     print(f"reproduce cold (empty output and cache):      {cold:7.2f} s   ratio to baseline {cold / baseline:.2f} (target <= 0.50)")
     print(f"reproduce warm (nothing changed):             {warm:7.2f} s   (target < 1 s)")
+    print(f"byte-identity of two --force runs: {identical} of {compared} files identical "
+          "(results.json, tables, figures, values)")
 
 
 if __name__ == "__main__":

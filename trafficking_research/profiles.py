@@ -124,8 +124,9 @@ class ShareChange:
 
 def share_change(k1: float, n1: float, k2: float, n2: float) -> ShareChange:
     """Change of a share from (k1 of n1) to (k2 of n2)."""
-    low, high = confint_proportions_2indep(k2, n2, k1, n1, method="newcomb", compare="diff")
-    test = test_proportions_2indep(k2, n2, k1, n1, method="score", compare="diff")
+    with np.errstate(divide="ignore", invalid="ignore"):  # statsmodels also computes ratios we do not use
+        low, high = confint_proportions_2indep(k2, n2, k1, n1, method="newcomb", compare="diff")
+        test = test_proportions_2indep(k2, n2, k1, n1, method="score", compare="diff")
     return ShareChange((k1, n1), (k2, n2), k2 / n2 - k1 / n1, (float(low), float(high)), float(test.pvalue))
 
 
