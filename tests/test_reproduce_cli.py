@@ -75,18 +75,28 @@ def test_params_file_errors(tmp_path: Path, earlier_results: Path) -> None:
     assert proc.returncode == 2 and "must be int, got 'soon'" in proc.stderr
 
 
-def test_failing_notebook_names_cell_and_keeps_results(fresh_run: Path, data_copy: Path, tmp_path: Path) -> None:
+def test_bad_data_fails_before_the_notebook_and_keeps_results(fresh_run: Path, data_copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "results"
     shutil.copytree(fresh_run, out)
-    before = tree_digest(out / "data_audit")
+    before = tree_digest(out)
     edit_rows(data_copy, lambda rows: [dict(rows[0], value="-1")] + rows[1:])
     proc = run_cli("reproduce", "data_audit", "-p", "data_dir", str(data_copy), "--output", str(out))
+    assert proc.returncode == 2, proc.stderr
+    assert f"{data_copy / 'observations.csv'}, line 2, column value: -1 is below the minimum 0" in proc.stderr
+    assert tree_digest(out) == before
+
+
+def test_failing_notebook_names_cell_and_keeps_results(fresh_run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    shutil.copytree(fresh_run, out)
+    before = tree_digest(out / "year_profile")
+    proc = run_cli("reproduce", "year_profile", "-p", "year", "1999", "--output", str(out))
     assert proc.returncode == 1, proc.stderr
-    assert "notebook 'data_audit' failed in cell" in proc.stderr
-    assert "DataValidationError" in proc.stderr and "below the minimum 0" in proc.stderr
-    partial = out / "failed" / "data_audit.ipynb"
+    assert "notebook 'year_profile' failed in cell" in proc.stderr
+    assert "ParameterError: parameter 'year': 1999 is outside the years of the data" in proc.stderr
+    partial = out / "failed" / "year_profile.ipynb"
     assert partial.is_file() and str(partial) in proc.stderr
-    assert tree_digest(out / "data_audit") == before
+    assert tree_digest(out / "year_profile") == before
 
 
 def test_second_run_does_no_work(fresh_run: Path, tmp_path: Path) -> None:

@@ -45,7 +45,7 @@ class Trend:
     @property
     def apc_ci(self) -> tuple[float, float]:
         """95% Wald interval of the APC (from the slope's interval)."""
-        return (100.0 * math.expm1(self.slope - Z95 * self.se), 100.0 * math.expm1(self.slope + Z95 * self.se))
+        return (100.0 * float(np.expm1(self.slope - Z95 * self.se)), 100.0 * float(np.expm1(self.slope + Z95 * self.se)))
 
     @property
     def doubling_time(self) -> float | None:
@@ -84,6 +84,10 @@ def prepare(series: pd.Series, name: str, start_year: int, end_year: int) -> pd.
         )
     if (s == 0).all():
         raise SeriesError(f"series '{name}': every count in {start_year}-{end_year} is zero; no trend can be fitted")
+    if (s > 0).sum() < 2:
+        year = int(s.index[s > 0][0])
+        raise SeriesError(f"series '{name}': only {year} has a count above zero in {start_year}-{end_year}; "
+                          "a log-linear trend needs two such years (its slope would run to infinity)")
     return s.astype(float)
 
 
@@ -216,9 +220,13 @@ def joinpoint(s: pd.Series, min_segment: int = 3, n_boot: int = 199, seed: int =
     origin = int(years[0])
     candidates = [int(k) for k in years if (years < k).sum() >= min_segment - 1 and (years > k).sum() >= min_segment - 1]
     candidates = [k for k in candidates if (years <= k).sum() >= min_segment and (years >= k).sum() >= min_segment]
+    positive = s.to_numpy() > 0
+    # each segment needs two years above zero, or its slope runs to minus infinity
+    candidates = [k for k in candidates if positive[years <= k].sum() >= 2 and positive[years >= k].sum() >= 2]
     if not candidates:
         raise SeriesError(
-            f"series '{s.name}': {len(s)} years leave no break year with {min_segment} years on each side"
+            f"series '{s.name}': {len(s)} years leave no break year with {min_segment} years on each side, "
+            "two of them above zero"
         )
     null = fit_negbin(s, origin)
     alpha = null.alpha or 0.0
@@ -254,8 +262,10 @@ def joinpoint(s: pd.Series, min_segment: int = 3, n_boot: int = 199, seed: int =
     cov = model.cov  # type: ignore[attr-defined]
     var = cov[1, 1] + w * w * cov[2, 2] + 2 * w * cov[1, 2]
     se = math.sqrt(max(var, 0.0))
-    aapc = 100 * math.expm1(avg)
-    aapc_ci = (100 * math.expm1(avg - Z95 * se), 100 * math.expm1(avg + Z95 * se))
+    if not (math.isfinite(avg) and math.isfinite(se)):
+        raise SeriesError(f"series '{s.name}': the joinpoint model at {best} did not converge to finite slopes")
+    aapc = 100 * float(np.expm1(avg))
+    aapc_ci = (100 * float(np.expm1(avg - Z95 * se)), 100 * float(np.expm1(avg + Z95 * se)))
     table = pd.DataFrame({"break_year": list(lls), "log_likelihood": list(lls.values())})
     return Joinpoint(best, model, lr, p_value, n_boot, table, aapc, aapc_ci, (float(b), float(b + c)))
 

@@ -64,8 +64,23 @@ def apc_fits(series: dict[int, float], origin: int = 2006):
     return (pct(p[1]), [pct(p[1] - Z * p_se), pct(p[1] + Z * p_se)]), (pct(nb[1]), [pct(nb[1] - Z * nb_se), pct(nb[1] + Z * nb_se)])
 
 
+def nb_fit(series: dict[int, float], origin: int = 2006) -> np.ndarray:
+    """NB2 coefficients (b0, b1, log alpha) by direct maximisation."""
+    t = np.array(list(series)) - origin
+    y = np.array(list(series.values()))
+    return optimize.minimize(nb_nll, [math.log(y.mean()) - 0.1 * t.mean(), 0.1, math.log(0.05)], args=(t, y),
+                             method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 40000}).x
+
+
+def forecast_expected(rows) -> dict[str, dict]:
+    """Point forecasts of the NB2 trend fitted to 2006-2020: exp(b0 + b1 (year - 2006))."""
+    b = nb_fit(yearly(rows, "admitted", ["victim", "unspecified"]))
+    return {f"forecast.{year}.victims_admitted": {"value": math.exp(b[0] + b[1] * (year - 2006)), "tolerance": {"rel": 1e-4}}
+            for year in range(2021, 2025)}
+
+
 def growth_expected(rows) -> dict[str, dict]:
-    out = {}
+    out = forecast_expected(rows)
     victims = yearly(rows, "admitted", ["victim", "unspecified"])
     (pa, pci), (na, nci) = apc_fits(victims)
     out["growth.victims_admitted.apc"] = {"value": na, "ci": nci, "tolerance": {"rel": 1e-4}, "ci_tolerance": {"rel": 2e-2}}

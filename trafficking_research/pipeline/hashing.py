@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from ..datapackage import sha256_of
-from ..paths import PACKAGE_DIR, resolve_data_dir
+from ..paths import PACKAGE_DIR, PROJECT_ROOT, resolve_data_dir
+
+CLAIMS_DIR = PROJECT_ROOT / "claims"
 
 
 def folder_digests(folder: Path, pattern: str = "*") -> dict[str, str]:
@@ -27,8 +29,10 @@ def data_digests(data_dir: str | Path | None) -> dict[str, str]:
 
 
 def library_digest() -> str:
-    """One hash over the package's Python source, so that a library change re-runs every notebook."""
-    return hashlib.sha256(json.dumps(folder_digests(PACKAGE_DIR, "*.py"), sort_keys=True).encode()).hexdigest()
+    """One hash over the package's Python source and the claims ledger, so that a change to either re-runs the
+    notebooks."""
+    files = {"package": folder_digests(PACKAGE_DIR, "*.py"), "claims": folder_digests(CLAIMS_DIR)}
+    return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
 
 
 def notebook_digest(notebook_file: Path) -> str:

@@ -131,7 +131,8 @@ def _start_kernel() -> None:
     km = KernelManager(kernel_name="python3")
     # the kernel's own log (a warning about unencrypted local TCP at every start) is not the notebook's output,
     # which arrives through the kernel's messages; a kernel that dies is reported by the failing notebook
-    km.start_kernel(cwd=str(NOTEBOOK_DIR), env=dict(os.environ), stderr=subprocess.DEVNULL)
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}  # table widths must not follow a terminal
+    km.start_kernel(cwd=str(NOTEBOOK_DIR), env=env, stderr=subprocess.DEVNULL)
     kc = km.client()
     kc.start_channels()
     kc.wait_for_ready(timeout=120)

@@ -1,0 +1,452 @@
+"""The claims ledger: the real ledger holds and covers the 27 Jan 2021 release; bad ledgers and altered data are caught."""
+
+from __future__ import annotations
+
+import csv
+import re
+import textwrap
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import SHARED, edit_rows
+from trafficking_research import claims
+from trafficking_research.observations import load_data
+from trafficking_research.paths import DATA_DIR
+from trafficking_research.series import CORE_SERIES, annual_series
+
+RELEASE = SHARED / "sources" / "migri-press-release-2021-01-27.txt"
+CORE = "migri-pr-2021-01-27-en"
+WORDS = {"one": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+         "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20}
+# Numbers of the release that no claim needs to carry, each with the reason.
+NOT_CLAIMED = {
+    2006: "year label: the system's first year",
+    2009: "year label: when a director took office",
+    2018: "year label of the comparison figures (52 and 455 are claimed)",
+    2019: "year label of the comparison figures (70 and 676 are claimed)",
+    2020: "year label of the reported year",
+    2021: "year label: the system's fifteenth year",
+    24: "'24/7 helpline': opening hours, not a statistic",
+    7: "'24/7 helpline': opening hours, not a statistic",
+    4: "'four offices': an organisational fact, not a client statistic",
+    1: "'a single employee' and 'just one perpetrator': descriptions, not statistics of the system",
+}
+# Comparative and vague wording of the release, and the claim that checks each.
+WORDING = {
+    "has increased": ["pr2021-finland-increased"],
+    "record-breaking": ["pr2021-finland-record"],
+    "particularly high share": ["pr2021-forced-labour-share-high"],
+    "considerably larger than in previous years": ["pr2021-finland-vs-2019", "pr2021-finland-vs-2018"],
+    "60% to 70% for years": ["pr2021-abroad-share-60-70-for-years"],
+    "slightly smaller than the proportion": ["pr2021-abroad-share-smaller", "pr2021-abroad-share-slightly-smaller"],
+    "keep rising sharply": ["pr2021-clients-rising-sharply"],
+    "numbered hundreds": ["pr2021-children-hundreds"],
+    "helped 1,257": ["pr2021-total-since-2006"],
+}
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[Any, Any]:
+    return load_data()
+
+
+@pytest.fixture(scope="module")
+def ledger(data: tuple[Any, Any]) -> claims.Ledger:
+    obs, sources = data
+    return claims.load_ledger(claims.LEDGER_FILE, obs=obs, sources=sources)
+
+
+@pytest.fixture(scope="module")
+def checked(data: tuple[Any, Any], ledger: claims.Ledger) -> dict[str, claims.ClaimResult]:
+    return {r.id: r for r in claims.evaluate(ledger, data[0])}
+
+
+def preferred_rows(data_dir: Path = DATA_DIR) -> list[dict[str, str]]:
+    """The preferred rows of observations.csv read with the csv module, independently of the package's loader."""
+    with open(data_dir / "observations.csv", encoding="utf-8", newline="") as handle:
+        return [r for r in csv.DictReader(handle) if r["status"] == "preferred"]
+
+
+def raw_year_values(rows: list[dict[str, str]], **match: str) -> dict[int, float]:
+    """Calendar-year values of one series (victim, else unspecified), straight from the CSV rows."""
+    found: dict[int, dict[str, float]] = defaultdict(dict)
+    for r in rows:
+        start, end = r["period_start"], r["period_end"]
+        if start[:4] != end[:4] or start[5:] != "01-01" or end[5:] != "12-31":
+            continue
+        if all(r.get(k, "all") == v for k, v in {"unit": "persons", "place": "all", "form": "all", "sex": "all",
+                                                   "age": "all", **match}.items()):
+            found[int(start[:4])][r["client_type"]] = float(r["value"])
+    return {y: v.get("victim", v.get("unspecified")) for y, v in found.items() if {"victim", "unspecified"} & set(v)}
+
+
+def write_ledger(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "claims.yaml"
+    path.write_text(textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+def evaluate_text(tmp_path: Path, data: tuple[Any, Any], body: str) -> list[claims.ClaimResult]:
+    obs, sources = data
+    return claims.evaluate(claims.load_ledger(write_ledger(tmp_path, body), obs=obs, sources=sources), obs)
+
+
+# ------------------------------------------------------------------------------------------------ the real ledger
+
+
+def test_no_claim_is_false(checked: dict[str, claims.ClaimResult]) -> None:
+    """Only claims marked disputed (a known disagreement of the source with the data, explained) may be false."""
+    false = [f"{r.id}: {r.reason}" for r in checked.values() if r.verdict == "false" and not r.disputed]
+    assert not false, "claims contradicted by the preferred data:\n" + "\n".join(false)
+
+
+def test_every_disputed_claim_is_still_false(checked: dict[str, claims.ClaimResult]) -> None:
+    """A disputed mark must stay true to the data: when the data come to agree, the mark has to go."""
+    stale = [r.id for r in checked.values() if r.disputed and r.verdict != "false"]
+    assert not stale, f"claims marked disputed that the data no longer contradict: {stale}"
+
+
+def test_verdicts_and_corroboration_are_consistent(checked: dict[str, claims.ClaimResult]) -> None:
+    results = list(checked.values())
+    counts = claims.verdict_counts(results)
+    assert counts["total"] == len(results) == counts["true"] + counts["false"] + counts["cannot_check"]
+    assert counts["independent"] + counts["self_consistent"] == counts["true"] + counts["false"]
+    for r in results:
+        if r.verdict == "cannot_check":
+            assert r.corroboration == "n/a" and r.reason.startswith("no preferred figure for "), r.id
+        else:
+            assert r.corroboration == ("independent" if r.corroborating_sources else "self_consistent"), r.id
+            assert r.figures, r.id
+    by_source = claims.counts_by_source(results)
+    assert int(by_source.to_numpy().sum()) == len(results)
+    assert by_source.loc[CORE].sum() == sum(r.source_id == CORE for r in results)
+
+
+def test_corroboration_follows_the_figures_sources(checked: dict[str, claims.ClaimResult]) -> None:
+    # the five forms and the total all come from the release itself
+    forms = checked["pr2021-finland-forms-sum"]
+    assert forms.corroboration == "self_consistent" and {f.source_id for f in forms.figures} == {CORE}
+    # the comparison figure 70 is checked against what the January 2020 release first published
+    first = checked["pr2021-2019-figure-as-first-published"]
+    assert first.corroboration == "independent" and first.corroborating_sources == ("migri-pr-2020-01-15-sv",)
+    # 1,314 and 1,051 + 263 stand on different pages of one review: one publication, not corroboration
+    review = checked["ar2022-clients-sum"]
+    assert len({f.source_id for f in review.figures}) == 2 and review.corroboration == "self_consistent"
+
+
+def test_every_number_of_the_release_is_in_a_claim(ledger: claims.Ledger) -> None:
+    text = RELEASE.read_text(encoding="utf-8")
+    text = re.sub(r"\d{1,2}\.\d{1,2}\.\d{4}", " ", text)  # dates
+    text = re.sub(r"\b\d{1,2}\.\d{2}\b", " ", text)  # clock times
+    text = re.sub(r"\+?\d+(?:\s\d{3}){2,}", " ", text)  # phone numbers
+    numbers = {int(n.replace(",", "")) for n in re.findall(r"\d{1,3}(?:,\d{3})+|\d+", text)}
+    numbers |= {WORDS[w.lower()] for w in re.findall(r"\b(" + "|".join(WORDS) + r")\b", text, flags=re.I)}
+    assert set(NOT_CLAIMED) <= numbers, "an exclusion is no longer a number of the release"
+    core = [c for c in ledger.claims if c.source_id == CORE]
+    in_claims = {int(v) for c in core for v in numbers_of(c.check)}
+    missing = sorted(numbers - set(NOT_CLAIMED) - in_claims)
+    assert not missing, f"numbers of the 27 Jan 2021 release in no claim of {CORE}: {missing}"
+    quoted = {int(v) for c in core for v in stated_of(c.check)}
+    assert quoted <= numbers, f"stated numbers that the release does not contain: {sorted(quoted - numbers)}"
+
+
+def test_every_comparative_wording_of_the_release_has_its_claim(ledger: claims.Ledger) -> None:
+    text = " ".join(RELEASE.read_text(encoding="utf-8").split())
+    ids = {c.id for c in ledger.claims if c.source_id == CORE}
+    for wording, claim_ids in WORDING.items():
+        assert wording in text, wording
+        assert set(claim_ids) <= ids, (wording, claim_ids)
+
+
+def numbers_of(node: Any) -> list[float]:
+    """Every stated and expected number in a check (stated values, expected values and ranges)."""
+    out: list[float] = list(stated_of(node))
+    if isinstance(node, dict):
+        for key in ("expected", "range"):
+            value = node.get(key)
+            if isinstance(value, (int, float)):
+                out.append(value)
+            elif isinstance(value, list):
+                out += [v for v in value if isinstance(v, (int, float))]
+    return out
+
+
+def stated_of(node: Any) -> list[float]:
+    """The numbers a check says the statement quotes (`stated` on figures and per year)."""
+    if isinstance(node, dict):
+        out = []
+        for key, value in node.items():
+            if key == "stated":
+                out += list(value.values()) if isinstance(value, dict) else [value]
+            else:
+                out += stated_of(value)
+        return out
+    if isinstance(node, list):
+        return [v for item in node for v in stated_of(item)]
+    return []
+
+
+def test_share_abroad_run_matches_a_hand_computation(checked: dict[str, claims.ClaimResult]) -> None:
+    rows = preferred_rows()
+    total = raw_year_values(rows, measure="admitted")
+    finland = raw_year_values(rows, measure="admitted", place="finland")
+    want = {y: 100 * (total[y] - finland[y]) / total[y] for y in (2016, 2018, 2019)}
+    pct_finland = {int(r["period_start"][:4]): float(r["value"]) for r in rows
+                   if r["measure"] == "admitted" and r["place"] == "finland" and r["unit"] == "percent"
+                   and r["form"] == "all" and r["sex"] == "all" and r["age"] == "all"}
+    want[2017] = 100 - pct_finland[2017]
+    result = checked["pr2021-abroad-share-60-70-for-years"]
+    got = {int(y): float(v) for y, v in re.findall(r"(\d{4}): ([\d.]+)", result.computed)}
+    assert set(got) == set(want) and all(abs(got[y] - want[y]) < 0.01 for y in want), (got, want)
+    assert all(60 <= v <= 70 for v in want.values()) and result.verdict == "true"
+    # the years outside the range are reported, not hidden
+    assert f"2015: {100 - pct_finland[2015]:g}" in result.reason and f"2014: {100 - pct_finland[2014]:g}" in result.reason
+
+
+def test_record_and_total_list_the_years_without_a_figure(checked: dict[str, claims.ClaimResult]) -> None:
+    rows = preferred_rows()
+    finland = raw_year_values(rows, measure="admitted", place="finland")
+    gaps = [y for y in range(2006, 2020) if y not in finland]
+    record = checked["pr2021-finland-record"]
+    assert record.verdict == "true" and 123 > max(finland[y] for y in finland if y < 2020)
+    assert f"no figure for {claims._years_text(gaps)}" in record.reason
+    yearly = raw_year_values(rows, measure="admitted")
+    missing = [y for y in range(2006, 2021) if y not in yearly]
+    partial = sum(yearly[y] for y in range(2006, 2021) if y in yearly)
+    total = checked["pr2021-total-since-2006"]
+    assert missing == [2006, 2007, 2008, 2009, 2014]
+    assert total.verdict == "cannot_check" and total.corroboration == "n/a"
+    assert f"2006-2009, 2014" in total.reason and f"sum to {partial:g}, leaving {1257 - partial:g}" in total.reason
+
+
+def test_lookup_agrees_with_annual_series(data: tuple[Any, Any]) -> None:
+    obs = data[0]
+    lookup = claims.FigureLookup(obs)
+    compared = 0
+    for spec in CORE_SERIES.values():
+        series = annual_series(obs, **spec)
+        ref = {k: v for k, v in spec.items() if k not in ("cumulative", "stock_date")}
+        if "stock_date" in spec:
+            ref["stock_date"] = spec["stock_date"]
+        ref["client_type"] = list(spec["client_type"]) if isinstance(spec.get("client_type"), tuple) else \
+            spec.get("client_type", list(claims.DEFAULT_CLIENT_TYPES))
+        for year, value in series.items():
+            use, _ = lookup.get(dict(ref, **({"cumulative_to": int(year)} if spec.get("cumulative") else {})),
+                                None if spec.get("cumulative") else int(year))
+            assert use is not None and use.value == value, (spec, year)
+            compared += 1
+    assert compared > 80  # every published year of the nineteen core series
+
+
+# ------------------------------------------------------------------------------------------------ bad ledgers
+
+GOOD_CLAIM = """
+  - id: bad
+    source_id: migri-pr-2021-01-27-en
+    statement: a test claim
+    check:
+      kind: compare
+      quantity: {measure: admitted, place: finland, year: 2020}
+      op: "=="
+      expected: 123
+"""
+
+
+@pytest.mark.parametrize("edit, fragments", [
+    (("source_id: migri-pr-2021-01-27-en", "source_id: no-such-source"),
+     ["claim 'bad', field 'source_id': unknown source 'no-such-source'"]),
+    (('op: "=="', 'op: "=>"'), ["claim 'bad', field 'check.op': unknown operator '=>'", "allowed: ==, <, <=, >, >=, between"]),
+    (("      expected: 123\n", ""), ["claim 'bad', field 'check.expected': missing"]),
+    (("    statement: a test claim\n", ""), ["claim 'bad', field 'statement': missing"]),
+    (("place: finland", "place: finnland"), ["claim 'bad', field 'check.quantity.place': unknown series code 'finnland'"]),
+    (("measure: admitted", "measure: admited"), ["field 'check.quantity.measure': unknown series code 'admited'"]),
+    (("kind: compare", "kind: guess"), ["claim 'bad', field 'check.kind': unknown kind 'guess'"]),
+    (("year: 2020}", "year: 2020, date: 2020-12-31}"), ["field 'check.quantity': give exactly one of year, period"]),
+    (("year: 2020}", "}"), ["field 'check.quantity': give exactly one of year, period"]),
+    (('op: "=="', 'op: ">"\n      tolerance: 1'), ["field 'check.tolerance': applies only to '==' and 'between'"]),
+    (('op: "=="', "op: between"), ["field 'check.expected': 'between' needs [low, high]"]),
+    (("id: bad", "id: Bad Claim"), ["claim 'Bad Claim', field 'id': use lower-case letters"]),
+    (("id: bad", "id: 5"), ["claims[0] (no id), field 'id': must be text, got 5"]),
+    (("kind: compare", "kind: [compare]"), ["field 'check.kind': unknown kind ['compare']"]),
+    (("quantity: {", "quantity: {sums: [{"), ["field 'check.quantity': unknown expression"]),
+    (("    statement", "    colour: red\n    statement"), ["claim 'bad', field 'colour': unknown field"]),
+])
+def test_bad_ledger_is_refused_with_a_clear_message(tmp_path: Path, data: tuple[Any, Any],
+                                                    edit: tuple[str, str], fragments: list[str]) -> None:
+    body = "claims:" + GOOD_CLAIM
+    assert edit[0] in body
+    if edit[0] == "quantity: {":
+        body = body.replace("quantity: {measure: admitted, place: finland, year: 2020}",
+                            "quantity: {sums: [{measure: admitted, year: 2020}]}")
+    else:
+        body = body.replace(edit[0], edit[1])
+    path = write_ledger(tmp_path, body)
+    with pytest.raises(claims.LedgerError) as info:
+        claims.load_ledger(path, obs=data[0], sources=data[1])
+    message = str(info.value)
+    assert str(path) in message
+    for fragment in fragments:
+        assert fragment in message, message
+
+
+@pytest.mark.parametrize("body, fragment", [
+    ("claims: []\n", "non-empty list 'claims'"),
+    ("claims: [\n", "not valid UTF-8 YAML"),
+    ("claims:" + GOOD_CLAIM + GOOD_CLAIM, "claim 'bad', field 'id': used by more than one claim"),
+    ("same_origin:\n  - {name: g, reason: r, sources: [nowhere]}\nclaims:" + GOOD_CLAIM,
+     "same_origin[0] ('g'), field 'sources': unknown source 'nowhere'"),
+])
+def test_bad_ledger_structure_is_refused(tmp_path: Path, data: tuple[Any, Any], body: str, fragment: str) -> None:
+    with pytest.raises(claims.LedgerError, match=re.escape(fragment)):
+        claims.load_ledger(write_ledger(tmp_path, body), obs=data[0], sources=data[1])
+
+
+def test_the_good_fixture_is_accepted_and_true(tmp_path: Path, data: tuple[Any, Any]) -> None:
+    (result,) = evaluate_text(tmp_path, data, "claims:" + GOOD_CLAIM)
+    assert result.verdict == "true" and result.computed == "123"
+
+
+# ------------------------------------------------------------------------------------------------ missing figures
+
+
+def test_a_missing_figure_makes_a_claim_uncheckable_not_true(tmp_path: Path, data: tuple[Any, Any]) -> None:
+    body = "claims:" + GOOD_CLAIM.replace("year: 2020}", "year: 2008}")  # no admissions count for 2008
+    results = evaluate_text(tmp_path, data, body)
+    (result,) = results
+    assert result.verdict == "cannot_check" and result.corroboration == "n/a"
+    assert "no preferred figure for admitted victim|unspecified finland, 2008" in result.reason
+    assert claims.verdict_counts(results) == {"total": 1, "true": 0, "false": 0, "cannot_check": 1,
+                                              "independent": 0, "self_consistent": 0, "disputed": 0}
+
+
+def test_removing_a_published_figure_from_the_data_makes_its_claims_uncheckable(data_copy: Path) -> None:
+    def drop_witnesses_2020(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+        kept = [r for r in rows if not (r["measure"] == "admitted" and r["client_type"] == "witness"
+                                        and r["period_start"] == "2020-01-01" and r["period_end"] == "2020-12-31")]
+        assert len(kept) < len(rows)
+        return kept
+
+    before = {r.id: r.verdict for r in claims.check_ledger(data_dir=None)}
+    edit_rows(data_copy, drop_witnesses_2020)
+    after = {r.id: r for r in claims.check_ledger(data_dir=data_copy)}
+    changed = {cid for cid in before if before[cid] != after[cid].verdict}
+    assert changed == {"pr2021-all-admitted", "pr2021nov-new-clients-2020"}
+    for cid in changed:
+        assert after[cid].verdict == "cannot_check"
+        assert "witness, 2020" in after[cid].reason, after[cid].reason
+    counts = claims.verdict_counts(list(after.values()))
+    assert counts["true"] == sum(v == "true" for v in before.values()) - 2
+    assert counts["cannot_check"] == sum(v == "cannot_check" for v in before.values()) + 2
+
+
+# ------------------------------------------------------------------------------------------------ altered data
+
+
+def set_value(rows: list[dict[str, str]], new: str, **match: str) -> list[dict[str, str]]:
+    """Change the preferred row matching every given column to `new`."""
+    hits = [r for r in rows if r["status"] == "preferred" and all(r[k] == v for k, v in match.items())]
+    assert len(hits) == 1, (match, len(hits))
+    hits[0]["value"] = new
+    return rows
+
+
+def test_an_altered_part_turns_the_sum_claim_false(data_copy: Path) -> None:
+    edit_rows(data_copy, lambda rows: set_value(
+        rows, "77", period_start="2020-01-01", period_end="2020-12-31", measure="admitted", client_type="victim",
+        place="finland", form="forced_labour", age="all"))
+    results = {r.id: r for r in claims.check_ledger(data_dir=data_copy)}
+    forms = results["pr2021-finland-forms-sum"]
+    assert forms.verdict == "false"
+    assert "the preferred figure is 77" in forms.reason and "the statement gives 78" in forms.reason
+    assert results["pr2021-forced-labour-share-high"].verdict == "true"  # 77 of 123 is still the highest share
+    assert [r.id for r in results.values() if r.verdict == "false" and not r.disputed] == ["pr2021-finland-forms-sum"]
+
+
+def test_an_altered_earlier_year_breaks_the_record_and_the_trend(data_copy: Path) -> None:
+    def edit(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+        set_value(rows, "125", period_start="2016-01-01", period_end="2016-12-31", measure="admitted",
+                  client_type="unspecified", place="finland", form="all", age="all", unit="persons")
+        return set_value(rows, "1000", period_start="2019-12-31", period_end="2019-12-31", measure="clients",
+                         client_type="all", age="all")
+
+    edit_rows(data_copy, edit)
+    results = {r.id: r for r in claims.check_ledger(data_dir=data_copy)}
+    record = results["pr2021-finland-record"]
+    assert record.verdict == "false" and "123 <= the highest earlier figure 125 (2016)" in record.reason
+    rising = results["pr2021-clients-rising"]
+    assert rising.verdict == "false" and "the preferred figure is 1000, the statement gives 676" in rising.reason
+    sharply = results["pr2021-clients-rising-sharply"]  # no stated numbers: the trend itself fails
+    assert sharply.verdict == "false" and "2020 (916) is not above 2019 (1000)" in sharply.reason
+    assert results["il2020-clients-doubled"].verdict == "true"  # 1000 / 322 is still more than double
+
+
+# ------------------------------------------------------------------------------------------------ the other kinds
+
+
+def test_each_year_run_and_cumulative_can_each_fail(tmp_path: Path, data: tuple[Any, Any]) -> None:
+    head = "claims:\n"
+
+    def claim(cid: str, check: str) -> str:
+        return (f"  - id: {cid}\n    source_id: {CORE}\n    statement: test\n    check:\n"
+                + textwrap.indent(textwrap.dedent(check).strip(), "      ") + "\n")
+
+    body = head + claim("each-true", """
+        kind: each_year
+        series: {measure: admitted}
+        years: [2019, 2020]
+        op: ">="
+        expected: 200
+    """) + claim("each-false", """
+        kind: each_year
+        series: {measure: admitted}
+        years: [2018, 2019]
+        op: ">="
+        expected: 200
+    """) + claim("each-gap", """
+        kind: each_year
+        series: {measure: admitted}
+        years: [2013, 2014]
+        op: ">="
+        expected: 0
+    """) + claim("run-false", """
+        kind: run_in_range
+        series: {complement: {measure: admitted, place: finland, unit: percent}}
+        before: 2016
+        range: [30, 50]
+        min_years: 3
+    """) + claim("cumulative-complete-false", """
+        kind: cumulative
+        total: {measure: admitted, client_type: victim, cumulative_to: 2020}
+        yearly: {measure: admitted}
+        from: 2015
+        to: 2020
+    """) + claim("cumulative-gaps-exceeded", """
+        kind: cumulative
+        total: {measure: admitted, client_type: victim, cumulative_to: 2017}
+        yearly: {measure: admitted}
+        from: 2006
+        to: 2020
+    """)
+    got = {r.id: r for r in evaluate_text(tmp_path, data, body)}
+    assert got["each-true"].verdict == "true"
+    assert got["each-false"].verdict == "false" and "fails in 2018" in got["each-false"].reason
+    assert got["each-gap"].verdict == "cannot_check" and "2014" in got["each-gap"].reason
+    # 2015: 38% abroad is inside 30-50, 2014: 58% is not: a run of one year, fewer than three
+    assert got["run-false"].verdict == "false" and "1 consecutive year(s) (2015: 38)" in got["run-false"].reason
+    # 52 + 130 + 127 + 163 + 229 + 244 = 945, not the 1,257 since 2006
+    assert got["cumulative-complete-false"].verdict == "false" and "sum to 945" in got["cumulative-complete-false"].reason
+    # the years with figures already exceed the 630 published for 2006-2017: false despite the gaps
+    assert got["cumulative-gaps-exceeded"].verdict == "false"
+
+
+def test_same_origin_sources_do_not_corroborate_each_other(tmp_path: Path, data: tuple[Any, Any]) -> None:
+    claim = GOOD_CLAIM.replace("source_id: migri-pr-2021-01-27-en", "source_id: migri-pr-2021-01-27-sv")
+    (alone,) = evaluate_text(tmp_path, data, "claims:" + claim)
+    assert alone.corroboration == "independent" and alone.corroborating_sources == (CORE,)
+    grouped = ("same_origin:\n  - name: release\n    reason: two languages\n"
+               f"    sources: [{CORE}, migri-pr-2021-01-27-sv]\nclaims:" + claim)
+    (together,) = evaluate_text(tmp_path, data, grouped)
+    assert together.verdict == "true" and together.corroboration == "self_consistent"
