@@ -46,10 +46,23 @@ def edit_rows(data_dir: Path, edit: Callable[[list[dict[str, str]]], list[dict[s
 
 @pytest.fixture(scope="session")
 def fresh_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One `reproduce --force` of every notebook into a temporary folder, shared by the tests that read its outputs."""
+    """One `reproduce --force` of every notebook into a temporary folder, shared by the tests that read its outputs.
+
+    Under pytest-xdist the workers share one run: the first to arrive makes it under a file lock, the others wait
+    for it and reuse it.
+    """
+    import fcntl
+
     from trafficking_research.pipeline.runner import raise_for_failures, reproduce
 
-    output = tmp_path_factory.mktemp("fresh") / "results"
-    report = reproduce(output=output, force=True, log=lambda _: None)
-    raise_for_failures(report)
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the folder all workers' temporary folders share
+    output, done = root / "fresh" / "results", root / "fresh" / "done"
+    with open(root / "fresh.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            output.parent.mkdir(exist_ok=True)
+            raise_for_failures(reproduce(output=output, force=True, log=lambda _: None))
+            done.write_text("")
     return output

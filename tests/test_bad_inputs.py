@@ -204,7 +204,8 @@ def test_notebook_that_raises(args: list[str], fragment: str, earlier: Path) -> 
     proc = run_cli("reproduce", *args, "--output", str(earlier))
     assert proc.returncode == 1, proc.stderr
     assert f"notebook '{args[0]}' failed in cell" in proc.stderr and fragment in proc.stderr
-    assert (earlier / "failed" / f"{args[0]}.ipynb").is_file()
+    partial = earlier / "failed" / f"{args[0]}.ipynb"
+    assert partial.is_file() and f"partly executed notebook: {partial}" in proc.stderr
     assert {k: v for k, v in digest(earlier).items() if not k.startswith("failed/")} == before
 
 

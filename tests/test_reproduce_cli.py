@@ -86,19 +86,6 @@ def test_bad_data_fails_before_the_notebook_and_keeps_results(fresh_run: Path, d
     assert tree_digest(out) == before
 
 
-def test_failing_notebook_names_cell_and_keeps_results(fresh_run: Path, tmp_path: Path) -> None:
-    out = tmp_path / "results"
-    shutil.copytree(fresh_run, out)
-    before = tree_digest(out / "year_profile")
-    proc = run_cli("reproduce", "year_profile", "-p", "year", "1999", "--output", str(out))
-    assert proc.returncode == 1, proc.stderr
-    assert "notebook 'year_profile' failed in cell" in proc.stderr
-    assert "ParameterError: parameter 'year': 1999 is outside the years of the data" in proc.stderr
-    partial = out / "failed" / "year_profile.ipynb"
-    assert partial.is_file() and str(partial) in proc.stderr
-    assert tree_digest(out / "year_profile") == before
-
-
 def test_second_run_does_no_work(fresh_run: Path, tmp_path: Path) -> None:
     out = tmp_path / "results"
     shutil.copytree(fresh_run, out)
