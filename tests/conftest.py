@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -17,6 +20,18 @@ from trafficking_research.datapackage import rehash  # noqa: E402
 from trafficking_research.paths import DATA_DIR, PROJECT_ROOT  # noqa: E402
 
 SHARED = PROJECT_ROOT.parent / "shared"
+
+
+def run_cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    """`python -m trafficking_research ARGS` in a new process, with CI set (plain log lines, no progress bar)."""
+    return subprocess.run([sys.executable, "-m", "trafficking_research", *args], capture_output=True, text=True,
+                          timeout=timeout, env=dict(os.environ, CI="true"))
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file below a folder, by relative path: what "results intact" is checked against."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -15,13 +14,8 @@ from typing import Callable
 
 import pytest
 
-from conftest import edit_rows
+from conftest import edit_rows, run_cli, tree_digest
 from trafficking_research.datapackage import rehash
-
-
-def run_cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "trafficking_research", *args], capture_output=True, text=True,
-                          timeout=timeout, env=dict(os.environ, CI="true"))
 
 
 def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -31,11 +25,6 @@ def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.Compl
     code = main(list(args))
     out, err = capsys.readouterr()
     return subprocess.CompletedProcess(args, code, out, err)
-
-
-def digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture
@@ -145,12 +134,12 @@ def test_bad_data_is_refused_before_any_notebook_runs(case: str, data_copy: Path
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     breaker, fragment = DATA_CASES[case]
     breaker(data_copy)
-    before = digest(earlier)
+    before = tree_digest(earlier)
     proc = run_main(capsys, "reproduce", "data_audit", "-p", "data_dir", str(data_copy), "--output", str(earlier))
     assert proc.returncode != 0
     assert fragment in proc.stderr, proc.stderr
     assert str(data_copy) in proc.stderr or "datapackage.json" in proc.stderr
-    assert digest(earlier) == before
+    assert tree_digest(earlier) == before
 
 
 @pytest.mark.parametrize("args, fragment", [
@@ -163,11 +152,11 @@ def test_bad_data_is_refused_before_any_notebook_runs(case: str, data_copy: Path
 ])
 def test_bad_parameters_are_refused(args: list[str], fragment: str, earlier: Path,
                                     capsys: pytest.CaptureFixture[str]) -> None:
-    before = digest(earlier)
+    before = tree_digest(earlier)
     extra = [] if args and not args[0].startswith("-") else ["data_audit"]
     proc = run_main(capsys, "reproduce", *extra, *args, "--output", str(earlier))
     assert proc.returncode == 2 and fragment in proc.stderr, proc.stderr
-    assert digest(earlier) == before
+    assert tree_digest(earlier) == before
 
 
 @pytest.mark.parametrize("content, fragment", [
@@ -179,20 +168,20 @@ def test_bad_params_file(content: str, fragment: str, tmp_path: Path, earlier: P
                          capsys: pytest.CaptureFixture[str]) -> None:
     params = tmp_path / "params.yaml"
     params.write_text(content)
-    before = digest(earlier)
+    before = tree_digest(earlier)
     proc = run_main(capsys, "reproduce", "data_audit", "--params", str(params), "--output", str(earlier))
     assert proc.returncode == 2 and fragment in proc.stderr, proc.stderr
-    assert digest(earlier) == before
+    assert tree_digest(earlier) == before
 
 
 def test_bad_list_table_is_refused(tmp_path: Path, earlier: Path, capsys: pytest.CaptureFixture[str]) -> None:
     tables = tmp_path / "tables"
     tables.mkdir()
     (tables / "lists.csv").write_text("A,B,count\n1,0,5\n0,2,3\n")
-    before = digest(earlier)
+    before = tree_digest(earlier)
     proc = run_main(capsys, "reproduce", "dark_figure", "-p", "data_dir", str(tables), "--output", str(earlier))
     assert proc.returncode != 0 and "value '2' is not 0 or 1" in proc.stderr, proc.stderr
-    assert digest(earlier) == before
+    assert tree_digest(earlier) == before
 
 
 @pytest.mark.parametrize("args, fragment", [
@@ -200,13 +189,13 @@ def test_bad_list_table_is_refused(tmp_path: Path, earlier: Path, capsys: pytest
     (["dark_figure", "-p", "method", "guess"], "ParameterError: parameter 'method': unknown method 'guess'"),
 ])
 def test_notebook_that_raises(args: list[str], fragment: str, earlier: Path) -> None:
-    before = digest(earlier)
+    before = tree_digest(earlier)
     proc = run_cli("reproduce", *args, "--output", str(earlier))
     assert proc.returncode == 1, proc.stderr
     assert f"notebook '{args[0]}' failed in cell" in proc.stderr and fragment in proc.stderr
     partial = earlier / "failed" / f"{args[0]}.ipynb"
     assert partial.is_file() and f"partly executed notebook: {partial}" in proc.stderr
-    assert {k: v for k, v in digest(earlier).items() if not k.startswith("failed/")} == before
+    assert {k: v for k, v in tree_digest(earlier).items() if not k.startswith("failed/")} == before
 
 
 def test_unwritable_and_missing_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -223,7 +212,7 @@ def test_unwritable_and_missing_output(tmp_path: Path, capsys: pytest.CaptureFix
 def test_interrupted_run_keeps_earlier_results(fresh_run: Path, tmp_path: Path) -> None:
     out = tmp_path / "results"
     shutil.copytree(fresh_run, out)
-    before = digest(out)
+    before = tree_digest(out)
     proc = subprocess.Popen([sys.executable, "-m", "trafficking_research", "reproduce", "growth", "--force",
                              "--output", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=dict(os.environ, CI="true"), start_new_session=True)
@@ -235,7 +224,7 @@ def test_interrupted_run_keeps_earlier_results(fresh_run: Path, tmp_path: Path) 
     _, err = proc.communicate(timeout=120)
     assert proc.returncode != 0
     assert "interrupted" in err
-    after = digest(out)
+    after = tree_digest(out)
     assert {k: v for k, v in after.items() if not k.startswith(".cache/")} == \
         {k: v for k, v in before.items() if not k.startswith(".cache/")}
     assert not (out / ".staging").exists()

@@ -4,27 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import edit_rows
-
-
-def run_cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, CI="true")
-    return subprocess.run([sys.executable, "-m", "trafficking_research", *args], capture_output=True, text=True,
-                          timeout=timeout, env=env)
-
-
-def tree_digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+from conftest import edit_rows, run_cli, tree_digest
 
 
 @pytest.fixture

@@ -47,3 +47,17 @@ def publish_figure(fig: "matplotlib.figure.Figure", name: str, output_dir: Path)
     except ImportError:  # outside IPython there is nothing to show
         return
     display(Image(filename=str(png)))
+
+
+def finish_year_axes(fig: "matplotlib.figure.Figure", ax: "matplotlib.axes.Axes", ylabel: str, title: str,
+                     legend_size: int = 8) -> "matplotlib.figure.Figure":
+    """The common ending of a figure over years: whole-year ticks, labels, title, legend, tight layout."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("year")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=legend_size)
+    fig.tight_layout()
+    return fig

@@ -11,6 +11,7 @@ import pandas as pd
 
 from . import trends
 from .errors import SeriesError
+from .figures import finish_year_axes
 from .results import Results
 from .series import annual_series
 
@@ -141,13 +142,7 @@ def place_figure(series: dict[str, pd.Series], start_year: int, end_year: int) -
         s = series[label]
         s = s[(s.index >= start_year) & (s.index <= end_year)]
         ax.plot(s.index, s.values, marker, label=f"{label} ({len(s)} years)")
-    ax.set_xlabel("year")
-    ax.set_ylabel("persons")
-    ax.set_title("Where the exploitation happened (gaps: no published figure)")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return finish_year_axes(fig, ax, "persons", "Where the exploitation happened (gaps: no published figure)")
 
 
 def stock_flow_figure(stock: pd.Series, admitted: pd.Series, exits: pd.DataFrame) -> plt.Figure:
@@ -157,10 +152,4 @@ def stock_flow_figure(stock: pd.Series, admitted: pd.Series, exits: pd.DataFrame
     ax.bar(admitted.index - 0.2, admitted.values, width=0.4, label="admitted in the year", color="#72b7b2")
     if len(exits):
         ax.bar(exits["year"] + 0.2, exits["implied_exits"], width=0.4, label="implied exits", color="#e45756")
-    ax.set_xlabel("year")
-    ax.set_ylabel("persons")
-    ax.set_title("Stock and flows")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return finish_year_axes(fig, ax, "persons", "Stock and flows")

@@ -10,13 +10,13 @@ import math
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
-from matplotlib.ticker import MaxNLocator
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint, test_proportions_2indep
 
 from .codes import PARTITIONS
+from .figures import finish_year_axes
 from .series import annual_series
 
 SMALL_DENOMINATOR = 30
@@ -141,13 +141,7 @@ def shares_figure(table: pd.DataFrame, breakdown: str, title: str) -> plt.Figure
         small = grp[grp["small"]]
         ax.plot(small["year"], small["share"], "o", mfc="white", color=line[0].get_color())
     ax.set_ylim(0, 1)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("year")
-    ax.set_ylabel("share of admitted victims")
-    ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return finish_year_axes(fig, ax, "share of admitted victims", title)
 
 
 def stacked_figure(table: pd.DataFrame, breakdown: str, title: str) -> plt.Figure:
@@ -162,13 +156,7 @@ def stacked_figure(table: pd.DataFrame, breakdown: str, title: str) -> plt.Figur
         bottom += pivot[part].to_numpy()
     rest = totals.reindex(pivot.index).to_numpy() - bottom
     ax.bar(pivot.index, np.clip(rest, 0, None), bottom=bottom, color="#d9d9d9", label="not broken down")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("year")
-    ax.set_ylabel("persons")
-    ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    return fig
+    return finish_year_axes(fig, ax, "persons", title, legend_size=7)
 
 
 def year_profile(obs: pd.DataFrame, year: int, window: int = 5) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
-from statsmodels.discrete.discrete_model import NegativeBinomial, Poisson
+from statsmodels.discrete.discrete_model import NegativeBinomial
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
 
 from .errors import SeriesError
