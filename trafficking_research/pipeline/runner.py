@@ -118,6 +118,17 @@ import trafficking_research.observations, trafficking_research.series, trafficki
 import trafficking_research.figures, trafficking_research.trends, trafficking_research.growth
 import trafficking_research.profiles, trafficking_research.audit
 """
+# Between notebooks: a clean namespace, no open figures, pandas' display options as a fresh kernel has them
+# (a notebook may set them, and the next one must not inherit that).
+RESET = """
+get_ipython().run_line_magic("reset", "-f")
+import warnings as _w, matplotlib.pyplot as _p, pandas as _pd
+_p.close("all")
+with _w.catch_warnings():
+    _w.simplefilter("ignore")
+    _pd.reset_option("all")
+del _w, _p, _pd
+"""
 _KERNEL: dict[str, Any] = {}
 
 
@@ -165,9 +176,7 @@ def _ready_kernel() -> Any:
     kc.start_channels()
     try:
         kc.wait_for_ready(timeout=120)
-        reply = kc.execute_interactive("get_ipython().run_line_magic('reset', '-f')\n"
-                                       "import matplotlib.pyplot as _p; _p.close('all'); del _p",
-                                       silent=True, store_history=False, timeout=120)
+        reply = kc.execute_interactive(RESET, silent=True, store_history=False, timeout=120)
     finally:
         kc.stop_channels()
     if reply["content"]["status"] != "ok":
