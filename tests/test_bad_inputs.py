@@ -184,17 +184,17 @@ def test_bad_list_table_is_refused(tmp_path: Path, earlier: Path, capsys: pytest
     assert tree_digest(earlier) == before
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["year_profile", "-p", "year", "2100"], "ParameterError: parameter 'year': 2100 is outside the years of the data"),
-    (["dark_figure", "-p", "method", "guess"], "ParameterError: parameter 'method': unknown method 'guess'"),
-])
-def test_notebook_that_raises(args: list[str], fragment: str, earlier: Path) -> None:
+def test_notebooks_that_raise(earlier: Path) -> None:
+    """Two notebooks failing in one run (in parallel): each named with its cell and exception, each kept in failed/."""
     before = tree_digest(earlier)
-    proc = run_cli("reproduce", *args, "--output", str(earlier))
+    proc = run_cli("reproduce", "year_profile", "dark_figure", "-p", "year", "2100", "-p", "method", "guess",
+                   "--output", str(earlier))
     assert proc.returncode == 1, proc.stderr
-    assert f"notebook '{args[0]}' failed in cell" in proc.stderr and fragment in proc.stderr
-    partial = earlier / "failed" / f"{args[0]}.ipynb"
-    assert partial.is_file() and f"partly executed notebook: {partial}" in proc.stderr
+    for notebook, fragment in (("year_profile", "ParameterError: parameter 'year': 2100 is outside the years of the data"),
+                               ("dark_figure", "ParameterError: parameter 'method': unknown method 'guess'")):
+        assert f"notebook '{notebook}' failed in cell" in proc.stderr and fragment in proc.stderr
+        partial = earlier / "failed" / f"{notebook}.ipynb"
+        assert partial.is_file() and f"partly executed notebook: {partial}" in proc.stderr
     assert {k: v for k, v in tree_digest(earlier).items() if not k.startswith("failed/")} == before
 
 

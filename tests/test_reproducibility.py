@@ -9,7 +9,7 @@ import pytest
 
 from trafficking_research.pipeline.runner import raise_for_failures, reproduce
 
-FAST = ["data_audit", "profiles", "year_profile"]
+FAST = ["data_audit", "year_profile"]
 
 
 @pytest.fixture(scope="module")
