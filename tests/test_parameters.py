@@ -59,3 +59,21 @@ def test_unknown_and_reserved_parameters() -> None:
         resolve_parameters(["data_audit"], {"output_dir": "/tmp/x"})
     with pytest.raises(ParameterError, match="unknown notebook 'nope'"):
         notebook_path("nope")
+
+
+def test_data_dir_goes_to_the_notebooks_that_read_a_data_package() -> None:
+    values = resolve_parameters(["data_audit", "dark_figure"], {"data_dir": "/copy/of/data"})
+    assert values["data_audit"]["data_dir"] == "/copy/of/data"
+    assert values["dark_figure"]["data_dir"] == ""  # list tables are another kind of data
+    alone = resolve_parameters(["dark_figure"], {"data_dir": "../shared/mse"})
+    assert alone["dark_figure"]["data_dir"] == "../shared/mse"
+
+
+def test_notebook_qualified_parameters() -> None:
+    values = resolve_parameters(["data_audit", "dark_figure"], {"dark_figure.data_dir": "tables", "first_year": "2010"})
+    assert values["dark_figure"]["data_dir"] == "tables" and values["data_audit"]["data_dir"] == ""
+    assert values["data_audit"]["first_year"] == 2010
+    with pytest.raises(ParameterError, match="notebook 'growth' is not among those run"):
+        resolve_parameters(["data_audit"], {"growth.seed": "1"})
+    with pytest.raises(ParameterError, match="unknown parameter 'colour' of notebook 'data_audit'"):
+        resolve_parameters(["data_audit"], {"data_audit.colour": "red"})

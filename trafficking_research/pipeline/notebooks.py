@@ -119,21 +119,47 @@ def coerce(name: str, raw: Any, param: Parameter, notebook: str) -> Any:
     return raw
 
 
+def data_kind(name: str, folder: Path = NOTEBOOK_DIR) -> str:
+    """What a notebook's data_dir holds (its metadata says): 'observations' (a data package) or 'mse_tables'."""
+    meta = json.loads(notebook_path(name, folder).read_text(encoding="utf-8")).get("metadata", {})
+    return meta.get("trafficking_research", {}).get("data", "observations")
+
+
 def resolve_parameters(
     names: list[str], given: dict[str, Any], folder: Path = NOTEBOOK_DIR
 ) -> dict[str, dict[str, Any]]:
-    """Per notebook, its defaults overridden by the given values it declares; a name no notebook declares is refused."""
+    """Per notebook, its defaults overridden by the given values it declares; a name no notebook declares is refused.
+
+    `NOTEBOOK.NAME` sets a parameter of one notebook only. A plain `data_dir` names a copy of the data package, so it
+    goes to the notebooks that read one, not to those whose data_dir holds list tables (dark_figure), unless only
+    such notebooks were chosen.
+    """
     declared = {nb: notebook_parameters(nb, folder) for nb in names}
-    for name in given:
+    targets: dict[str, list[str]] = {}
+    for key in given:
+        nb, _, name = key.rpartition(".")
         if name in RESERVED:
             raise ParameterError(f"parameter '{name}' is set by `reproduce` itself; use --output instead")
-        if not any(name in params for params in declared.values()):
+        if nb:
+            if nb not in declared:
+                raise ParameterError(f"parameter '{key}': notebook '{nb}' is not among those run ({', '.join(names)})")
+            if name not in declared[nb]:
+                raise ParameterError(f"unknown parameter '{name}' of notebook '{nb}'")
+            targets[key] = [nb]
+            continue
+        having = [n for n, params in declared.items() if name in params]
+        if not having:
             raise ParameterError(f"unknown parameter '{name}' (not declared by notebook(s) {', '.join(names)})")
+        if name == "data_dir":
+            packages = [n for n in having if data_kind(n, folder) == "observations"]
+            having = packages or having
+        targets[key] = having
     out: dict[str, dict[str, Any]] = {}
     for nb, params in declared.items():
         values = {p.name: p.default for p in params.values() if p.name not in RESERVED}
-        for name, raw in given.items():
-            if name in params:
+        for key, raw in given.items():
+            if nb in targets[key]:
+                name = key.rpartition(".")[2]
                 values[name] = coerce(name, raw, params[name], nb)
         out[nb] = values
     return out

@@ -18,7 +18,7 @@ from ..errors import NotebookExecutionError, ParameterError
 from ..paths import NOTEBOOK_DIR, resolve_data_dir
 from .hashing import input_key, library_digest
 from .notebook_files import export_html, strip_volatile, write_notebook
-from .notebooks import notebook_names, notebook_path, resolve_parameters
+from .notebooks import data_kind, notebook_names, notebook_path, resolve_parameters
 
 KEY_FILE = "inputs.json"
 CACHE_DIR = ".cache"
@@ -80,12 +80,6 @@ def check_data_dirs(params: dict[str, dict[str, Any]]) -> None:
                 raise ParameterError(f"parameter 'data_dir' of notebook '{nb}': directory '{folder}' does not exist")
 
 
-def data_kind(notebook_file: Path) -> str:
-    """What a notebook's data_dir holds (its metadata says): 'observations' (a data package) or 'mse_tables'."""
-    meta = json.loads(notebook_file.read_text(encoding="utf-8")).get("metadata", {})
-    return meta.get("trafficking_research", {}).get("data", "observations")
-
-
 def validate_inputs(tasks: list[dict[str, Any]]) -> None:
     """Validate each data folder the notebooks about to run will read, once, so bad data fails before any kernel
     starts (the notebooks validate again when they load)."""
@@ -93,7 +87,7 @@ def validate_inputs(tasks: list[dict[str, Any]]) -> None:
     for task in tasks:
         if "data_dir" not in task["params"]:
             continue
-        kind = data_kind(Path(task["path"]))
+        kind = data_kind(task["notebook"])
         folder = resolve_data_dir(task["params"]["data_dir"])
         if (kind, str(folder)) in seen:
             continue
