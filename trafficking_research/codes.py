@@ -5,7 +5,6 @@ from __future__ import annotations
 KEY_COLUMNS: tuple[str, ...] = (
     "period_start", "period_end", "measure", "client_type", "place", "form", "sex", "age", "unit",
 )
-CODED_COLUMNS: tuple[str, ...] = ("measure", "client_type", "place", "form", "sex", "age", "unit", "status")
 
 # A total and the parts it splits into, per dimension. Parts are disjoint, so they can never exceed the total,
 # and when every part is published they must add up to it exactly.

@@ -231,11 +231,6 @@ def _typed(rows: list[dict[str, str]], fields: list[dict[str, Any]]) -> pd.DataF
     return frame
 
 
-def load_sources(data_dir: str | Path | None = None, *, verify_hashes: bool = True) -> pd.DataFrame:
-    """data/sources.csv as a DataFrame, validated against its schema."""
-    return load_data(data_dir, verify_hashes=verify_hashes)[1]
-
-
 def load_data(data_dir: str | Path | None = None, *, verify_hashes: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate the whole data package and return (observations, sources); any problem raises DataValidationError."""
     folder = resolve_data_dir(data_dir)

@@ -41,39 +41,45 @@ def share(count: float, total: float) -> tuple[float, float, float]:
     return count / total, float(low), float(high)
 
 
-def _value(obs: pd.DataFrame, year: int, **query: str) -> tuple[float | None, str | None]:
-    s = annual_series(obs, "admitted", **query)
-    if year in s.index:
-        return float(s[year]), s.attrs["client_type"][year]
-    return None, None
+COLUMNS = ["year", "breakdown", "part", "count", "total", "share", "ci_low", "ci_high", "small"]
+
+
+def _breakdown(obs: pd.DataFrame, breakdown: str, years: range | list[int]) -> pd.DataFrame:
+    """Counts and shares (Wilson 95% CIs) of the published parts of one breakdown, for the given years.
+
+    Each series (the total and every part) is read from the data once for all years. The denominator is the published
+    total of the same selection; a year whose total is missing or zero has no rows; a denominator under 30 is flagged.
+    """
+    dim, fixed = BREAKDOWNS[breakdown]
+    total = annual_series(obs, "admitted", client_type=VICTIMS, **fixed)
+    parts = {part: annual_series(obs, "admitted", client_type=VICTIMS, **dict(fixed, **{dim: part}))
+             for part in PARTS[dim]}
+    rows = []
+    for year in years:
+        if year not in total.index or total[year] == 0:
+            continue
+        n = float(total[year])
+        for part, s in parts.items():
+            if year in s.index:
+                p, low, high = share(float(s[year]), n)
+                rows.append({"year": year, "breakdown": breakdown, "part": part, "count": float(s[year]), "total": n,
+                             "share": p, "ci_low": low, "ci_high": high, "small": n < SMALL_DENOMINATOR})
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def composition(obs: pd.DataFrame, year: int, breakdown: str) -> pd.DataFrame:
-    """Counts and shares (with Wilson 95% CIs) of the published parts of one breakdown of a year's admitted victims.
-
-    The denominator is the published total of the same selection; a denominator under 30 is flagged as small.
-    An empty table means the year has no such breakdown.
-    """
-    dim, fixed = BREAKDOWNS[breakdown]
-    total, ctype = _value(obs, year, client_type=VICTIMS, **fixed)
-    rows = []
-    if total is None or total == 0:
-        return pd.DataFrame(columns=["year", "breakdown", "part", "count", "total", "share", "ci_low", "ci_high", "small"])
-    for part in PARTS[dim]:
-        count, _ = _value(obs, year, client_type=VICTIMS, **dict(fixed, **{dim: part}))
-        if count is None:
-            continue
-        p, low, high = share(count, total)
-        rows.append({"year": year, "breakdown": breakdown, "part": part, "count": count, "total": total,
-                     "share": p, "ci_low": low, "ci_high": high, "small": total < SMALL_DENOMINATOR})
-    return pd.DataFrame(rows)
+    """One breakdown of one year's admitted victims (see `_breakdown`); empty when the year has no such breakdown."""
+    return _breakdown(obs, breakdown, [year])
 
 
 def compositions(obs: pd.DataFrame, start_year: int, end_year: int) -> pd.DataFrame:
     """Every breakdown of every year in the range that the data allow."""
-    frames = [composition(obs, y, b) for y in range(start_year, end_year + 1) for b in BREAKDOWNS]
+    frames = [_breakdown(obs, b, range(start_year, end_year + 1)) for b in BREAKDOWNS]
     frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+    order = table["breakdown"].map({b: i for i, b in enumerate(BREAKDOWNS)})
+    return table.assign(_order=order).sort_values(["year", "_order"], kind="stable").drop(columns="_order") \
+        .reset_index(drop=True)
 
 
 def availability(table: pd.DataFrame, start_year: int, end_year: int) -> pd.DataFrame:

@@ -64,20 +64,6 @@ def annual_series(
     return out
 
 
-def cumulative_totals(obs: pd.DataFrame, client_type: str = "victim") -> pd.DataFrame:
-    """Published totals since 2006 (admitted), with their end date and source: what yearly sums are checked against."""
-    sel = obs[
-        (obs["status"] == "preferred")
-        & (obs["measure"] == "admitted")
-        & (obs["client_type"] == client_type)
-        & (obs["place"] == "all") & (obs["form"] == "all") & (obs["sex"] == "all") & (obs["age"] == "all")
-        & (obs["unit"] == "persons")
-        & (obs["period_start"] == pd.Timestamp("2006-01-01"))
-        & (obs["period_end"].dt.year > 2006)
-    ]
-    return sel[["period_end", "value", "source_id", "locator"]].sort_values("period_end").reset_index(drop=True)
-
-
 def coverage(obs: pd.DataFrame, series_specs: dict[str, dict[str, str]]) -> pd.DataFrame:
     """A years x series table of the preferred values (NaN where no source gives the figure)."""
     columns = {label: annual_series(obs, **spec) for label, spec in series_specs.items()}

@@ -43,12 +43,12 @@ def notebook_digest(notebook_file: Path) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def input_key(notebook_file: Path, params: dict[str, Any], library: str) -> str:
-    """The cache key of one notebook run."""
+def input_key(notebook_file: Path, params: dict[str, Any], library: str, data: dict[str, str]) -> str:
+    """The cache key of one notebook run; `data` is the digest of its data folder (empty without data_dir)."""
     payload = {
         "notebook": notebook_digest(notebook_file),
         "parameters": params,
-        "data": data_digests(params.get("data_dir")) if "data_dir" in params else {},
+        "data": data,
         "library": library,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()

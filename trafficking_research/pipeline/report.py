@@ -108,7 +108,7 @@ def write_manifest(output: Path) -> dict[str, str]:
     return files
 
 
-def write_run_files(output: Path, params: dict[str, dict[str, Any]] | None = None) -> None:
+def write_run_files(output: Path) -> None:
     """Write results.json, index.html and manifest.json for what `output` now holds."""
     _atomic_write(output / "results.json", json.dumps(collect_results(output), indent=2, sort_keys=True) + "\n")
     write_index(output)

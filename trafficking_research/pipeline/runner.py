@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from ..errors import NotebookExecutionError, ParameterError
 from ..paths import NOTEBOOK_DIR, resolve_data_dir
-from .hashing import input_key, library_digest
+from .hashing import data_digests, input_key, library_digest
 from .notebook_files import export_html, strip_volatile, write_notebook
 from .notebooks import data_kind, notebook_names, notebook_path, resolve_parameters
 
@@ -285,8 +285,15 @@ def reproduce(
     report = RunReport(output)
     library = library_digest()
     tasks, restores = [], []
+    digests: dict[str, dict[str, str]] = {}  # per data folder, hashed once however many notebooks read it
     for name in names:
-        key = input_key(notebook_path(name), params[name], library)
+        data: dict[str, str] = {}
+        if "data_dir" in params[name]:
+            folder = str(resolve_data_dir(params[name]["data_dir"]))
+            if folder not in digests:
+                digests[folder] = data_digests(folder)
+            data = digests[folder]
+        key = input_key(notebook_path(name), params[name], library, data)
         if not force and _current_key(output / name) == key:
             report.outcomes.append(Outcome(name, "cached"))
         elif not force and (output / CACHE_DIR / key).is_dir():
@@ -310,7 +317,7 @@ def reproduce(
         if tasks:
             _execute(tasks, output, report, jobs or os.cpu_count() or 1, log, progress)
         if any(o.status != "failed" for o in report.outcomes):  # a run that changed nothing rewrites nothing
-            write_run_files(output, params)
+            write_run_files(output)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return report
