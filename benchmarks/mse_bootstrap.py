@@ -12,8 +12,8 @@ import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from trafficking_research.mse import bootstrap, load_table  # noqa: E402
-from trafficking_research.mse.tables import SHARED_MSE_DIR  # noqa: E402
+from trafficking_research.stats.mse import bootstrap, load_table  # noqa: E402
+from trafficking_research.data.capture_tables import SHARED_MSE_DIR  # noqa: E402
 
 
 def main(n_boot: int = 1000, n_jobs: int = 2) -> float:

@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from trafficking_research.observations import load_observations  # noqa: E402
+from trafficking_research.data.observations import load_observations  # noqa: E402
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ import pytest
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from trafficking_research.datapackage import rehash  # noqa: E402
+from trafficking_research.data.datapackage import rehash  # noqa: E402
 from trafficking_research.paths import DATA_DIR, PROJECT_ROOT  # noqa: E402
 
 SHARED = PROJECT_ROOT.parent / "shared"

@@ -15,7 +15,7 @@ from typing import Callable
 import pytest
 
 from conftest import edit_rows, run_cli, tree_digest
-from trafficking_research.datapackage import rehash
+from trafficking_research.data.datapackage import rehash
 
 
 def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.CompletedProcess[str]:

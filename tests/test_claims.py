@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 
 from conftest import SHARED, edit_rows
-from trafficking_research import claims
-from trafficking_research.observations import load_data
+from trafficking_research.ledger import ledger as claims
+from trafficking_research.data.observations import load_data
 from trafficking_research.paths import DATA_DIR
-from trafficking_research.series import CORE_SERIES, annual_series
+from trafficking_research.config import CORE_SERIES
+from trafficking_research.data.series import annual_series
 
 RELEASE = SHARED / "sources" / "migri-press-release-2021-01-27.txt"
 CORE = "migri-pr-2021-01-27-en"

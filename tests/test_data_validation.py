@@ -9,7 +9,7 @@ import pytest
 
 from conftest import edit_rows
 from trafficking_research.errors import DataValidationError
-from trafficking_research.observations import load_data, load_observations
+from trafficking_research.data.observations import load_data, load_observations
 
 
 def first_preferred(rows: list[dict[str, str]], **match: str) -> dict[str, str]:
@@ -142,7 +142,7 @@ def test_datapackage_without_resources(data_copy: Path) -> None:
 
 def test_empty_file(data_copy: Path) -> None:
     (data_copy / "observations.csv").write_text("", encoding="utf-8")
-    from trafficking_research.datapackage import rehash
+    from trafficking_research.data.datapackage import rehash
     rehash(data_copy)
     expect_error(data_copy, "observations.csv: file is empty")
 
@@ -151,7 +151,7 @@ def test_wrong_encoding(data_copy: Path) -> None:
     path = data_copy / "observations.csv"
     text = path.read_text(encoding="utf-8")
     path.write_bytes(text.replace("value,source_id", "value,source_id", 1).encode("utf-8") + "Ä".encode("latin-1"))
-    from trafficking_research.datapackage import rehash
+    from trafficking_research.data.datapackage import rehash
     rehash(data_copy)
     expect_error(data_copy, "not valid UTF-8")
 
@@ -171,7 +171,7 @@ def test_ragged_row(data_copy: Path) -> None:
     lines = path.read_text(encoding="utf-8").splitlines()
     lines[3] = lines[3] + ",surplus"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    from trafficking_research.datapackage import rehash
+    from trafficking_research.data.datapackage import rehash
     rehash(data_copy)
     expect_error(data_copy, "observations.csv, line 4:", "fields where the header has 14")
 

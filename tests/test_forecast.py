@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from scipy import optimize, special, stats
 
-from trafficking_research import forecast as fc
-from trafficking_research import trends
+from trafficking_research.analyses import forecast as fc
+from trafficking_research.stats import trends
 from trafficking_research.errors import ParameterError
-from trafficking_research.observations import load_observations
-from trafficking_research.results import Results
+from trafficking_research.data.observations import load_observations
+from trafficking_research.reporting.results import Results
 
 # victims admitted as published (2014: no figure), and the figures published after 2020
 TRAIN = {2010: 44, 2011: 52, 2012: 48, 2013: 56, 2015: 52, 2016: 130, 2017: 127, 2018: 163, 2019: 229, 2020: 244}

@@ -9,8 +9,8 @@ import statsmodels.api as sm
 from scipy.special import gammaln
 from scipy.stats import chi2, norm
 
-from trafficking_research.mse import bootstrap, load_table, profile_interval, select_model, table_from_frame
-from trafficking_research.mse.intervals import bca_limits
+from trafficking_research.stats.mse import bootstrap, load_table, profile_interval, select_model, table_from_frame
+from trafficking_research.stats.mse.intervals import bca_limits
 from trafficking_research.paths import PROJECT_ROOT
 
 SHARED = PROJECT_ROOT.parent / "shared" / "mse"

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
-from trafficking_research.mse import METHODS, SelectionError, check_model, load_table, select_model
-from trafficking_research.mse.model import all_pairs
-from trafficking_research.mse.selection import overlap_pvalue
+from trafficking_research.stats.mse import METHODS, SelectionError, check_model, load_table, select_model
+from trafficking_research.stats.mse.model import all_pairs
+from trafficking_research.stats.mse.selection import overlap_pvalue
 from trafficking_research.paths import PROJECT_ROOT
 
 SHARED = PROJECT_ROOT.parent / "shared" / "mse"
@@ -139,8 +139,8 @@ def test_unknown_method_is_refused() -> None:
 
 def test_bic_scores_of_a_five_list_search_match_statsmodels() -> None:
     # Western has empty pairs (A:B, B:E) and models that need the linear program; spot-check 80 scores.
-    from trafficking_research.mse import fit_model
-    from trafficking_research.mse.selection import _bic_search
+    from trafficking_research.stats.mse import fit_model
+    from trafficking_research.stats.mse.selection import _bic_search
 
     table = _table("western_us_5lists")
     pairs = all_pairs(5)

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from scipy import optimize, stats
 
-from trafficking_research import profiles
-from trafficking_research.observations import load_observations
+from trafficking_research.analyses import profiles
+from trafficking_research.data.observations import load_observations
 
 
 def wilson(k: float, n: float, z: float = stats.norm.ppf(0.975)) -> tuple[float, float]:

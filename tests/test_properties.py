@@ -12,11 +12,12 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trafficking_research import growth, profiles
-from trafficking_research.audit import identity_table
-from trafficking_research.datapackage import rehash
+from trafficking_research.analyses import growth
+from trafficking_research.analyses import profiles
+from trafficking_research.analyses.data_audit import identity_table
+from trafficking_research.data.datapackage import rehash
 from trafficking_research.errors import SeriesError
-from trafficking_research.observations import load_observations
+from trafficking_research.data.observations import load_observations
 from trafficking_research.paths import DATA_DIR
 
 FIELDS = ["period_start", "period_end", "measure", "client_type", "place", "form", "sex", "age", "unit", "value",

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from conftest import SHARED
-from trafficking_research.observations import load_observations
+from trafficking_research.data.observations import load_observations
 
 RELEASE = SHARED / "sources" / "migri-press-release-2021-01-27.txt"
 SOURCE_ID = "migri-pr-2021-01-27-en"

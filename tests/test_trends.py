@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import optimize, special
 
-from trafficking_research import trends
+from trafficking_research.stats import trends
 from trafficking_research.errors import SeriesError
 
 

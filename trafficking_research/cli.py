@@ -89,8 +89,8 @@ def _cmd_list() -> int:
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
-    from .datapackage import rehash
-    from .observations import load_data
+    from .data.datapackage import rehash
+    from .data.observations import load_data
 
     if args.action == "rehash":
         changed = rehash(args.data_dir)

@@ -1,4 +1,21 @@
-"""Exceptions that carry a message a researcher can act on: which file, row, column or parameter, and which rule."""
+"""The package's one exception hierarchy.
+
+Every error the package raises on purpose derives from `TraffickingResearchError` and carries a message a
+researcher can act on: which file, row, column or parameter, and which rule. "Could not fit" is said one way:
+a `FitError` (or one of its subclasses), which an analysis turns into a recorded reason.
+
+    TraffickingResearchError
+    ├── DataValidationError        a data file breaks a rule of its schema or of the accounting identities
+    ├── LedgerError                the claims ledger breaks a rule of its format
+    ├── ParameterError             a notebook, command or function parameter is unknown or out of range
+    ├── FitError                   a model could not be fitted to the data it was given
+    │   ├── SeriesError            a series cannot be modelled (too few years, all zeros, ...)
+    │   └── ModelNotEstimableError an MSE model gives no usable estimate for a table
+    │       ├── EstimateDoesNotExistError
+    │       └── ModelNotIdentifiableError
+    ├── SelectionError             an MSE model-selection method is unknown or cannot run on a table
+    └── NotebookExecutionError     a notebook raised while it was executed
+"""
 
 from __future__ import annotations
 
@@ -20,12 +37,46 @@ class DataValidationError(TraffickingResearchError, ValueError):
         super().__init__(f"{len(self.problems)} data problem(s):\n{text}")
 
 
-class SeriesError(TraffickingResearchError, ValueError):
-    """A series cannot be modelled (too few years, all zeros, bad year range)."""
+class LedgerError(TraffickingResearchError, ValueError):
+    """The claims ledger breaks a rule of its format; every problem is listed with its place."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__(f"{len(self.problems)} ledger problem(s):\n" + "\n".join(f"- {p}" for p in self.problems))
 
 
 class ParameterError(TraffickingResearchError, ValueError):
-    """A notebook or command parameter is unknown or of the wrong type."""
+    """A notebook, command or function parameter is unknown, of the wrong type or out of range."""
+
+
+class FitError(TraffickingResearchError, ValueError):
+    """A model could not be fitted to the data it was given; analyses record the message as the reason."""
+
+
+class SeriesError(FitError):
+    """A series cannot be modelled (too few years, all zeros, bad year range)."""
+
+
+class ModelNotEstimableError(FitError):
+    """A log-linear MSE model gives no usable estimate of the dark figure for a table."""
+
+    def __init__(self, table: str, model: str, reason: str) -> None:
+        self.table = table
+        self.model = model
+        self.reason = reason
+        super().__init__(f"table '{table}', model '{model}': {reason}")
+
+
+class EstimateDoesNotExistError(ModelNotEstimableError):
+    """The maximum-likelihood estimate does not exist (some parameter runs off to infinity)."""
+
+
+class ModelNotIdentifiableError(ModelNotEstimableError):
+    """The design on the cells that enter the fit is rank deficient, so the parameters are not identified."""
+
+
+class SelectionError(TraffickingResearchError, ValueError):
+    """A model-selection method is unknown, mis-specified or cannot be run on a table."""
 
 
 class NotebookExecutionError(TraffickingResearchError, RuntimeError):

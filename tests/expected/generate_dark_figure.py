@@ -24,7 +24,7 @@ def main_effects_total(counts: dict[tuple[int, ...], int], k: int) -> float:
 
 
 def dark_figure_expected() -> dict[str, dict]:
-    from trafficking_research.mse import report
+    from trafficking_research.stats.mse import report
 
     table = report.scenario_table(2000, 2021)
     counts = {tuple(int(v) for v in h): int(c) for h, c in zip(table.histories, table.counts)}

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..datapackage import sha256_of
+from ..data.datapackage import sha256_of
 from ..paths import PACKAGE_DIR, PROJECT_ROOT, resolve_data_dir
 
 CLAIMS_DIR = PROJECT_ROOT / "claims"

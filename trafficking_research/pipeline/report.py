@@ -12,9 +12,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from ..datapackage import sha256_of
+from ..data.datapackage import sha256_of
 from ..paths import PROJECT_ROOT, resolve_data_dir
-from ..results import VALUES_FILE
+from ..reporting.results import VALUES_FILE
 from .hashing import data_digests
 
 PACKAGES = ("trafficking_research", "numpy", "pandas", "scipy", "statsmodels", "matplotlib", "seaborn",

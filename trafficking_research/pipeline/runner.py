@@ -95,11 +95,11 @@ def validate_inputs(tasks: list[dict[str, Any]]) -> None:
         if kind == "mse_tables":
             if task["params"]["data_dir"] == "":
                 continue  # the default run simulates its tables
-            from ..mse.tables import load_tables
+            from ..data.capture_tables import load_tables
 
             load_tables(folder)
         else:
-            from ..observations import load_data
+            from ..data.observations import load_data
 
             load_data(folder)
 

@@ -20,16 +20,15 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import TraffickingResearchError
-from .paths import PROJECT_ROOT
-from .series import STOCK_MEASURES
+from ..config import FIRST_YEAR, STOCK_MEASURES, VICTIMS, period_of
+from ..errors import LedgerError, TraffickingResearchError
+from .. import paths
 
-LEDGER_FILE: Path = PROJECT_ROOT / "claims" / "claims.yaml"
-FIRST_YEAR = 2006  # the Assistance System's first year; cumulative totals start on 1 January 2006
+LEDGER_FILE: Path = paths.ledger_file()
 VERDICTS: tuple[str, ...] = ("true", "false", "cannot_check")
 CORROBORATION: tuple[str, ...] = ("independent", "self_consistent", "n/a")
 OPERATORS: tuple[str, ...] = ("==", "<", "<=", ">", ">=", "between")
-DEFAULT_CLIENT_TYPES: tuple[str, ...] = ("victim", "unspecified")
+DEFAULT_CLIENT_TYPES: tuple[str, ...] = VICTIMS
 KEY_FIELDS: tuple[str, ...] = ("measure", "client_type", "place", "form", "sex", "age", "unit")
 TIME_FIELDS: tuple[str, ...] = ("year", "period", "date", "cumulative_to")
 REF_FIELDS: frozenset[str] = frozenset(KEY_FIELDS + TIME_FIELDS + ("half", "stock_date", "stated"))
@@ -50,14 +49,6 @@ KINDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {  # kind -> (required
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
 _EPS = 1e-9
-
-
-class LedgerError(TraffickingResearchError, ValueError):
-    """The ledger breaks a rule: each problem names the file, the claim id, the field and the rule."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = list(problems)
-        super().__init__(f"{len(self.problems)} ledger problem(s):\n" + "\n".join(f"- {p}" for p in self.problems))
 
 
 @dataclass(frozen=True)
@@ -802,7 +793,7 @@ def evaluate(ledger: Ledger, obs: pd.DataFrame) -> list[ClaimResult]:
 
 def check_ledger(path: str | Path = LEDGER_FILE, data_dir: str | Path | None = None) -> list[ClaimResult]:
     """Load the data package and the ledger, validate both, and evaluate every claim."""
-    from .observations import load_data
+    from ..data.observations import load_data
 
     obs, sources = load_data(data_dir)
     return evaluate(load_ledger(path, obs=obs, sources=sources), obs)

@@ -6,18 +6,18 @@ Poisson GLM; pairs of lists with no observed overlap are handled as in Chan, Sil
 linear-programming check). See `selection.METHODS` for the model-selection methods.
 """
 
-from trafficking_research.mse.errors import (
+from trafficking_research.errors import (
     EstimateDoesNotExistError,
     ModelNotEstimableError,
     ModelNotIdentifiableError,
     SelectionError,
 )
-from trafficking_research.mse.existence import ModelCheck, check_model, existence_lp, require_estimable
-from trafficking_research.mse.intervals import BootstrapResult, ProfileInterval, bootstrap, profile_interval
-from trafficking_research.mse.model import MSEFit, build_design, fit_model, model_label, normalize_pairs
-from trafficking_research.mse.selection import METHODS, aic_stepwise, bic, main_effects, select_model, stepwise
-from trafficking_research.mse.simulate import expected_dark_share, history_probabilities, simulate_table
-from trafficking_research.mse.tables import SHARED_MSE_DIR, CaptureTable, load_table, load_tables, table_from_frame
+from trafficking_research.stats.mse.existence import ModelCheck, check_model, existence_lp, require_estimable
+from trafficking_research.stats.mse.intervals import BootstrapResult, ProfileInterval, bootstrap, profile_interval
+from trafficking_research.stats.mse.model import MSEFit, build_design, fit_model, model_label, normalize_pairs
+from trafficking_research.stats.mse.selection import METHODS, aic_stepwise, bic, main_effects, select_model, stepwise
+from trafficking_research.stats.mse.simulate import expected_dark_share, history_probabilities, simulate_table
+from trafficking_research.data.capture_tables import SHARED_MSE_DIR, CaptureTable, load_table, load_tables, table_from_frame
 
 __all__ = [
     "METHODS", "SHARED_MSE_DIR", "BootstrapResult", "CaptureTable", "EstimateDoesNotExistError", "MSEFit",

@@ -13,7 +13,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from trafficking_research.errors import ParameterError
-from trafficking_research.mse.tables import CaptureTable, all_histories
+from trafficking_research.data.capture_tables import CaptureTable, all_histories
 
 
 def _full_histories(n_lists: int) -> np.ndarray:

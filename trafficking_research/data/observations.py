@@ -12,8 +12,8 @@ import pandas as pd
 
 from .codes import IDENTITY_EXEMPT_MEASURES, KEY_COLUMNS, PARTITIONS
 from .datapackage import check_hashes, read_descriptor, resource
-from .errors import DataValidationError
-from .paths import resolve_data_dir
+from ..errors import DataValidationError
+from ..paths import resolve_data_dir
 
 
 def _read_rows(path: Path, fields: list[str]) -> tuple[list[dict[str, str]], list[str]]:

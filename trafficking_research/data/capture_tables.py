@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 
 from trafficking_research.errors import DataValidationError
-from trafficking_research.paths import PROJECT_ROOT
+from trafficking_research import paths
 
 COUNT_COLUMN = "count"
-SHARED_MSE_DIR: Path = PROJECT_ROOT.parent / "shared" / "mse"
+SHARED_MSE_DIR: Path = paths.shared_mse_dir()
 
 
 def all_histories(n_lists: int) -> np.ndarray:

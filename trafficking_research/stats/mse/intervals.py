@@ -14,11 +14,11 @@ from scipy.optimize import brentq, minimize_scalar
 from scipy.special import gammaln
 from scipy.stats import chi2, norm
 
-from trafficking_research.mse.errors import ModelNotEstimableError, SelectionError
-from trafficking_research.mse.fastfit import newton_poisson
-from trafficking_research.mse.model import MSEFit
-from trafficking_research.mse.selection import select_model
-from trafficking_research.mse.tables import CaptureTable
+from trafficking_research.errors import ModelNotEstimableError, SelectionError
+from trafficking_research.stats.mse.fastfit import newton_poisson
+from trafficking_research.stats.mse.model import MSEFit
+from trafficking_research.stats.mse.selection import select_model
+from trafficking_research.data.capture_tables import CaptureTable
 
 LIKELIHOODS = ("multinomial", "poisson")
 

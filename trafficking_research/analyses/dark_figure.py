@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import TraffickingResearchError
-from .intervals import bootstrap, profile_interval
-from .selection import METHODS, select_model
-from .simulate import expected_dark_share, simulate_table
+from ..stats.mse.intervals import bootstrap, profile_interval
+from ..stats.mse.selection import METHODS, select_model
+from ..stats.mse.simulate import expected_dark_share, simulate_table
 
 # A hypothetical scenario, not an estimate for Finland: four lists of plausible relative size, the police and the
 # Assistance System positively dependent (the police refer victims to the system). Probabilities are per victim.

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .errors import DataValidationError
-from .paths import resolve_data_dir
+from ..errors import DataValidationError
+from ..paths import resolve_data_dir
 
 DESCRIPTOR = "datapackage.json"
 

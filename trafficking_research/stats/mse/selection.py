@@ -19,13 +19,13 @@ from typing import Any, Callable
 import numpy as np
 from scipy.special import pdtr, pdtrc
 
-from trafficking_research.mse.errors import ModelNotEstimableError, SelectionError
-from trafficking_research.mse.existence import check_model, require_estimable
-from trafficking_research.mse.model import (
+from trafficking_research.errors import ModelNotEstimableError, SelectionError
+from trafficking_research.stats.mse.existence import check_model, require_estimable
+from trafficking_research.stats.mse.model import (
     Design, MSEFit, Pair, all_pairs, build_design, fit_model, model_label,
 )
-from trafficking_research.mse.fastfit import batch_poisson_loglik, newton_poisson
-from trafficking_research.mse.tables import CaptureTable
+from trafficking_research.stats.mse.fastfit import batch_poisson_loglik, newton_poisson
+from trafficking_research.data.capture_tables import CaptureTable
 
 
 def main_effects(table: CaptureTable) -> MSEFit:

@@ -33,10 +33,10 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 from scipy import special
 
-from . import trends
-from .errors import ParameterError, SeriesError
-from .results import Results
-from .series import annual_series
+from ..stats import trends
+from ..errors import ParameterError, SeriesError
+from ..reporting.results import Results
+from ..data.series import annual_series
 
 MODELS: dict[str, str] = {
     "poisson": "Poisson log-linear",

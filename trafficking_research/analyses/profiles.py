@@ -15,9 +15,9 @@ import pandas as pd
 import statsmodels.api as sm
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint, test_proportions_2indep
 
-from .codes import PARTITIONS
-from .figures import finish_year_axes
-from .series import annual_series
+from ..data.codes import PARTITIONS
+from .plotting import finish_year_axes
+from ..data.series import annual_series
 
 SMALL_DENOMINATOR = 30
 VICTIMS = ("victim", "unspecified")

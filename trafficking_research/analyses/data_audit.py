@@ -6,9 +6,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .codes import KEY_COLUMNS
-from .observations import identity_checks
-from .series import CORE_SERIES, coverage
+from ..data.codes import KEY_COLUMNS
+from ..data.observations import identity_checks
+from ..config import CORE_SERIES
+from ..data.series import coverage
 
 
 def _rows(obs: pd.DataFrame) -> list[dict[str, str]]:

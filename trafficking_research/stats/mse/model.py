@@ -16,8 +16,8 @@ from statsmodels.genmod.families import Poisson
 from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
-from trafficking_research.mse.errors import SelectionError
-from trafficking_research.mse.tables import CaptureTable
+from trafficking_research.errors import SelectionError
+from trafficking_research.data.capture_tables import CaptureTable
 
 Pair = tuple[int, int]
 PairSpec = Iterable[tuple[int | str, int | str] | str]
@@ -193,7 +193,7 @@ def fit_model(
     With check=True (the default) a model whose estimate does not exist, or is not identifiable,
     is refused with EstimateDoesNotExistError / ModelNotIdentifiableError rather than fitted.
     """
-    from trafficking_research.mse.existence import require_estimable
+    from trafficking_research.stats.mse.existence import require_estimable
 
     norm = normalize_pairs(table, pairs)
     if check:

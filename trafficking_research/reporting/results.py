@@ -1,0 +1,135 @@
+"""The one helper through which every reported number reaches ``results.json``: `Results`.
+
+A notebook makes one `Results`, records its analysis (estimates to ``values.json``, tables to CSV) and publishes
+its figures; `reproduce` collects every notebook's ``values.json`` into the run's ``results.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..analyses.base import Analysis
+from ..paths import resolve_output_dir
+from ..stats.result import Estimate, plain
+from .figures import publish_figure, save_table
+
+VALUES_FILE = "values.json"
+_NAME = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
+
+
+def _finite(value: Any, key: str) -> Any:
+    value = plain(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"result {key!r}: a reported value must be finite; report a gap with value=None and say why")
+    return value
+
+
+def entry_of(key: str, estimate: Estimate) -> dict[str, Any]:
+    """The JSON entry of an estimate: value, unit, description, ``ci`` when it has one, and its extra fields."""
+    entry: dict[str, Any] = {"value": _finite(estimate.value, key), "unit": estimate.unit,
+                             "description": estimate.description}
+    if estimate.ci is not None:
+        entry["ci"] = [_finite(c, key) for c in estimate.ci]
+    for k, v in estimate.extra.items():
+        entry[k] = v if isinstance(v, (list, dict)) else _finite(v, key)
+    return entry
+
+
+@dataclass
+class Results:
+    """Collects the numbers one notebook reports; `save` writes them beside its figures and tables.
+
+    Parameters
+    ----------
+    notebook : str
+        The notebook's name: every key is ``<notebook>.<estimate name>``.
+    output_dir : str or Path, optional
+        The notebook's output folder (empty: ``results/interactive/<notebook>``).
+    """
+
+    notebook: str
+    output_dir: str | Path | None = None
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.path = resolve_output_dir(self.output_dir, self.notebook)
+
+    def add(self, estimate: Estimate | str, value: Any = None, unit: str = "", description: str = "",
+            ci: tuple[Any, Any] | None = None, **extra: Any) -> dict[str, Any]:
+        """Record `estimate` as ``<notebook>.<name>``; a second value under one name is an error, never an overwrite.
+
+        TRANSITIONAL: the positional form (name, value, unit, description, ci, **extra) is kept only until every
+        notebook records an analysis; it goes with the last one converted.
+        """
+        if isinstance(estimate, str):
+            estimate = Estimate(estimate, value, unit, description, ci=ci, extra=extra)
+        if not _NAME.match(estimate.name):
+            raise ValueError(f"result name {estimate.name!r}: use lower-case words, digits and _ joined by dots")
+        key = f"{self.notebook}.{estimate.name}"
+        if key in self.values:
+            raise ValueError(f"result {key!r} was reported twice")
+        self.values[key] = entry_of(key, estimate)
+        return self.values[key]
+
+    def record(self, analysis: Analysis) -> None:
+        """Record every estimate of an analysis and save every table it holds (CSV, fixed float format)."""
+        for estimate in analysis.estimates:
+            self.add(estimate)
+        for name, table in analysis.tables.items():
+            save_table(table, name, self.path, index=name in analysis.indexed)
+
+    def publish(self, analysis: Analysis, name: str) -> None:
+        """Save one of the analysis' figures (PNG and SVG) and show it."""
+        publish_figure(analysis.figures.pop(name), name, self.path)
+
+    def show(self, estimates: Iterable[Estimate] | None = None) -> None:
+        """Print estimates as they stand in results.json, one per line (the notebooks' checked outputs).
+
+        TRANSITIONAL: names (strings) or None (everything recorded) are accepted until every notebook is converted.
+        """
+        estimates = None if estimates is None else list(estimates)
+        if estimates is None or any(isinstance(e, str) for e in estimates):
+            names = None if estimates is None else set(estimates)
+            for key, entry in self.values.items():
+                if names is None or key.split(".", 1)[1] in names:
+                    print(format_entry(key, entry))
+            return
+        for e in estimates:
+            key = f"{self.notebook}.{e.name}"
+            print(format_entry(key, self.values.get(key) or entry_of(key, e)))
+
+    def save(self) -> Path:
+        """Write values.json (sorted keys, so that two runs give the same bytes)."""
+        out = self.path / VALUES_FILE
+        out.write_text(json.dumps(self.values, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        return out
+
+
+def format_entry(key: str, entry: dict[str, Any], digits: int = 3) -> str:
+    """One line: key = value unit (95% CI low to high), p = ..."""
+    from ..config import CI_LABEL
+
+    def fmt(v: Any) -> str:
+        if v is None:
+            return "–"
+        if isinstance(v, float):
+            return f"{v:.{digits}g}" if abs(v) < 1e6 else f"{v:,.0f}"
+        return str(v)
+
+    text = f"{key} = {fmt(entry['value'])} {entry['unit']}"
+    if "ci" in entry:
+        text += f" ({CI_LABEL} {fmt(entry['ci'][0])} to {fmt(entry['ci'][1])})"
+    if "p_value" in entry:
+        text += f", p = {fmt(entry['p_value'])}"
+    return text
+
+
+def load_results(path: str | Path) -> dict[str, Any]:
+    """Read a results.json written by `reproduce`."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))

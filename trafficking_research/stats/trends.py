@@ -1,0 +1,503 @@
+"""Trend models for yearly counts: Poisson and negative-binomial log-linear fits, APC, doubling time and joinpoints.
+
+All fits use statsmodels; years without a published figure are left out (never imputed).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+from statsmodels.discrete.discrete_model import NegativeBinomial
+from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
+
+from ..config import ALPHA, FIRST_YEAR, Z
+from ..errors import ParameterError, SeriesError
+from .result import Estimate, Result
+
+
+
+@dataclass(frozen=True, eq=False)
+class TrendFit(Result):
+    """A fitted log-linear trend of yearly counts, frozen.
+
+    Attributes
+    ----------
+    label : str
+        The series' name, used in descriptions.
+    model : str
+        Readable model name (``Poisson``, ``negative binomial``, ``negative binomial, joinpoint 2015``, ...).
+    family : str
+        ``"poisson"`` or ``"negbin"``.
+    years, counts : numpy.ndarray
+        The years fitted and their counts.
+    origin : int
+        The year at which the linear predictor's time variable is zero.
+    breaks : tuple of int
+        Joinpoint years (hinge terms ``max(year - b, 0)``); empty for a single trend.
+    params, cov : numpy.ndarray
+        The coefficients (intercept, slope, one per break) and their covariance (inverse observed information).
+    alpha : float or None
+        NB2 dispersion (variance ``mu + alpha mu^2``); None for Poisson, 0 where the NB2 likelihood peaks at 0.
+    cov_log_alpha : numpy.ndarray or None
+        Covariance of (coefficients, log alpha) for an NB2 fit with alpha > 0, else None.
+    llf, deviance, pearson_chi2 : float
+        Log-likelihood and goodness-of-fit statistics.
+    n_params, n_obs : int
+        Parameters (alpha counted for NB2) and years fitted.
+    fitted, band : pandas.Series and DataFrame
+        Fitted means per year and their 95% confidence band (``low``, ``high``).
+    """
+
+    label: str
+    model: str
+    family: str
+    years: np.ndarray
+    counts: np.ndarray
+    origin: int
+    breaks: tuple[int, ...]
+    params: np.ndarray
+    cov: np.ndarray
+    alpha: float | None
+    cov_log_alpha: np.ndarray | None
+    llf: float
+    n_params: int
+    n_obs: int
+    deviance: float
+    pearson_chi2: float
+    fitted: pd.Series
+    band: pd.DataFrame
+
+    @property
+    def slope(self) -> float:
+        """Slope per year on the log scale (of the first segment, for a joinpoint model)."""
+        return float(self.params[1])
+
+    @property
+    def se(self) -> float:
+        """Standard error of the slope."""
+        return float(math.sqrt(self.cov[1, 1]))
+
+    @property
+    def slope_ci(self) -> tuple[float, float]:
+        """95% Wald interval of the slope."""
+        return (self.slope - Z * self.se, self.slope + Z * self.se)
+
+    @property
+    def apc(self) -> float:
+        """Annual percent change, ``100 (exp(slope) - 1)``."""
+        return 100.0 * math.expm1(self.slope)
+
+    @property
+    def apc_ci(self) -> tuple[float, float]:
+        """95% interval of the APC, the slope's interval transformed."""
+        low, high = self.slope_ci
+        return (100.0 * float(np.expm1(low)), 100.0 * float(np.expm1(high)))
+
+    @property
+    def doubling_time(self) -> float | None:
+        """Years for the expected count to double; None when the trend is not upward."""
+        return math.log(2) / self.slope if self.slope > 0 else None
+
+    @property
+    def doubling_time_ci(self) -> tuple[float | None, float | None]:
+        """95% interval of the doubling time, the slope's interval transformed; None where it reaches zero."""
+        low, high = self.slope_ci
+        return (float(math.log(2) / high) if high > 0 else None, float(math.log(2) / low) if low > 0 else None)
+
+    @property
+    def aic(self) -> float:
+        """Akaike's information criterion."""
+        return 2 * self.n_params - 2 * self.llf
+
+    @property
+    def bic(self) -> float:
+        """Schwarz's Bayesian information criterion."""
+        return math.log(self.n_obs) * self.n_params - 2 * self.llf
+
+    @property
+    def _short(self) -> str:
+        return "NB2" if self.family == "negbin" else "Poisson"
+
+    @property
+    def estimates(self) -> tuple[Estimate, ...]:
+        """APC (with its 95% interval), doubling time where the trend is upward, and NB2's alpha."""
+        model = "NB2 log-linear model" if self.family == "negbin" else "Poisson model"
+        out = [Estimate("apc", self.apc, "percent per year", f"{self.label}: annual percent change, {model}",
+                        ci=self.apc_ci)]
+        if self.doubling_time is not None:
+            out.append(Estimate("doubling_time", self.doubling_time, "years",
+                                f"{self.label}: doubling time from the {self._short} slope "
+                                "(upper bound null: the slope's interval reaches zero)", ci=self.doubling_time_ci))
+        if self.family == "negbin":
+            out.append(Estimate("nb_alpha", self.alpha, "dimensionless", f"{self.label}: NB2 dispersion parameter alpha"))
+        return tuple(out)
+
+
+def prepare(series: pd.Series, name: str, start_year: int, end_year: int) -> pd.Series:
+    """The series' years within [start_year, end_year], checked: enough years, whole non-negative counts, not all zero."""
+    if start_year > end_year:
+        raise SeriesError(f"series '{name}': start year {start_year} is after end year {end_year}")
+    s = series.dropna()
+    s = s[(s.index >= start_year) & (s.index <= end_year)].sort_index()
+    if (s < 0).any() or (s != np.round(s)).any():
+        bad = ", ".join(str(y) for y in s.index[(s < 0) | (s != np.round(s))])
+        raise SeriesError(f"series '{name}': counts must be whole and non-negative (years {bad})")
+    if len(s) < 3:
+        years = ", ".join(str(y) for y in s.index) or "none"
+        raise SeriesError(
+            f"series '{name}': {len(s)} year(s) with data in {start_year}-{end_year} (years: {years}); "
+            "a trend needs at least three"
+        )
+    if (s == 0).all():
+        raise SeriesError(f"series '{name}': every count in {start_year}-{end_year} is zero; no trend can be fitted")
+    if (s > 0).sum() < 2:
+        year = int(s.index[s > 0][0])
+        raise SeriesError(f"series '{name}': only {year} has a count above zero in {start_year}-{end_year}; "
+                          "a log-linear trend needs two such years (its slope would run to infinity)")
+    return s.astype(float)
+
+
+def design(years: np.ndarray, origin: int, breaks: tuple[int, ...] = ()) -> np.ndarray:
+    """The log-linear design: intercept, years since `origin`, and a hinge ``max(year - b, 0)`` per break.
+
+    Parameters
+    ----------
+    years : numpy.ndarray
+        Calendar years.
+    origin : int
+        The year where the time column is zero.
+    breaks : tuple of int
+        Joinpoint years.
+
+    Returns
+    -------
+    numpy.ndarray
+        Matrix of shape ``(len(years), 2 + len(breaks))``.
+    """
+    years = np.asarray(years)
+    t = years - origin
+    cols = [np.ones_like(t, dtype=float), t.astype(float)]
+    cols += [np.clip(years - b, 0, None).astype(float) for b in breaks]
+    return np.column_stack(cols)
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence statsmodels' convergence chatter; failures are detected from the results, not the warnings."""
+    with warnings.catch_warnings():
+        for w in (ConvergenceWarning, HessianInversionWarning, RuntimeWarning):
+            warnings.simplefilter("ignore", w)
+        yield
+
+
+def _band(glm_res: Any, X: np.ndarray, years: np.ndarray) -> tuple[pd.Series, pd.DataFrame]:
+    pred = glm_res.get_prediction(X).summary_frame(alpha=ALPHA)
+    fitted = pd.Series(pred["mean"].to_numpy(), index=years)
+    band = pd.DataFrame({"low": pred["mean_ci_lower"].to_numpy(), "high": pred["mean_ci_upper"].to_numpy()}, index=years)
+    return fitted, band
+
+
+def _glm_fit(label: str, model: str, family: str, s: pd.Series, origin: int, breaks: tuple[int, ...], res: Any,
+             X: np.ndarray, alpha: float | None, n_params: int) -> TrendFit:
+    """A TrendFit from a statsmodels GLM result (Poisson, or NB2 at alpha = 0)."""
+    years = s.index.to_numpy()
+    fitted, band = _band(res, X, years)
+    return TrendFit(label, model, family, years, s.to_numpy(), origin, breaks, np.asarray(res.params),
+                    np.asarray(res.cov_params()), alpha, None, float(res.llf), n_params, len(s), float(res.deviance),
+                    float(res.pearson_chi2), fitted, band)
+
+
+def fit_poisson(s: pd.Series, origin: int | None = None) -> TrendFit:
+    """Log-linear Poisson GLM of the counts on year.
+
+    Parameters
+    ----------
+    s : pandas.Series
+        Counts indexed by year (checked by `prepare`).
+    origin : int, optional
+        Year where the time column is zero (default: the first year).
+
+    Returns
+    -------
+    TrendFit
+    """
+    years = s.index.to_numpy()
+    origin = origin if origin is not None else int(years[0])
+    X = design(years, origin)
+    res = sm.GLM(s.to_numpy(), X, family=sm.families.Poisson()).fit()
+    return _glm_fit(str(s.name), "Poisson", "poisson", s, origin, (), res, X, None, 2)
+
+
+def _log_alpha_cov(cov: np.ndarray, alpha: float) -> np.ndarray:
+    """Covariance of (coefficients, log alpha) from that of (coefficients, alpha): the delta method, exact for a
+    reparametrisation at the maximum (the observed information transforms with the Jacobian)."""
+    jac = np.eye(len(cov))
+    jac[-1, -1] = 1.0 / alpha
+    return jac @ cov @ jac.T
+
+
+def fit_negbin(s: pd.Series, origin: int | None = None, breaks: tuple[int, ...] = ()) -> TrendFit:
+    """Log-linear NB2 model on year (alpha by maximum likelihood), with optional joinpoints at `breaks`.
+
+    When the likelihood is largest at alpha = 0 (no overdispersion) the NB2 fit is the Poisson fit, reported with
+    alpha 0; a fit that fails outright raises SeriesError naming the series.
+
+    Parameters
+    ----------
+    s : pandas.Series
+        Counts indexed by year (checked by `prepare`).
+    origin : int, optional
+        Year where the time column is zero (default: the first year).
+    breaks : tuple of int
+        Joinpoint years.
+
+    Returns
+    -------
+    TrendFit
+    """
+    years = s.index.to_numpy()
+    origin = origin if origin is not None else int(years[0])
+    X = design(years, origin, breaks)
+    y = s.to_numpy()
+    name = "negative binomial" if not breaks else f"negative binomial, joinpoint {', '.join(map(str, breaks))}"
+    with _quiet():
+        try:
+            poisson = sm.GLM(y, X, family=sm.families.Poisson()).fit()
+            try:
+                model = NegativeBinomial(y, X, loglike_method="nb2")
+                nb = model.fit(start_params=np.append(poisson.params, 0.1), disp=False, maxiter=1000, method="bfgs",
+                               gtol=1e-9, skip_hessian=True)
+                alpha = float(nb.params[-1])
+                usable = np.isfinite(alpha) and alpha > 1e-4 and nb.llf >= poisson.llf - 1e-6
+                if usable:  # the Hessian is slow and meaningless at the boundary, so it is computed only here
+                    cov = np.linalg.inv(-model.hessian(nb.params))
+                    usable = bool(np.all(np.isfinite(cov)) and cov[1, 1] > 0)
+            except (np.linalg.LinAlgError, ValueError):
+                usable = False
+            if not usable:  # boundary: the NB2 likelihood peaks at alpha = 0, where NB2 is Poisson
+                return _glm_fit(str(s.name), f"{name} (alpha at 0)", "negbin", s, origin, breaks, poisson, X, 0.0,
+                                X.shape[1] + 1)
+            glm = sm.GLM(y, X, family=sm.families.NegativeBinomial(alpha=alpha)).fit()
+        except (np.linalg.LinAlgError, ValueError) as exc:
+            raise SeriesError(f"series '{s.name}': the {name} model could not be fitted ({exc})") from None
+    fitted, band = _band(glm, X, years)
+    log_cov = _log_alpha_cov(cov, alpha)
+    return TrendFit(str(s.name), name, "negbin", years, y, origin, breaks, np.asarray(nb.params[:-1]), cov[:-1, :-1],
+                    alpha, log_cov if np.all(np.linalg.eigvalsh(log_cov) > 0) else None,
+                    float(model.loglike(nb.params)), X.shape[1] + 1, len(s), float(glm.deviance),
+                    float(glm.pearson_chi2), fitted, band)
+
+
+MODELS: dict[str, Any] = {"poisson": fit_poisson, "negbin": fit_negbin}
+
+
+def fit_trend(series: pd.Series, model: str = "negbin", *, start_year: int | None = None,
+              end_year: int | None = None, origin: int | None = None) -> TrendFit:
+    """Fit a log-linear trend to a yearly series: the package's public entry point for trend models.
+
+    Years without a figure are left out (never imputed); the series is checked first (at least three years, whole
+    non-negative counts, two of them above zero).
+
+    Parameters
+    ----------
+    series : pandas.Series
+        Counts indexed by year, e.g. from `annual_series`.
+    model : {"negbin", "poisson"}
+        NB2 (dispersion estimated; the default) or Poisson.
+    start_year, end_year : int, optional
+        Years to fit (default: every year of the series).
+    origin : int, optional
+        Year where the time column is zero (default: the first year fitted).
+
+    Returns
+    -------
+    TrendFit
+        With ``.apc`` (percent per year), ``.apc_ci`` (95%), ``.doubling_time``, ``.doubling_time_ci`` and
+        ``.summary()``.
+
+    Examples
+    --------
+    >>> import trafficking_research as tr
+    >>> obs = tr.load_observations()
+    >>> fit = tr.fit_trend(tr.annual_series(obs, "admitted"), model="negbin", start_year=2010, end_year=2020)
+    >>> round(fit.apc, 1)
+    20.8
+    """
+    if model not in MODELS:
+        raise ParameterError(f"parameter 'model': {model!r} is not a trend model (known: {', '.join(MODELS)})")
+    s = series.dropna()
+    first = int(s.index.min()) if len(s) else 0
+    last = int(s.index.max()) if len(s) else 0
+    data = prepare(series, str(series.name), start_year if start_year is not None else first,
+                   end_year if end_year is not None else last)
+    data.name = series.name
+    return MODELS[model](data, origin)
+
+
+@dataclass(frozen=True)
+class Overdispersion(Result):
+    """Pearson chi-square per degree of freedom of the Poisson fit, and the LR test of NB2 against Poisson."""
+
+    label: str
+    pearson_ratio: float
+    lr_statistic: float
+    p_value: float
+
+    @property
+    def estimates(self) -> tuple[Estimate, ...]:
+        """The Pearson ratio and the LR statistic with its boundary p-value."""
+        return (
+            Estimate("pearson_dispersion", self.pearson_ratio, "ratio", f"{self.label}: Pearson chi2/df of the Poisson fit"),
+            Estimate("lr_nb_vs_poisson", self.lr_statistic, "chi2", f"{self.label}: LR statistic, NB2 against Poisson "
+                     "(p from the half chi2(1) boundary distribution)", extra={"p_value": self.p_value}),
+        )
+
+
+def overdispersion(poisson: TrendFit, negbin: TrendFit) -> Overdispersion:
+    """Dispersion of the Poisson fit and the boundary LR test (half chi-square(1)) for alpha > 0.
+
+    Parameters
+    ----------
+    poisson, negbin : TrendFit
+        The two fits of one series.
+
+    Returns
+    -------
+    Overdispersion
+    """
+    ratio = poisson.pearson_chi2 / (poisson.n_obs - poisson.n_params)
+    lr = max(0.0, 2 * (negbin.llf - poisson.llf))
+    return Overdispersion(poisson.label, ratio, lr, 0.5 * float(stats.chi2.sf(lr, 1)))
+
+
+@dataclass(frozen=True, eq=False)
+class JoinpointFit(Result):
+    """The best single break year, its fit, and the bootstrap test of a break against none."""
+
+    label: str
+    break_year: int
+    model: TrendFit
+    lr_statistic: float
+    p_value: float
+    n_boot: int
+    candidates: pd.DataFrame
+    aapc: float
+    aapc_ci: tuple[float, float]
+    slopes: tuple[float, float]
+
+    @property
+    def estimates(self) -> tuple[Estimate, ...]:
+        """Break year, the LR test with its bootstrap p-value, the APC on each side and the AAPC."""
+        lab = self.label
+        return (
+            Estimate("break_year", self.break_year, "year", f"{lab}: joinpoint year of maximum likelihood"),
+            Estimate("break_lr", self.lr_statistic, "chi2", f"{lab}: LR statistic, best joinpoint against "
+                     f"none (p from a parametric bootstrap of {self.n_boot} series)", extra={"p_value": self.p_value}),
+            Estimate("apc_before_break", 100 * np.expm1(self.slopes[0]), "percent per year",
+                     f"{lab}: APC up to the joinpoint"),
+            Estimate("apc_after_break", 100 * np.expm1(self.slopes[1]), "percent per year",
+                     f"{lab}: APC after the joinpoint"),
+            Estimate("aapc", self.aapc, "percent per year", f"{lab}: average APC over the period from the "
+                     "joinpoint model (delta-method CI, given the break year)", ci=self.aapc_ci),
+        )
+
+
+def _glm_nb_llf(y: np.ndarray, X: np.ndarray, alpha: float) -> float:
+    family = sm.families.Poisson() if alpha <= 1e-6 else sm.families.NegativeBinomial(alpha=alpha)
+    return float(sm.GLM(y, X, family=family).fit().llf)
+
+
+def _best_break(y: np.ndarray, years: np.ndarray, origin: int, candidates: list[int], alpha: float) -> tuple[int, float, dict]:
+    lls = {k: _glm_nb_llf(y, design(years, origin, (k,)), alpha) for k in candidates}
+    best = max(lls, key=lambda k: (lls[k], -k))
+    return best, lls[best], lls
+
+
+def joinpoint(s: pd.Series, min_segment: int = 3, n_boot: int = 199, seed: int = 2021) -> JoinpointFit:
+    """Joinpoint log-linear NB model: the break year maximising the likelihood, with a parametric bootstrap test.
+
+    Candidates leave at least `min_segment` observed years on each side. Under the no-break NB fit, `n_boot` series
+    are simulated and the best break searched again in each (alpha held at the null fit's value), so the p-value
+    accounts for the break year having been chosen.
+
+    Parameters
+    ----------
+    s : pandas.Series
+        Counts indexed by year (checked by `prepare`).
+    min_segment : int
+        Fewest observed years on each side of the break, the break year included.
+    n_boot : int
+        Bootstrap series for the test (0: no test, p-value 1).
+    seed : int
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    JoinpointFit
+    """
+    years = s.index.to_numpy()
+    origin = int(years[0])
+    candidates = [int(k) for k in years if (years < k).sum() >= min_segment - 1 and (years > k).sum() >= min_segment - 1]
+    candidates = [k for k in candidates if (years <= k).sum() >= min_segment and (years >= k).sum() >= min_segment]
+    positive = s.to_numpy() > 0
+    # each segment needs two years above zero, or its slope runs to minus infinity
+    candidates = [k for k in candidates if positive[years <= k].sum() >= 2 and positive[years >= k].sum() >= 2]
+    if not candidates:
+        raise SeriesError(
+            f"series '{s.name}': {len(s)} years leave no break year with {min_segment} years on each side, "
+            "two of them above zero"
+        )
+    null = fit_negbin(s, origin)
+    alpha = null.alpha or 0.0
+    y = s.to_numpy()
+    X0 = design(years, origin)
+    null_llf = _glm_nb_llf(y, X0, alpha)
+    best, best_llf, lls = _best_break(y, years, origin, candidates, alpha)
+    lr = max(0.0, 2 * (best_llf - null_llf))
+    rng = np.random.default_rng(seed)
+    mu = null.fitted.to_numpy()
+    exceed = 0
+    for _ in range(n_boot):
+        # NB2 draw: gamma-Poisson mixture with mean mu and variance mu + alpha mu^2
+        lam = rng.gamma(shape=1 / alpha, scale=alpha * mu) if alpha > 1e-6 else mu
+        ysim = rng.poisson(lam).astype(float)
+        if ysim.sum() == 0:
+            continue
+        with _quiet():
+            try:
+                n_llf = _glm_nb_llf(ysim, X0, alpha)
+                _, b_llf, _ = _best_break(ysim, years, origin, candidates, alpha)
+            except (np.linalg.LinAlgError, ValueError):
+                continue  # a degenerate draw (e.g. zeros on one side) counts as not exceeding
+        exceed += 2 * (b_llf - n_llf) >= lr - 1e-9
+    p_value = (exceed + 1) / (n_boot + 1)
+    model = fit_negbin(s, origin, (best,))
+    b, c = model.params[1], model.params[2]
+    span = years[-1] - years[0]
+    w = (years[-1] - best) / span
+    avg = b + w * c
+    cov = model.cov
+    var = cov[1, 1] + w * w * cov[2, 2] + 2 * w * cov[1, 2]
+    se = math.sqrt(max(var, 0.0))
+    if not (math.isfinite(avg) and math.isfinite(se)):
+        raise SeriesError(f"series '{s.name}': the joinpoint model at {best} did not converge to finite slopes")
+    aapc = 100 * float(np.expm1(avg))
+    aapc_ci = (100 * float(np.expm1(avg - Z * se)), 100 * float(np.expm1(avg + Z * se)))
+    table = pd.DataFrame({"break_year": list(lls), "log_likelihood": list(lls.values())})
+    return JoinpointFit(str(s.name), best, model, lr, p_value, n_boot, table, aapc, aapc_ci, (float(b), float(b + c)))
+
+
+def comparison_table(models: list[TrendFit]) -> pd.DataFrame:
+    """AIC, BIC, deviance and parameters of fitted models, best AIC first."""
+    rows = [{"model": m.model, "parameters": m.n_params, "log_likelihood": m.llf, "AIC": m.aic, "BIC": m.bic,
+             "deviance": m.deviance, "APC %": m.apc} for m in models]
+    return pd.DataFrame(rows).sort_values("AIC").reset_index(drop=True)
