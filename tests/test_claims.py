@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conftest import SHARED, edit_rows
+from helpers import SHARED, edit_rows
 from trafficking_research.ledger import ledger as claims
 from trafficking_research.data.observations import load_data
 from trafficking_research.paths import DATA_DIR
