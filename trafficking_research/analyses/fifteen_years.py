@@ -22,7 +22,7 @@ from ..errors import FitError
 from ..stats.censored import CountRange, censored_share_trend, count_range, share_range
 from ..stats.result import Estimate
 from ..stats.shares import share_change
-from .plotting import finish_year_axes
+from .plotting import finish_year_axes, source_caption
 
 #: The two series: key -> (measure, client types, what it counts).
 SERIES: dict[str, tuple[str, tuple[str, ...], str]] = {
@@ -236,8 +236,10 @@ def share_figure(table: pd.DataFrame, key: str) -> plt.Figure:
                       label=f"{style['label'].split(':')[0]}: suppressed cell (range)")
     label = sel["label"].iloc[0] if len(sel) else SHARES[key][3]
     ax.set_ylim(0, min(1.0, max(0.1, float(sel["ci_high"].max()) * 1.15)) if len(sel) else 1.0)
-    return finish_year_axes(fig, ax, f"{label} / all victims in the series",
-                            f"Share of {label}: both series (95% CIs)", legend_size=7)
+    finish_year_axes(fig, ax, f"{label} / all victims in the series", f"Share of {label}: both series (95% CIs)",
+                     legend_size=7)
+    return source_caption(fig, "Sources: Assistance System reviews and releases (admitted); UNODC Global Report on "
+                               "Trafficking in Persons data (detected). Cited row by row in data/observations.csv.")
 
 
 def fifteen_years(obs: pd.DataFrame, start_year: int = FIRST_YEAR, end_year: int | None = None
