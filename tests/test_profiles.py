@@ -83,7 +83,8 @@ def test_summary_lists_every_estimate(analysis) -> None:
 def test_a_trend_that_cannot_be_fitted_becomes_a_note(obs) -> None:
     short = profiles.run(obs, start_year=2019, end_year=2020, compare_from=2019, compare_to=2020)
     assert not short.select("trend.")
-    assert short.notes == [f"{name}: fewer than three years with both figures, no trend" for name in profiles.SHARE_TESTS]
+    assert short.notes == [f"{name}: fewer than three years with both figures, no trend"
+                           for name in profiles.SHARE_TESTS]
     assert len(short.select("change_2019_2020.")) == 3
 
 

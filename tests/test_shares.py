@@ -10,7 +10,14 @@ import pytest
 from scipy import optimize, stats
 
 from trafficking_research.errors import FitError
-from trafficking_research.stats.shares import Share, ShareChange, ShareTrend, share_change, share_trend, wilson_share
+from trafficking_research.stats.shares import (
+    Share,
+    ShareChange,
+    ShareTrend,
+    share_change,
+    share_trend,
+    wilson_share,
+)
 
 Z = stats.norm.ppf(0.975)
 

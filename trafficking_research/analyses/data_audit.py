@@ -106,7 +106,8 @@ def gaps(table: pd.DataFrame, first_year: int, last_year: int) -> pd.DataFrame:
     """
     years = range(first_year, last_year + 1)
     full = table.reindex(years)
-    rows = [{"series": col.strip(), "missing_years": ", ".join(str(y) for y in years if pd.isna(full.loc[y, col])) or "none"}
+    rows = [{"series": col.strip(),
+             "missing_years": ", ".join(str(y) for y in years if pd.isna(full.loc[y, col])) or "none"}
             for col in full.columns]
     return pd.DataFrame(rows)
 
@@ -199,7 +200,7 @@ def run(obs: pd.DataFrame, sources: pd.DataFrame, *, first_year: int = FIRST_YEA
         ``identities_checked``, ``identities_failed``, ``unodc_identities_failed``), tables (``coverage``, ``gaps``,
         ``conflicts``, ``identities``, ``identities_unodc``, ``sources``) and the figure ``coverage``.
     """
-    out = Analysis("data_audit", dict(first_year=first_year, last_year=last_year))
+    out = Analysis("data_audit", {"first_year": first_year, "last_year": last_year})
     out.add(package_estimates(obs))
 
     table = out.table("coverage", core_coverage(obs).loc[first_year:last_year], index=True)
@@ -215,7 +216,8 @@ def run(obs: pd.DataFrame, sources: pd.DataFrame, *, first_year: int = FIRST_YEA
     unodc = identity_table(obs, exempt=frozenset())
     unodc = out.table("identities_unodc", unodc[unodc["label"].str.contains("identified")])
     out.add([
-        Estimate("identities_checked", len(identities), "checks", "identities checked on the Assistance System's figures"),
+        Estimate("identities_checked", len(identities), "checks",
+                 "identities checked on the Assistance System's figures"),
         Estimate("identities_failed", int((~identities["ok"]).sum()), "checks", "identities that fail (must be 0)"),
         Estimate("unodc_identities_failed", int((~unodc["ok"]).sum()), "checks",
                  "identities that UNODC's detected-victims table breaks (reported, not enforced)"),

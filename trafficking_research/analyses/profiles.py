@@ -16,7 +16,13 @@ from ..data.codes import PARTITIONS
 from ..data.series import annual_series, check_years
 from ..errors import FitError
 from ..stats.result import Estimate
-from ..stats.shares import ShareChange, ShareTrend, share_change, share_trend, wilson_share
+from ..stats.shares import (
+    ShareChange,
+    ShareTrend,
+    share_change,
+    share_trend,
+    wilson_share,
+)
 from .base import Analysis
 from .plotting import finish_year_axes
 
@@ -208,7 +214,7 @@ def run(obs: pd.DataFrame, *, start_year: int = FIRST_YEAR, end_year: int = 2020
         A year outside the years of the data, or `start_year` after `end_year`.
     """
     check_years(obs, start_year=start_year, end_year=end_year, compare_from=compare_from, compare_to=compare_to)
-    params = dict(start_year=start_year, end_year=end_year, compare_from=compare_from, compare_to=compare_to)
+    params = {"start_year": start_year, "end_year": end_year, "compare_from": compare_from, "compare_to": compare_to}
     out = Analysis("profiles", params)
     table = compositions(obs, start_year, end_year)
     out.table("breakdowns_by_year", availability(table, start_year, end_year), index=True)

@@ -98,7 +98,7 @@ def run(obs: pd.DataFrame, *, year: int = 2020, window: int = 5) -> Analysis:
         `year` outside the years of the data.
     """
     check_years(obs, year=year)
-    out = Analysis("year_profile", dict(year=year, window=window))
+    out = Analysis("year_profile", {"year": year, "window": window})
     profile = out.table("profile", year_profile(obs, year, window))
     have = profile[profile["value"].notna()]
     missing = profile[profile["value"].isna()]["item"].tolist()
