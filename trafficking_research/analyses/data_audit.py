@@ -156,23 +156,67 @@ def sources_table(obs: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
 
 
 def sources_by_kind(table: pd.DataFrame) -> pd.DataFrame:
-    """Sources and the rows citing them, per kind of source (from a `sources_table`)."""
+    """Sources and the rows citing them, per kind of source.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table from `sources_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by kind: ``sources`` and ``rows``.
+    """
     return (table.groupby("kind", observed=True)["rows"].agg(["size", "sum"])
             .rename(columns={"size": "sources", "sum": "rows"}))
 
 
 def identities_by_dimension(identities: pd.DataFrame) -> pd.DataFrame:
-    """Identities checked and holding, per dimension (from an `identity_table`)."""
+    """Identities checked and holding, per dimension.
+
+    Parameters
+    ----------
+    identities : pandas.DataFrame
+        A table from `identity_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by dimension: ``checked`` and ``hold``.
+    """
     return identities.groupby("dimension")["ok"].agg(["size", "sum"]).rename(columns={"size": "checked", "sum": "hold"})
 
 
 def broken_identities(identities: pd.DataFrame) -> pd.DataFrame:
-    """The identities that fail, with their totals and parts (from an `identity_table`)."""
+    """The identities that fail, with their totals and parts.
+
+    Parameters
+    ----------
+    identities : pandas.DataFrame
+        A table from `identity_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``label``, ``dimension``, ``total`` and ``parts`` of each failing identity.
+    """
     return identities[~identities["ok"]][["label", "dimension", "total", "parts"]]
 
 
 def package_estimates(obs: pd.DataFrame) -> list[Estimate]:
-    """Rows, preferred rows, sources cited, and the first and last year any figure refers to."""
+    """Rows, preferred rows, sources cited, and the first and last year any figure refers to.
+
+    Parameters
+    ----------
+    obs : pandas.DataFrame
+        Observations from `load_data` (every version, not only the preferred).
+
+    Returns
+    -------
+    list of Estimate
+        ``rows``, ``preferred_rows``, ``sources``, ``first_year`` and ``last_year``.
+    """
     preferred = obs[obs["status"] == "preferred"]
     return [
         Estimate("rows", len(obs), "rows", "rows in observations.csv (every version of every published figure)"),

@@ -140,12 +140,38 @@ def availability(table: pd.DataFrame, start_year: int, end_year: int) -> pd.Data
 
 
 def published_years(available: pd.DataFrame) -> pd.DataFrame:
-    """The columns (years) of an `availability` table in which some breakdown is published."""
+    """The columns (years) of an `availability` table in which some breakdown is published.
+
+    Parameters
+    ----------
+    available : pandas.DataFrame
+        A table from `availability`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same table without the years that have no breakdown at all.
+    """
     return available.loc[:, (available != "").any()]
 
 
 def share_key(breakdown: str, part: str, year: int) -> str:
-    """The estimate name of a share: ``share.<breakdown>.<part>.y<year>``, in lower-case words."""
+    """The estimate name of a share: ``share.<breakdown>.<part>.y<year>``, in lower-case words.
+
+    Parameters
+    ----------
+    breakdown : str
+        A label of `config.BREAKDOWNS` (``"form, exploited in Finland"``).
+    part : str
+        The part's code (``"forced_labour"``).
+    year : int
+        The year.
+
+    Returns
+    -------
+    str
+        For example ``share.form_exploited_in_finland.forced_labour.y2020``.
+    """
     slug = "_".join(breakdown.lower().replace(",", " ").split())
     return f"share.{slug}.{part}.y{year}"
 
@@ -170,7 +196,22 @@ def share_estimates(table: pd.DataFrame) -> list[Estimate]:
 
 
 def change_estimate(name: str, change: ShareChange, first_year: int, second_year: int) -> Estimate:
-    """The difference of a share between two years, named ``change_<first>_<second>.<name>``."""
+    """The difference of a share between two years, named ``change_<first>_<second>.<name>``.
+
+    Parameters
+    ----------
+    name : str
+        The share (a key of `SHARE_TESTS`).
+    change : ShareChange
+        The change from `stats.shares.share_change`.
+    first_year, second_year : int
+        The years compared.
+
+    Returns
+    -------
+    Estimate
+        The difference with Newcombe's interval and the score test's p-value; the description gives both counts.
+    """
     (k1, n1), (k2, n2) = change.first, change.second
     return change.estimate("difference").renamed(
         f"change_{first_year}_{second_year}.{name}",
@@ -178,13 +219,39 @@ def change_estimate(name: str, change: ShareChange, first_year: int, second_year
 
 
 def trend_estimate(name: str, trend: ShareTrend) -> Estimate:
-    """The odds ratio per year of a share's logit trend, named ``trend.<name>``."""
+    """The odds ratio per year of a share's logit trend, named ``trend.<name>``.
+
+    Parameters
+    ----------
+    name : str
+        The share (a key of `SHARE_TESTS`).
+    trend : ShareTrend
+        The trend from `stats.shares.share_trend`.
+
+    Returns
+    -------
+    Estimate
+        The odds ratio with its interval and Wald p-value; the description lists the years fitted.
+    """
     return trend.estimate("odds_ratio").renamed(
         f"trend.{name}", f"{name}: binomial logit on year over {', '.join(map(str, trend.years))}")
 
 
 def shares_of_year(analysis: Analysis, year: int) -> list[Estimate]:
-    """The share estimates of one year."""
+    """The share estimates of one year.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        A profiles analysis from `run`.
+    year : int
+        The year.
+
+    Returns
+    -------
+    list of Estimate
+        The ``share.*.y<year>`` estimates, in the analysis' order.
+    """
     return [e for e in analysis.select("share.") if e.name.endswith(f".y{year}")]
 
 

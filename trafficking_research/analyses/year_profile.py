@@ -70,7 +70,18 @@ def year_profile(obs: pd.DataFrame, year: int, window: int = 5) -> pd.DataFrame:
 
 
 def item_key(item: str) -> str:
-    """The estimate name of a profile item: lower case, colons dropped, spaces as underscores."""
+    """The estimate name of a profile item: lower case, colons dropped, spaces as underscores.
+
+    Parameters
+    ----------
+    item : str
+        A label of `ITEMS` (``"Finland: forced labour"``).
+
+    Returns
+    -------
+    str
+        For example ``finland_forced_labour``.
+    """
     return item.lower().replace(":", "").replace(" ", "_")
 
 
