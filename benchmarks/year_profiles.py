@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import trafficking_research as tr
-from trafficking_research.analyses import year_profile
+import trafficking_research as tr  # noqa: E402
+from trafficking_research.analyses import year_profile  # noqa: E402
 
 
 def with_run(obs, years: range) -> None:
@@ -32,9 +32,11 @@ def with_run(obs, years: range) -> None:
         analysis = year_profile.run(obs, year=year)
         items = {e.name: e.value for e in analysis.estimates if e.name != "year"}
         missing = int(analysis.tables["profile"]["value"].isna().sum())
-        print(f"{year}: ran in {time.perf_counter() - started:.2f} s, {len(items)} item(s) published, "
-              f"{missing} missing, {len(analysis.figures)} figure(s)"
-              + (f", e.g. victims admitted {items['victims_admitted']:g}" if "victims_admitted" in items else ""))
+        print(
+            f"{year}: ran in {time.perf_counter() - started:.2f} s, {len(items)} item(s) published, "
+            f"{missing} missing, {len(analysis.figures)} figure(s)"
+            + (f", e.g. victims admitted {items['victims_admitted']:g}" if "victims_admitted" in items else "")
+        )
 
 
 def with_notebook(years: range) -> None:
@@ -43,17 +45,37 @@ def with_notebook(years: range) -> None:
     with tempfile.TemporaryDirectory(prefix="tr-years-") as work:
         for year in years:
             out = Path(work) / str(year)
-            proc = subprocess.run([sys.executable, "-m", "trafficking_research", "reproduce", "year_profile", "-p",
-                                   "year", str(year), "--output", str(out)],
-                                  capture_output=True, text=True, env=env, check=False)
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "trafficking_research",
+                    "reproduce",
+                    "year_profile",
+                    "-p",
+                    "year",
+                    str(year),
+                    "--output",
+                    str(out),
+                ],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=False,
+            )
             if proc.returncode != 0:
                 print(f"{year}: FAILED: {proc.stderr.strip().splitlines()[-1]}")
                 continue
             values = json.loads((out / "results.json").read_text())["values"]
             items = [k for k in values if k != "year_profile.year"]
-            print(f"{year}: ran, {len(items)} item(s) published"
-                  + (f", e.g. victims admitted {values['year_profile.victims_admitted']['value']:g}"
-                     if "year_profile.victims_admitted" in values else ""))
+            print(
+                f"{year}: ran, {len(items)} item(s) published"
+                + (
+                    f", e.g. victims admitted {values['year_profile.victims_admitted']['value']:g}"
+                    if "year_profile.victims_admitted" in values
+                    else ""
+                )
+            )
 
 
 def main() -> None:

@@ -38,8 +38,16 @@ def test_estimates_match_the_independent_counts(analysis) -> None:
 
 def test_every_estimate_has_a_unit_and_a_description(analysis) -> None:
     assert [e.name for e in analysis.estimates] == [
-        "rows", "preferred_rows", "sources", "first_year", "last_year", "conflicts", "identities_checked",
-        "identities_failed", "unodc_identities_failed"]
+        "rows",
+        "preferred_rows",
+        "sources",
+        "first_year",
+        "last_year",
+        "conflicts",
+        "identities_checked",
+        "identities_failed",
+        "unodc_identities_failed",
+    ]
     assert all(e.unit and e.description for e in analysis.estimates)
     assert list(analysis.summary().index) == [e.name for e in analysis.estimates]
 
@@ -68,13 +76,16 @@ def test_sources_table_counts_the_rows_citing_each_source(analysis) -> None:
 def test_gaps_list_the_years_without_a_figure() -> None:
     table = pd.DataFrame({"a": [1.0, None, 3.0], "  b": [None, None, None]}, index=[2010, 2011, 2012])
     gaps = data_audit.gaps(table, 2010, 2013)
-    assert gaps.to_dict("records") == [{"series": "a", "missing_years": "2011, 2013"},
-                                       {"series": "b", "missing_years": "2010, 2011, 2012, 2013"}]
+    assert gaps.to_dict("records") == [
+        {"series": "a", "missing_years": "2011, 2013"},
+        {"series": "b", "missing_years": "2010, 2011, 2012, 2013"},
+    ]
 
 
 def test_a_shorter_range_narrows_coverage_and_gaps(data) -> None:
     obs, sources = data
     out = data_audit.run(obs, sources, first_year=2018, last_year=2020)
     assert list(out.tables["coverage"].index) == [2018, 2019, 2020]
-    assert all(int(y) in (2018, 2019, 2020) for m in out.tables["gaps"]["missing_years"] if m != "none"
-               for y in m.split(", "))
+    assert all(
+        int(y) in (2018, 2019, 2020) for m in out.tables["gaps"]["missing_years"] if m != "none" for y in m.split(", ")
+    )

@@ -35,15 +35,22 @@ def analysis(obs):
 
 def test_composition_flags_small_denominators_and_keeps_gaps(obs) -> None:
     comp = profiles.composition(obs, 2020, "form, exploited in Finland")
-    assert set(comp["part"]) == {"forced_labour", "sexual_exploitation", "forced_marriage", "criminal_activity",
-                                 "benefit_fraud"}
+    assert set(comp["part"]) == {
+        "forced_labour",
+        "sexual_exploitation",
+        "forced_marriage",
+        "criminal_activity",
+        "benefit_fraud",
+    }
     assert not comp["small"].any() and comp["total"].eq(123).all()
     assert profiles.composition(obs, 2008, "place").empty
 
 
 def test_share_key_is_lower_case_words() -> None:
-    assert profiles.share_key("form, exploited in Finland", "forced_labour", 2020) == \
-        "share.form_exploited_in_finland.forced_labour.y2020"
+    assert (
+        profiles.share_key("form, exploited in Finland", "forced_labour", 2020)
+        == "share.form_exploited_in_finland.forced_labour.y2020"
+    )
 
 
 def test_every_share_of_the_table_is_an_estimate_with_its_wilson_interval(analysis) -> None:
@@ -83,8 +90,9 @@ def test_summary_lists_every_estimate(analysis) -> None:
 def test_a_trend_that_cannot_be_fitted_becomes_a_note(obs) -> None:
     short = profiles.run(obs, start_year=2019, end_year=2020, compare_from=2019, compare_to=2020)
     assert not short.select("trend.")
-    assert short.notes == [f"{name}: fewer than three years with both figures, no trend"
-                           for name in profiles.SHARE_TESTS]
+    assert short.notes == [
+        f"{name}: fewer than three years with both figures, no trend" for name in profiles.SHARE_TESTS
+    ]
     assert len(short.select("change_2019_2020.")) == 3
 
 

@@ -10,10 +10,19 @@ from trafficking_research.analyses import year_profile
 from trafficking_research.data.observations import load_observations
 from trafficking_research.errors import ParameterError
 
-PUBLISHED_2020 = {"victims admitted": 244, "witnesses admitted": 3, "children of victims admitted": 50,
-                  "all admitted": 297, "exploited in Finland": 123, "exploited abroad": 121,
-                  "Finland: forced labour": 78, "Finland: sexual exploitation": 15, "Finland: forced marriage": 23,
-                  "Finland: criminal activity": 5, "Finland: benefit fraud": 2}
+PUBLISHED_2020 = {
+    "victims admitted": 244,
+    "witnesses admitted": 3,
+    "children of victims admitted": 50,
+    "all admitted": 297,
+    "exploited in Finland": 123,
+    "exploited abroad": 121,
+    "Finland: forced labour": 78,
+    "Finland: sexual exploitation": 15,
+    "Finland: forced marriage": 23,
+    "Finland: criminal activity": 5,
+    "Finland: benefit fraud": 2,
+}
 
 
 @pytest.fixture(scope="module")

@@ -62,14 +62,16 @@ def conflicts(obs: pd.DataFrame) -> pd.DataFrame:
             continue
         pref = group[group["status"] == "preferred"]
         others = group[group["value"] != (pref["value"].iloc[0] if len(pref) else np.nan)]
-        out.append({
-            "period": f"{key[0]:%Y-%m-%d}..{key[1]:%Y-%m-%d}",
-            "series": "/".join(str(k) for k in key[2:]),
-            "preferred": pref["value"].iloc[0] if len(pref) else None,
-            "preferred_source": pref["source_id"].iloc[0] if len(pref) else None,
-            "other_values": "; ".join(f"{v:g} ({s})" for v, s in zip(others["value"], others["source_id"])),
-            "reason": pref["note"].iloc[0] if len(pref) else group["note"].iloc[0],
-        })
+        out.append(
+            {
+                "period": f"{key[0]:%Y-%m-%d}..{key[1]:%Y-%m-%d}",
+                "series": "/".join(str(k) for k in key[2:]),
+                "preferred": pref["value"].iloc[0] if len(pref) else None,
+                "preferred_source": pref["source_id"].iloc[0] if len(pref) else None,
+                "other_values": "; ".join(f"{v:g} ({s})" for v, s in zip(others["value"], others["source_id"])),
+                "reason": pref["note"].iloc[0] if len(pref) else group["note"].iloc[0],
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -106,9 +108,13 @@ def gaps(table: pd.DataFrame, first_year: int, last_year: int) -> pd.DataFrame:
     """
     years = range(first_year, last_year + 1)
     full = table.reindex(years)
-    rows = [{"series": col.strip(),
-             "missing_years": ", ".join(str(y) for y in years if pd.isna(full.loc[y, col])) or "none"}
-            for col in full.columns]
+    rows = [
+        {
+            "series": col.strip(),
+            "missing_years": ", ".join(str(y) for y in years if pd.isna(full.loc[y, col])) or "none",
+        }
+        for col in full.columns
+    ]
     return pd.DataFrame(rows)
 
 
@@ -129,8 +135,17 @@ def coverage_figure(table: pd.DataFrame) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(max(8, 0.55 * len(table)), 0.42 * len(table.columns) + 1.5))
     present = table.T.notna().astype(float)
     labels = table.T.map(lambda v: "" if pd.isna(v) else f"{v:.0f}")
-    sns.heatmap(present, ax=ax, cmap=["#f2f2f2", "#4c78a8"], cbar=False, linewidths=0.5, linecolor="white",
-                annot=labels.values, fmt="", annot_kws={"fontsize": 7, "color": "white"})
+    sns.heatmap(
+        present,
+        ax=ax,
+        cmap=["#f2f2f2", "#4c78a8"],
+        cbar=False,
+        linewidths=0.5,
+        linecolor="white",
+        annot=labels.values,
+        fmt="",
+        annot_kws={"fontsize": 7, "color": "white"},
+    )
     ax.set_xlabel("year")
     ax.set_ylabel("")
     ax.set_title("Published figures per year (blank: no source gives the number)")
@@ -168,8 +183,11 @@ def sources_by_kind(table: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         Indexed by kind: ``sources`` and ``rows``.
     """
-    return (table.groupby("kind", observed=True)["rows"].agg(["size", "sum"])
-            .rename(columns={"size": "sources", "sum": "rows"}))
+    return (
+        table.groupby("kind", observed=True)["rows"]
+        .agg(["size", "sum"])
+        .rename(columns={"size": "sources", "sum": "rows"})
+    )
 
 
 def identities_by_dimension(identities: pd.DataFrame) -> pd.DataFrame:
@@ -259,12 +277,19 @@ def run(obs: pd.DataFrame, sources: pd.DataFrame, *, first_year: int = FIRST_YEA
     identities = out.table("identities", identity_table(obs))
     unodc = identity_table(obs, exempt=frozenset())
     unodc = out.table("identities_unodc", unodc[unodc["label"].str.contains("identified")])
-    out.add([
-        Estimate("identities_checked", len(identities), "checks",
-                 "identities checked on the Assistance System's figures"),
-        Estimate("identities_failed", int((~identities["ok"]).sum()), "checks", "identities that fail (must be 0)"),
-        Estimate("unodc_identities_failed", int((~unodc["ok"]).sum()), "checks",
-                 "identities that UNODC's detected-victims table breaks (reported, not enforced)"),
-    ])
+    out.add(
+        [
+            Estimate(
+                "identities_checked", len(identities), "checks", "identities checked on the Assistance System's figures"
+            ),
+            Estimate("identities_failed", int((~identities["ok"]).sum()), "checks", "identities that fail (must be 0)"),
+            Estimate(
+                "unodc_identities_failed",
+                int((~unodc["ok"]).sum()),
+                "checks",
+                "identities that UNODC's detected-victims table breaks (reported, not enforced)",
+            ),
+        ]
+    )
     out.table("sources", sources_table(obs, sources))
     return out

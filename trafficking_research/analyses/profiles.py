@@ -39,8 +39,11 @@ SHARE_TESTS: dict[str, tuple[SeriesSpec, SeriesSpec]] = {
 #: The figures of the analysis: file stem -> (drawing, breakdown, title).
 FIGURES: dict[str, tuple[str, str, str]] = {
     "share_place": ("shares", "place", "Share exploited in Finland and abroad"),
-    "share_forms_finland": ("shares", "form, exploited in Finland",
-                            "Forms of exploitation among victims exploited in Finland"),
+    "share_forms_finland": (
+        "shares",
+        "form, exploited in Finland",
+        "Forms of exploitation among victims exploited in Finland",
+    ),
     "stacked_forms_finland": ("stacked", "form, exploited in Finland", "Victims exploited in Finland by form (counts)"),
     "share_minors": ("shares", "age", "Share of minors among victims admitted"),
 }
@@ -55,8 +58,10 @@ def _breakdown(obs: pd.DataFrame, breakdown: str, years: range | list[int]) -> p
     """
     dim, fixed = BREAKDOWNS[breakdown]
     total = annual_series(obs, "admitted", client_type=VICTIMS, **fixed)
-    parts = {part: annual_series(obs, "admitted", client_type=VICTIMS, **dict(fixed, **{dim: part}))
-             for part in PARTITIONS[dim][1]}
+    parts = {
+        part: annual_series(obs, "admitted", client_type=VICTIMS, **dict(fixed, **{dim: part}))
+        for part in PARTITIONS[dim][1]
+    }
     rows = []
     for year in years:
         if year not in total.index or total[year] == 0:
@@ -65,9 +70,19 @@ def _breakdown(obs: pd.DataFrame, breakdown: str, years: range | list[int]) -> p
         for part, s in parts.items():
             if year in s.index:
                 share = wilson_share(float(s[year]), n)
-                rows.append({"year": year, "breakdown": breakdown, "part": part, "count": share.count, "total": n,
-                             "share": share.value, "ci_low": share.ci[0], "ci_high": share.ci[1],
-                             "small": n < SMALL_DENOMINATOR})
+                rows.append(
+                    {
+                        "year": year,
+                        "breakdown": breakdown,
+                        "part": part,
+                        "count": share.count,
+                        "total": n,
+                        "share": share.value,
+                        "ci_low": share.ci[0],
+                        "ci_high": share.ci[1],
+                        "small": n < SMALL_DENOMINATOR,
+                    }
+                )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -110,8 +125,12 @@ def compositions(obs: pd.DataFrame, start_year: int, end_year: int) -> pd.DataFr
     frames = [f for f in frames if len(f)]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
     order = table["breakdown"].map({b: i for i, b in enumerate(BREAKDOWNS)})
-    return table.assign(_order=order).sort_values(["year", "_order"], kind="stable").drop(columns="_order") \
+    return (
+        table.assign(_order=order)
+        .sort_values(["year", "_order"], kind="stable")
+        .drop(columns="_order")
         .reset_index(drop=True)
+    )
 
 
 def availability(table: pd.DataFrame, start_year: int, end_year: int) -> pd.DataFrame:
@@ -189,10 +208,17 @@ def share_estimates(table: pd.DataFrame) -> list[Estimate]:
     list of Estimate
         Named by `share_key`, in the table's order.
     """
-    return [Estimate(share_key(row.breakdown, row.part, row.year), row.share, "proportion",
-                     f"share of {row.part} in {row.breakdown}, {row.year}: {row.count:g} of {row.total:g}"
-                     + (" (small denominator)" if row.small else ""), ci=(row.ci_low, row.ci_high))
-            for row in table.itertuples(index=False)]
+    return [
+        Estimate(
+            share_key(row.breakdown, row.part, row.year),
+            row.share,
+            "proportion",
+            f"share of {row.part} in {row.breakdown}, {row.year}: {row.count:g} of {row.total:g}"
+            + (" (small denominator)" if row.small else ""),
+            ci=(row.ci_low, row.ci_high),
+        )
+        for row in table.itertuples(index=False)
+    ]
 
 
 def change_estimate(name: str, change: ShareChange, first_year: int, second_year: int) -> Estimate:
@@ -215,7 +241,8 @@ def change_estimate(name: str, change: ShareChange, first_year: int, second_year
     (k1, n1), (k2, n2) = change.first, change.second
     return change.estimate("difference").renamed(
         f"change_{first_year}_{second_year}.{name}",
-        f"{name}: {k2:g}/{n2:g} in {second_year} against {k1:g}/{n1:g} in {first_year} (Newcombe CI, score test)")
+        f"{name}: {k2:g}/{n2:g} in {second_year} against {k1:g}/{n1:g} in {first_year} (Newcombe CI, score test)",
+    )
 
 
 def trend_estimate(name: str, trend: ShareTrend) -> Estimate:
@@ -234,7 +261,8 @@ def trend_estimate(name: str, trend: ShareTrend) -> Estimate:
         The odds ratio with its interval and Wald p-value; the description lists the years fitted.
     """
     return trend.estimate("odds_ratio").renamed(
-        f"trend.{name}", f"{name}: binomial logit on year over {', '.join(map(str, trend.years))}")
+        f"trend.{name}", f"{name}: binomial logit on year over {', '.join(map(str, trend.years))}"
+    )
 
 
 def shares_of_year(analysis: Analysis, year: int) -> list[Estimate]:
@@ -255,8 +283,14 @@ def shares_of_year(analysis: Analysis, year: int) -> list[Estimate]:
     return [e for e in analysis.select("share.") if e.name.endswith(f".y{year}")]
 
 
-def run(obs: pd.DataFrame, *, start_year: int = FIRST_YEAR, end_year: int = 2020, compare_from: int = 2019,
-        compare_to: int = 2020) -> Analysis:
+def run(
+    obs: pd.DataFrame,
+    *,
+    start_year: int = FIRST_YEAR,
+    end_year: int = 2020,
+    compare_from: int = 2019,
+    compare_to: int = 2020,
+) -> Analysis:
     """The profiles analysis: shares of every published breakdown, two-year changes and logit trends of three shares.
 
     Parameters

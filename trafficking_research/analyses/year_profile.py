@@ -61,9 +61,15 @@ def year_profile(obs: pd.DataFrame, year: int, window: int = 5) -> pd.DataFrame:
     for label, query in ITEMS.items():
         s = annual_series(obs, "admitted", **query)
         before = s[(s.index >= year - window) & (s.index < year)]
-        rows.append({"item": label, "value": s.get(year, np.nan), "previous_year": s.get(year - 1, np.nan),
-                     f"mean_{window}_years_before": before.mean() if len(before) else np.nan,
-                     "years_in_mean": len(before)})
+        rows.append(
+            {
+                "item": label,
+                "value": s.get(year, np.nan),
+                "previous_year": s.get(year - 1, np.nan),
+                f"mean_{window}_years_before": before.mean() if len(before) else np.nan,
+                "years_in_mean": len(before),
+            }
+        )
     table = pd.DataFrame(rows)
     keep = table[["value", "previous_year", f"mean_{window}_years_before"]].notna().any(axis=1)
     return table[keep].reset_index(drop=True)
@@ -114,8 +120,9 @@ def run(obs: pd.DataFrame, *, year: int = 2020, window: int = 5) -> Analysis:
     have = profile[profile["value"].notna()]
     missing = profile[profile["value"].isna()]["item"].tolist()
     out.add([Estimate("year", year, "year", "the year profiled")])
-    out.add(Estimate(item_key(row["item"]), row["value"], "persons", f"{row['item']}, {year}")
-            for _, row in have.iterrows())
+    out.add(
+        Estimate(item_key(row["item"]), row["value"], "persons", f"{row['item']}, {year}") for _, row in have.iterrows()
+    )
     if have.empty:
         out.notes.append(f"No admissions figure is published for {year}: nothing to profile.")
     else:
@@ -144,8 +151,13 @@ def profile_figure(profile: pd.DataFrame, year: int, window: int) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(7, 0.35 * len(profile) + 1))
     y = range(len(profile))
     ax.barh([i + 0.2 for i in y], profile["value"].fillna(0), height=0.4, label=str(year))
-    ax.barh([i - 0.2 for i in y], profile[f"mean_{window}_years_before"].fillna(0), height=0.4,
-            label=f"mean of {window} years before", color="#bab0ac")
+    ax.barh(
+        [i - 0.2 for i in y],
+        profile[f"mean_{window}_years_before"].fillna(0),
+        height=0.4,
+        label=f"mean of {window} years before",
+        color="#bab0ac",
+    )
     ax.set_yticks(list(y), profile["item"], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("persons (empty bar: not published)")
