@@ -24,6 +24,7 @@ from ..stats.shares import (
     wilson_share,
 )
 from .base import Analysis
+from .fifteen_years import fifteen_years
 from .plotting import finish_year_axes
 
 COLUMNS = ["year", "breakdown", "part", "count", "total", "share", "ci_low", "ci_high", "small"]
@@ -307,7 +308,8 @@ def run(
     Analysis
         Estimates (``share.*``, ``change_<from>_<to>.*``, ``trend.*``), tables (``breakdowns_by_year``,
         ``shares``), figures (`FIGURES`), the fitted changes and trends as models, and a note for every change or
-        trend the data do not allow.
+        trend the data do not allow; and the fifteen-year profiles of both series from `start_year` to the last
+        year of the data (``fifteen_years.*``; see `analyses.fifteen_years`).
 
     Raises
     ------
@@ -345,6 +347,14 @@ def run(
         fig = draw(table, breakdown, title)
         plt.close(fig)  # kept for `Results.publish`, not shown by the inline backend at the end of the run's cell
         out.figures[stem] = fig
+
+    estimates, tables, figures, notes = fifteen_years(obs, start_year)
+    out.add(estimates)
+    for name, tab in tables.items():
+        out.table(name, tab)
+    for name, fig in figures.items():
+        out.figure(name, fig)
+    out.notes += notes
     return out
 
 
