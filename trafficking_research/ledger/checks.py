@@ -57,7 +57,18 @@ class _Outcome:
 
 
 def years_text(years: list[int]) -> str:
-    """Years as ranges: ``2006-2009, 2014``."""
+    """Years as ranges: ``2006-2009, 2014``.
+
+    Parameters
+    ----------
+    years : list of int
+        Years in any order.
+
+    Returns
+    -------
+    str
+        Runs of consecutive years as ``first-last``, single years alone, joined by commas.
+    """
     out, run = [], []
     for y in sorted(years):
         if run and y == run[-1] + 1:

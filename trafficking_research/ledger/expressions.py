@@ -33,7 +33,18 @@ _VALUE: dict[str, Callable[[list[float]], float]] = {
 
 
 def format_number(x: float) -> str:
-    """A number as text: whole numbers without decimals, others with up to two."""
+    """A number as text: whole numbers without decimals, others with up to two.
+
+    Parameters
+    ----------
+    x : float
+        The number.
+
+    Returns
+    -------
+    str
+        ``123``, ``61.5``, ``0.33``.
+    """
     if abs(x - round(x)) < EPS:
         return f"{round(x):d}"
     return f"{x:.2f}".rstrip("0").rstrip(".")
@@ -44,7 +55,18 @@ def _arguments(args: Any) -> list[Any]:
 
 
 def expression_label(expr: dict[str, Any]) -> str:
-    """Short text for a series expression: a figure's series label, or the operator over its arguments."""
+    """Short text for a series expression: a figure's series label, or the operator over its arguments.
+
+    Parameters
+    ----------
+    expr : dict
+        A figure reference or an operator over expressions.
+
+    Returns
+    -------
+    str
+        For example ``complement(admitted victim|unspecified finland percent)``.
+    """
     if "measure" in expr:
         return series_label(expr)
     op, args = next(iter(expr.items()))

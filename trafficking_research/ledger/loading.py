@@ -43,21 +43,40 @@ class Ledger:
 
 
 def _loader() -> type:
-    """YAML's safe loader without implicit dates: a date stays text, which the schema checks (2020-02-30 too)."""
+    """YAML's safe loader (libyaml's when built) without implicit dates: a date stays text, which the schema checks
+    (2020-02-30 too)."""
     import yaml
 
-    class Loader(yaml.SafeLoader):
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[valid-type, misc]
         pass
 
     Loader.yaml_implicit_resolvers = {
         first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+        for first, resolvers in base.yaml_implicit_resolvers.items()
     }
     return Loader
 
 
 def read_yaml(path: Path) -> Any:
-    """The parsed ledger file, dates as ISO text; a LedgerError when it is missing or not UTF-8 YAML."""
+    """The parsed ledger file, dates as ISO text.
+
+    Parameters
+    ----------
+    path : Path
+        The ledger file.
+
+    Returns
+    -------
+    Any
+        The document as JSON Schema sees it (mappings, lists, text, numbers).
+
+    Raises
+    ------
+    LedgerError
+        When the file is missing or not UTF-8 YAML.
+    """
     import yaml
 
     if not path.is_file():

@@ -35,7 +35,18 @@ class FigureUse:
 
 
 def as_date(value: Any) -> dt.date | None:
-    """An ISO date (text or a date) as a date, else None."""
+    """An ISO date (text or a date) as a date, else None.
+
+    Parameters
+    ----------
+    value : Any
+        ``"2020-12-31"`` or a `datetime.date`.
+
+    Returns
+    -------
+    datetime.date or None
+        None when `value` is not a valid ISO date.
+    """
     if isinstance(value, dt.date):
         return value
     try:
@@ -70,7 +81,18 @@ def ref_key(ref: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
 
 
 def series_label(ref: dict[str, Any]) -> str:
-    """Short text for a series: measure, client types, the codes that differ from the defaults."""
+    """Short text for a series: measure, client types, the codes that differ from the defaults.
+
+    Parameters
+    ----------
+    ref : dict
+        A figure reference.
+
+    Returns
+    -------
+    str
+        For example ``admitted victim|unspecified finland``.
+    """
     key = ref_key(ref)
     parts = [key[0][0], "|".join(key[1])]
     parts += [k[0] for f, k in zip(KEY_FIELDS[2:], key[2:]) if k[0] != _default(f)]

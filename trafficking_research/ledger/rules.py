@@ -18,7 +18,17 @@ Location = tuple[str | int, ...]
 
 
 def unique_ids(claims: list[Any]) -> list[Problem]:
-    """A problem for every claim whose id an earlier claim already uses."""
+    """A problem for every claim whose id an earlier claim already uses.
+
+    Parameters
+    ----------
+    claims : list
+        The ledger's claim entries (entries without a text id are skipped).
+
+    Returns
+    -------
+    list of Problem
+    """
     seen: set[str] = set()
     problems = []
     for i, raw in enumerate(claims):
@@ -31,7 +41,19 @@ def unique_ids(claims: list[Any]) -> list[Problem]:
 
 
 def known_sources(claims: list[Any], source_ids: set[str]) -> list[Problem]:
-    """A problem for every claim whose source_id is not a source of data/sources.csv."""
+    """A problem for every claim whose source_id is not a source of data/sources.csv.
+
+    Parameters
+    ----------
+    claims : list
+        The ledger's claim entries (entries without a text source_id are skipped).
+    source_ids : set of str
+        The sources of data/sources.csv.
+
+    Returns
+    -------
+    list of Problem
+    """
     return [
         Problem(("claims", i, "source_id"), f"unknown source {raw['source_id']!r} (not in data/sources.csv)")
         for i, raw in enumerate(claims)

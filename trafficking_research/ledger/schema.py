@@ -71,7 +71,18 @@ class Problem:
 
 
 def json_compatible(node: Any) -> Any:
-    """The parsed YAML with dates as ISO text, as JSON Schema sees a document (lists, mappings, text, numbers)."""
+    """The parsed YAML with dates as ISO text, as JSON Schema sees a document (lists, mappings, text, numbers).
+
+    Parameters
+    ----------
+    node : Any
+        A parsed YAML document or part of one.
+
+    Returns
+    -------
+    Any
+        The same structure, every `datetime.date` replaced by its ISO text.
+    """
     if isinstance(node, dict):
         return {key: json_compatible(value) for key, value in node.items()}
     if isinstance(node, list):
