@@ -1,8 +1,10 @@
 """Forecasts: point forecasts against independent fits and arithmetic, prediction intervals against closed forms and
-simulations with known parameters, the published figures after 2020, determinism, and refusals of bad input."""
+simulations with known parameters, the NB2 covariance against a numerical Hessian, the published figures after 2020,
+the analysis' result objects, determinism, and refusals of bad input."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -10,11 +12,12 @@ import pandas as pd
 import pytest
 from scipy import optimize, special, stats
 
-from trafficking_research.analyses import forecast as fc
-from trafficking_research.stats import trends
-from trafficking_research.errors import ParameterError
+from trafficking_research.analyses import forecast as analysis
 from trafficking_research.data.observations import load_observations
+from trafficking_research.errors import ParameterError, SeriesError
 from trafficking_research.reporting.results import Results
+from trafficking_research.stats import forecasting as fc
+from trafficking_research.stats import trends
 
 # victims admitted as published (2014: no figure), and the figures published after 2020
 TRAIN = {2010: 44, 2011: 52, 2012: 48, 2013: 56, 2015: 52, 2016: 130, 2017: 127, 2018: 163, 2019: 229, 2020: 244}
@@ -27,12 +30,12 @@ def series(values: dict[int, float], name: str = "test series") -> pd.Series:
 
 @pytest.fixture(scope="module")
 def published() -> pd.Series:
-    return fc.victims_admitted(load_observations(""))
+    return analysis.victims_admitted(load_observations(""))
 
 
 @pytest.fixture(scope="module")
 def rolling(published: pd.Series) -> pd.DataFrame:
-    return fc.rolling_origin(published, 4, 2000, 2021)[0]
+    return fc.rolling_origin(published, 4, 2000, 2021).table
 
 
 def nb2_nll(theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
@@ -82,13 +85,52 @@ def test_joinpoint_extrapolates_its_last_segment() -> None:
     assert f.point[2022] / f.point[2021] == pytest.approx(math.exp(f.details["slope_after_break"]), rel=1e-9)
 
 
-def test_nb2_covariance_agrees_with_the_trends_fit() -> None:
+def central_difference_hessian(f, theta: np.ndarray, rel_step: float = 1e-4) -> np.ndarray:
+    """Hessian of f at theta by central differences, written out here (no package code)."""
+    n = len(theta)
+    step = rel_step * np.maximum(np.abs(theta), 1.0)
+    hess = np.empty((n, n))
+    for i in range(n):
+        for j in range(i, n):
+            ei, ej = np.eye(n)[i] * step[i], np.eye(n)[j] * step[j]
+            hess[i, j] = hess[j, i] = (f(theta + ei + ej) - f(theta + ei - ej) - f(theta - ei + ej)
+                                       + f(theta - ei - ej)) / (4 * step[i] * step[j])
+    return hess
+
+
+@pytest.mark.parametrize("breaks", [(), (2015,)])
+def test_nb2_covariance_of_the_fit_is_the_inverse_numerical_hessian(breaks: tuple[int, ...]) -> None:
+    """The fit's analytic covariance of (coefficients, log alpha), which the forecast draws from, against the inverse
+    of a central-difference Hessian of the NB2 likelihood written out here, at the maximum found independently."""
     s = series(TRAIN)
-    nb = trends.fit_negbin(s, 2020)
+    years = s.index.to_numpy()
+    y = s.to_numpy()
+    X = np.column_stack([np.ones(len(s)), years - 2010.0, *(np.clip(years - b, 0, None) for b in breaks)])
+    start = np.append(np.linalg.lstsq(X, np.log(y), rcond=None)[0], math.log(0.05))
+    opt = optimize.minimize(nb2_nll, start, args=(X, y), method="Nelder-Mead",
+                            options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 40000})
+    numerical = np.linalg.inv(central_difference_hessian(lambda th: nb2_nll(th, X, y), opt.x))
+    fit = trends.fit_negbin(s, 2010, breaks)
+    assert fit.cov_log_alpha is not None
+    np.testing.assert_allclose(np.append(fit.params, math.log(fit.alpha)), opt.x, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(fit.cov_log_alpha, numerical, rtol=2e-3, atol=1e-6 * np.abs(numerical).max())
+    # the forecast draws log alpha from this covariance: its standard error is the one reported
+    f = fc.forecast(s, 2020, 1, 200, 1, ("joinpoint" if breaks else "negbin",))
+    (only,) = f.values()
+    assert "alpha_held_fixed" not in only.details and only.details["log_alpha_se"] > 0
+    if not breaks:  # the negbin model's origin is train_end; log alpha's variance does not depend on the origin
+        assert only.details["log_alpha_se"] == pytest.approx(math.sqrt(numerical[-1, -1]), rel=2e-3)
+
+
+def test_poisson_forecast_uses_the_fit_coefficients_and_covariance() -> None:
+    """The Poisson forecast's coefficients are the fit's; its covariance is the inverse Fisher information."""
+    s = series(TRAIN)
+    fit = trends.fit_poisson(s, 2020)
+    f = fc.forecast(s, 2020, 2, 200, 1, ("poisson",))["poisson"]
+    assert f.details["params"] == [float(p) for p in fit.params]
     X = np.column_stack([np.ones(len(s)), s.index.to_numpy() - 2020.0])
-    full = fc.nb2_covariance(s.to_numpy(), X, nb.params, nb.alpha)
-    # the coefficients' block does not depend on how alpha is parametrised (log alpha here, alpha in trends)
-    np.testing.assert_allclose(full[:2, :2], nb.cov, rtol=1e-3)
+    mu = np.exp(X @ fit.params)
+    np.testing.assert_allclose(fit.cov, np.linalg.inv(X.T @ (mu[:, None] * X)), rtol=1e-8)
 
 
 def test_last_value_arithmetic_and_interval() -> None:
@@ -220,23 +262,70 @@ def test_rolling_origins_and_consistency_with_the_single_origin(published: pd.Se
     pd.testing.assert_frame_equal(single, from_rolling)
 
 
-def run_all(published: pd.Series, seed: int, path, rolling: pd.DataFrame | None = None) -> bytes:
-    """Forecast, hold-out and rolling origin recorded through Results; the bytes of the values file."""
-    f = fc.forecast(published, 2020, 4, 2000, seed)
-    if rolling is None:
-        rolling = fc.rolling_origin(published, 4, 2000, seed)[0]
+def run_all(seed: int, path) -> bytes:
+    """The analysis run and recorded through Results; the bytes of the values file."""
     results = Results("forecast", path)
-    fc.report(results, f, published, fc.compare(f, published), rolling, fc.rolling_origins(published, 4))
+    results.record(analysis.run(load_observations(""), train_end=2020, horizon=4, n_sims=2000, seed=seed))
     return results.save().read_bytes()
 
 
-def test_same_seed_gives_identical_bytes(published: pd.Series, rolling: pd.DataFrame, tmp_path) -> None:
-    first = run_all(published, 2021, tmp_path / "a", rolling)  # the module's run (seed 2021)
-    assert first == run_all(published, 2021, tmp_path / "b")  # a second, independent run
+def test_same_seed_gives_identical_bytes(published: pd.Series, tmp_path) -> None:
+    first = run_all(2021, tmp_path / "a")
+    assert first == run_all(2021, tmp_path / "b")  # a second, independent run
     assert b'"forecast.2021.victims_admitted"' in first and b'"forecast.rolling.arima.h1.coverage"' in first
     other = fc.forecast(published, 2020, 4, 2000, 2022)["negbin"]
     again = fc.forecast(published, 2020, 4, 2000, 2021)["negbin"]
     assert list(other.point) == list(again.point) and list(other.high) != list(again.high)
+
+
+def test_model_forecast_is_a_frozen_result_with_a_summary(published: pd.Series) -> None:
+    f = fc.forecast(published, 2020, 3, 500, 4, ("negbin",))["negbin"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        f.train_end = 2019  # type: ignore[misc]
+    assert [e.name for e in f.estimates] == ["2021", "2022", "2023"]
+    for e, year in zip(f.estimates, (2021, 2022, 2023)):
+        assert e.value == f.point[year] and e.ci == (f.low[year], f.high[year]) and e.extra["horizon"] == year - 2020
+        assert e.description.startswith(f"victims admitted in {year}, forecast from the years up to 2020")
+    table = f.summary()
+    assert list(table.index) == ["2021", "2022", "2023"]
+    np.testing.assert_array_equal(table["value"].to_numpy(), f.point.to_numpy())
+    np.testing.assert_array_equal(table["ci_high"].to_numpy(), f.high.to_numpy())
+
+
+def test_analysis_holds_the_published_keys_and_the_headline(published: pd.Series) -> None:
+    out = analysis.run(load_observations(""), n_sims=200, seed=3)
+    names = {e.name: e for e in out.estimates}
+    for year in (2021, 2022, 2023, 2024):
+        head, nb = names[f"{year}.victims_admitted"], names[f"negbin.{year}.victims_admitted"]
+        assert head.value == nb.value and head.ci == nb.ci
+        assert head.description == "headline forecast: " + nb.description
+        assert nb.extra["actual"] == LATER[year] and nb.extra["error"] == pytest.approx(nb.value - LATER[year])
+        assert nb.extra["covered"] == (nb.ci[0] <= LATER[year] <= nb.ci[1])
+    for model in fc.MODELS:
+        assert {f"holdout.{model}.mae", f"rolling.{model}.h1.coverage", f"rolling.{model}.all.mape"} <= set(names)
+    assert names["rolling.origins"].value == 9 and names["rolling.origins"].extra["years"] == list(range(2015, 2024))
+    assert set(out.tables) == {"years", "forecasts", "holdout_errors", "rolling_origin_forecasts",
+                               "rolling_origin_summary"}
+    assert set(out.figures) == {"forecast_fans", "rolling_origin"}
+    assert out.notes == []
+
+
+def test_a_model_that_cannot_be_fitted_at_an_origin_becomes_a_failure_and_a_note(monkeypatch) -> None:
+    s = series({**TRAIN, 2021: 243, 2022: 367})
+    original = fc._fit_log_model
+
+    def refuse_at_2020(model, train, *args):
+        if model == "arima" and int(train.index[-1]) == 2020:
+            raise SeriesError("series 'test series': refused here to test the failure path")
+        return original(model, train, *args)
+
+    monkeypatch.setattr(fc, "_fit_log_model", refuse_at_2020)
+    result = fc.rolling_origin(s, 1, 200, 1, ("negbin", "arima"))
+    assert list(result.failures) == [("arima", 2020)]
+    assert isinstance(result.failures[("arima", 2020)], SeriesError)
+    assert not ((result.table["model"] == "arima") & (result.table["train_end"] == 2020)).any()
+    assert ((result.table["model"] == "negbin") & (result.table["train_end"] == 2020)).any()
+    assert result.estimate("arima.h1.mae").extra["n"] == len(result.origins) - 1
 
 
 @pytest.mark.parametrize("kwargs, fragment", [

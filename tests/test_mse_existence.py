@@ -13,7 +13,7 @@ from trafficking_research.errors import TraffickingResearchError
 from trafficking_research.stats.mse import (
     EstimateDoesNotExistError, ModelNotIdentifiableError, check_model, fit_model, load_table, table_from_frame,
 )
-from trafficking_research.stats.mse.model import all_pairs
+from trafficking_research.stats.mse.design import all_pairs
 from trafficking_research.paths import PROJECT_ROOT
 
 SHARED = PROJECT_ROOT.parent / "shared" / "mse"

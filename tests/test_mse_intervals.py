@@ -34,7 +34,7 @@ def _multinomial_loglik_by_statsmodels(fit, total: float) -> float:
 def test_uk_profile_interval_is_the_published_9889_to_13063() -> None:
     # Home Office (2014): 11,313 with 95% interval 9,889-13,063 (Rcapture's profile likelihood for N).
     ci = profile_interval(_uk_fit())
-    assert (round(ci.estimate), round(ci.lower), round(ci.upper)) == (11313, 9889, 13063)
+    assert (round(ci.total), round(ci.lower), round(ci.upper)) == (11313, 9889, 13063)
 
 
 def test_uk_profile_bounds_sit_where_the_likelihood_has_dropped_by_half_chi2() -> None:
@@ -76,7 +76,7 @@ def test_new_orleans_stepwise_bca_is_near_the_published_717_to_1657() -> None:
     # replicates fall below 1,184 (bias correction z0 ~ -1.1), which puts the lower limit at an extreme
     # quantile (~1e-5), i.e. near the smallest replicate, so it varies most between runs.
     result = bootstrap(load_table(SHARED / "new_orleans_8lists.csv"), "stepwise", n_boot=300, seed=11, n_jobs=2)
-    assert round(result.estimate) == 1184
+    assert round(result.total) == 1184
     assert result.n_failed == 0
     assert 550 < result.bca[0] < 900
     assert 1400 < result.bca[1] < 1950
@@ -97,7 +97,7 @@ def test_jackknife_acceleration_matches_lincoln_petersen_by_hand() -> None:
     result = bootstrap(table, "main_effects", n_boot=200, seed=3, n_jobs=1)
     assert result.jackknife == pytest.approx(jack, rel=1e-9)
     assert result.acceleration == pytest.approx(a, rel=1e-8)
-    assert result.estimate == pytest.approx(lp(n10, n01, n11), rel=1e-9)
+    assert result.total == pytest.approx(lp(n10, n01, n11), rel=1e-9)
 
 
 def test_bca_limits_follow_diciccio_efron() -> None:

@@ -9,7 +9,7 @@ import statsmodels.api as sm
 
 from trafficking_research.stats.mse import SelectionError, fit_model, load_table, table_from_frame
 from trafficking_research.stats.mse.fastfit import newton_poisson
-from trafficking_research.stats.mse.model import all_pairs, build_design
+from trafficking_research.stats.mse.design import all_pairs, build_design
 from trafficking_research.paths import PROJECT_ROOT
 
 SHARED = PROJECT_ROOT.parent / "shared" / "mse"

@@ -10,7 +10,7 @@ import pytest
 import statsmodels.api as sm
 
 from trafficking_research.stats.mse import METHODS, SelectionError, check_model, load_table, select_model
-from trafficking_research.stats.mse.model import all_pairs
+from trafficking_research.stats.mse.design import all_pairs
 from trafficking_research.stats.mse.selection import overlap_pvalue
 from trafficking_research.paths import PROJECT_ROOT
 

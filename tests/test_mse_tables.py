@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from trafficking_research.errors import DataValidationError
-from trafficking_research.stats.mse import load_table, load_tables
+from trafficking_research.data.capture_tables import load_table, load_tables
 from trafficking_research.paths import PROJECT_ROOT
 
 SHARED = PROJECT_ROOT.parent / "shared" / "mse"

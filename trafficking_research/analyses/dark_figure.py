@@ -1,56 +1,136 @@
-"""What the dark_figure notebook shows: a simulated Finland-like scenario against its truth, how precision depends
-on list sizes and dependence, and every selection method on every table of a folder."""
+"""The dark_figure analysis: a simulated Finland-like scenario against its truth, how precision depends on list sizes
+and dependence, every selection method on every table of a folder, and a bootstrap that repeats the selection. The
+notebook `dark_figure` calls this module; the statistics are `stats.mse`.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..errors import TraffickingResearchError
-from ..stats.mse.intervals import bootstrap, profile_interval
+from ..data.capture_tables import CaptureTable
+from ..errors import FitError, ParameterError, SelectionError
+from ..stats.mse import intervals
+from ..stats.mse.intervals import ProfileInterval, profile_interval
+from ..stats.mse.model import MSEFit
 from ..stats.mse.selection import METHODS, select_model
 from ..stats.mse.simulate import expected_dark_share, simulate_table
+from ..stats.result import Estimate
+from .base import Analysis
 
 # A hypothetical scenario, not an estimate for Finland: four lists of plausible relative size, the police and the
 # Assistance System positively dependent (the police refer victims to the system). Probabilities are per victim.
 FINLAND_LISTS = ("assistance_system", "police", "victim_support", "ngos")
 FINLAND_PROBS = (0.25, 0.12, 0.10, 0.15)
 FINLAND_DEPENDENCE = {(0, 1): math.log(3.0)}
+SCENARIO = "finland_scenario"
+#: Settings of the precision study: scales of every capture probability, and odds ratios police/system.
+PRECISION_SCALES = (0.5, 1.0, 2.0)
+PRECISION_ODDS = (1.0, 3.0)
+#: What a model that cannot be estimated, or a method that cannot run on a table, raises.
+NOT_ESTIMATED = (FitError, SelectionError)
 
 
 def method_options(method: str, threshold: float) -> dict[str, Any]:
-    """The options a method takes from the notebook's `threshold` (stepwise's tail-probability cut-off)."""
+    """The options a method takes from the notebook's `threshold` (stepwise's tail-probability cut-off).
+
+    Parameters
+    ----------
+    method : str
+        A selection method (see `METHODS`).
+    threshold : float
+        Stepwise's tail-probability cut-off.
+
+    Returns
+    -------
+    dict
+        Keyword arguments of `select_model`.
+    """
     return {"threshold": threshold} if method == "stepwise" else {}
 
 
-def estimate_row(table: Any, method: str, threshold: float) -> dict[str, Any]:
-    """One method on one table: the chosen model, the total and its profile-likelihood interval, or why not."""
-    row: dict[str, Any] = {"dataset": table.name, "method": method, "observed": int(table.n_observed)}
-    try:
-        fit = select_model(table, method, **method_options(method, threshold))
-        prof = profile_interval(fit)
-    except TraffickingResearchError as exc:
-        row.update(model="", estimate=np.nan, profile_low=np.nan, profile_high=np.nan, problem=str(exc))
-        return row
-    row.update(model=fit.label, estimate=fit.total, profile_low=prof.lower, profile_high=prof.upper, problem="")
-    return row
+def estimate(table: CaptureTable, method: str, threshold: float) -> tuple[MSEFit, ProfileInterval]:
+    """One method on one table: the selected model's fit and its profile-likelihood interval for the total.
+
+    Parameters
+    ----------
+    table : CaptureTable
+        The observed table.
+    method : str
+        A selection method.
+    threshold : float
+        Stepwise's cut-off.
+
+    Returns
+    -------
+    tuple of MSEFit and ProfileInterval
+        Raises a `FitError` (no estimable model) or a `SelectionError` (the method cannot run on the table).
+    """
+    fit = select_model(table, method, **method_options(method, threshold))
+    return fit, profile_interval(fit)
 
 
-def every_method(tables: dict[str, Any], threshold: float) -> pd.DataFrame:
-    """Every selection method on every table, with profile intervals; refused models keep their reason."""
-    return pd.DataFrame([estimate_row(t, m, threshold) for t in tables.values() for m in METHODS])
+def every_method(tables: Mapping[str, CaptureTable], threshold: float
+                 ) -> tuple[pd.DataFrame, dict[str, MSEFit], dict[str, ProfileInterval], list[str]]:
+    """Every selection method on every table, with profile intervals; refused models keep their reason.
+
+    Parameters
+    ----------
+    tables : Mapping of str to CaptureTable
+        The tables.
+    threshold : float
+        Stepwise's cut-off.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per table and method: ``dataset, method, observed, model, estimate, profile_low, profile_high,
+        problem`` (the reason where no estimate was made, else empty).
+    fits, profiles : dict
+        The fits and their intervals by ``<dataset>.<method>``.
+    notes : list of str
+        The reasons, one per table and method without an estimate.
+    """
+    rows, fits, profiles, notes = [], {}, {}, []
+    for table in tables.values():
+        for method in METHODS:
+            row: dict[str, Any] = {"dataset": table.name, "method": method, "observed": int(table.n_observed)}
+            try:
+                fit, prof = estimate(table, method, threshold)
+            except NOT_ESTIMATED as exc:
+                row.update(model="", estimate=np.nan, profile_low=np.nan, profile_high=np.nan, problem=str(exc))
+                notes.append(f"not estimated: {table.name}, {method}: {exc}")
+            else:
+                row.update(model=fit.label, estimate=prof.total, profile_low=prof.lower, profile_high=prof.upper,
+                           problem="")
+                fits[f"{table.name}.{method}"], profiles[f"{table.name}.{method}"] = fit, prof
+            rows.append(row)
+    return pd.DataFrame(rows), fits, profiles, notes
 
 
-def scenario_table(n: int, seed: int) -> Any:
-    """The simulated Finland-like lists for a population of n victims."""
-    import dataclasses
+def scenario_table(n: int, seed: int) -> CaptureTable:
+    """The simulated Finland-like lists for a population of n victims.
 
+    Parameters
+    ----------
+    n : int
+        The true number of victims.
+    seed : int
+        Seed of the simulation.
+
+    Returns
+    -------
+    CaptureTable
+        Named ``finland_scenario``.
+    """
     table = simulate_table(n, FINLAND_PROBS, FINLAND_DEPENDENCE, seed=seed, lists=FINLAND_LISTS)
-    return dataclasses.replace(table, name="finland_scenario")
+    return dataclasses.replace(table, name=SCENARIO)
 
 
 def precision_study(n: int, scales: list[float], dependences: list[float], reps: int, seed: int,
@@ -59,6 +139,26 @@ def precision_study(n: int, scales: list[float], dependences: list[float], reps:
 
     For each scale of the capture probabilities and each odds ratio between the first two lists, `reps` seeded
     tables are drawn and estimated; the profile interval's coverage of n and its width relative to n are averaged.
+
+    Parameters
+    ----------
+    n : int
+        The true total.
+    scales, dependences : list of float
+        Scales of the capture probabilities and odds ratios between the first two lists.
+    reps : int
+        Simulated tables per setting.
+    seed : int
+        Seed of the simulations.
+    method : str
+        Selection method.
+    threshold : float
+        Stepwise's cut-off.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per setting; tables without an estimate are counted in ``failed``.
     """
     rows = []
     seeds = np.random.SeedSequence(seed).spawn(len(scales) * len(dependences))
@@ -69,9 +169,8 @@ def precision_study(n: int, scales: list[float], dependences: list[float], reps:
         for child in seeds[i].spawn(reps):
             table = simulate_table(n, probs, dep, seed=child, lists=FINLAND_LISTS)
             try:
-                fit = select_model(table, method, **method_options(method, threshold))
-                prof = profile_interval(fit)
-            except TraffickingResearchError:
+                fit, prof = estimate(table, method, threshold)
+            except NOT_ESTIMATED:
                 failed += 1
                 continue
             estimates.append(fit.total)
@@ -79,18 +178,141 @@ def precision_study(n: int, scales: list[float], dependences: list[float], reps:
             widths.append((prof.upper - prof.lower) / n)
         done = max(1, len(estimates))
         rows.append({"probability_scale": scale, "odds_ratio_police_system": odds,
-                     "share_on_no_list": expected_dark_share(probs, dep), "mean_estimate": float(np.mean(estimates)) if estimates else np.nan,
+                     "share_on_no_list": expected_dark_share(probs, dep),
+                     "mean_estimate": float(np.mean(estimates)) if estimates else np.nan,
                      "relative_bias": float(np.mean(estimates)) / n - 1 if estimates else np.nan,
                      "coverage": covered / done, "relative_width": float(np.median(widths)) if widths else np.nan,
                      "failed": failed})
     return pd.DataFrame(rows)
 
 
-def bootstrap_row(table: Any, method: str, threshold: float, n_boot: int, seed: int) -> dict[str, Any]:
-    """Percentile and BCa bootstrap intervals that repeat the model selection in every replicate."""
-    res = bootstrap(table, method, n_boot=n_boot, seed=seed, **method_options(method, threshold))
-    return {"estimate": res.estimate, "percentile": res.percentile, "bca": res.bca,
-            "failed": int(np.sum(~np.isfinite(res.replicates)))}
+def setting_key(scale: float, odds: float) -> str:
+    """results.json name of one precision-study setting, e.g. precision.scale_0_5.odds_3."""
+    fmt = lambda x: f"{x:g}".replace(".", "_")  # noqa: E731
+    return f"precision.scale_{fmt(scale)}.odds_{fmt(odds)}"
+
+
+def precision_estimates(study: pd.DataFrame, reps: int) -> list[Estimate]:
+    """Per setting of the precision study: the median relative interval width and the coverage of the truth.
+
+    Parameters
+    ----------
+    study : pandas.DataFrame
+        From `precision_study`.
+    reps : int
+        Simulated tables per setting.
+
+    Returns
+    -------
+    list of Estimate
+        Named ``finland_scenario.precision.scale_<s>.odds_<o>.relative_width`` and ``.coverage``.
+    """
+    out = []
+    for _, row in study.iterrows():
+        key = f"{SCENARIO}.{setting_key(row.probability_scale, row.odds_ratio_police_system)}"
+        setting = f"capture probabilities x{row.probability_scale:g}, odds ratio {row.odds_ratio_police_system:g}"
+        out += [Estimate(f"{key}.relative_width", row.relative_width, "ratio",
+                         f"median 95% interval width over the true total, {setting}, {reps} tables"),
+                Estimate(f"{key}.coverage", row.coverage, "proportion",
+                         f"share of the {reps} intervals covering the true total, {setting}")]
+    return out
+
+
+def check_parameters(tables: Mapping[str, CaptureTable] | None, dataset: str, method: str, threshold: float,
+                     n_boot: int, population: int, reps: int) -> None:
+    """Refuse bad parameters before any work, naming the parameter and the rule."""
+    if method not in METHODS:
+        raise ParameterError(f"parameter 'method': unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if not 0 < threshold < 1:
+        raise ParameterError(f"parameter 'threshold' must lie between 0 and 1, got {threshold!r}")
+    if n_boot < 0 or n_boot == 1:
+        raise ParameterError(f"parameter 'bootstrap' must be 0 (no bootstrap) or at least 2, got {n_boot}")
+    if tables is None:
+        if population < 1:
+            raise ParameterError(f"parameter 'population' must be a positive number of victims, got {population}")
+        if reps < 1:
+            raise ParameterError(f"parameter 'reps' must be at least 1, got {reps}")
+    elif not tables:
+        raise ParameterError("no list tables given")
+    names = [SCENARIO] if tables is None else list(tables)
+    if dataset and dataset not in names:
+        raise ParameterError(f"parameter 'dataset': no table '{dataset}' among the tables given "
+                             f"(tables: {', '.join(names)})")
+
+
+def run(tables: Mapping[str, CaptureTable] | None = None, *, dataset: str = "", method: str = "stepwise",
+        threshold: float = 0.02, n_boot: int = 200, seed: int = 2021, population: int = 2000,
+        reps: int = 50) -> Analysis:
+    """The dark-figure analysis, on the simulated scenario (``tables`` None) or on list tables.
+
+    Parameters
+    ----------
+    tables : Mapping of str to CaptureTable, optional
+        List tables by name (e.g. from `load_tables`); None simulates the Finland-like scenario.
+    dataset : str
+        The table to bootstrap; "" means the scenario or the first table.
+    method : str
+        Selection method of the bootstrap and the precision study (see `METHODS`).
+    threshold : float
+        Stepwise's tail-probability cut-off.
+    n_boot : int
+        Bootstrap replicates that repeat the selection (0: no bootstrap).
+    seed : int
+        Seed of the simulation, the bootstrap and the precision study.
+    population : int
+        True number of victims in the simulated scenario.
+    reps : int
+        Simulated tables per setting of the precision study.
+
+    Returns
+    -------
+    Analysis
+        Estimates (``<dataset>.<method>.estimate`` with profile intervals; ``<dataset>.<method>.bootstrap_percentile``
+        and ``.bootstrap_bca``; for the scenario ``finland_scenario.truth``, ``.observed`` and the precision study),
+        tables (``estimates``, ``precision_study``), figures (``estimates``, ``precision``), models (fits, profile
+        intervals and the bootstrap) and the reasons for estimates that could not be made.
+    """
+    check_parameters(tables, dataset, method, threshold, n_boot, population, reps)
+    simulated = tables is None
+    params = dict(dataset=dataset, method=method, threshold=threshold, n_boot=n_boot, seed=seed,
+                  population=population, reps=reps, simulated=simulated)
+    out = Analysis("dark_figure", params)
+    if tables is None:
+        tables = {SCENARIO: scenario_table(population, seed)}
+    chosen = dataset or next(iter(tables))
+
+    table, fits, profiles, notes = every_method(tables, threshold)
+    out.table("estimates", table)
+    out.notes += notes
+    out.models.update(fits)
+    out.models.update((f"{key}.profile", prof) for key, prof in profiles.items())
+    for key, prof in profiles.items():
+        out.add([e.renamed(f"{key}.estimate") for e in prof.estimates])
+    if simulated:
+        out.add([Estimate(f"{SCENARIO}.truth", population, "persons", "true total of the simulated population"),
+                 Estimate(f"{SCENARIO}.observed", int(tables[SCENARIO].n_observed), "persons",
+                          "victims on at least one simulated list")])
+    out.figures["estimates"] = estimates_figure(table, truth=population if simulated else None)
+
+    if n_boot > 0:
+        try:
+            boot = intervals.bootstrap(tables[chosen], method, n_boot=n_boot, seed=seed,
+                                       **method_options(method, threshold))
+        except NOT_ESTIMATED as exc:
+            out.notes.append(f"no bootstrap: {chosen}, {method}: {exc}")
+        else:
+            out.models["bootstrap"] = boot
+            out.add(boot.estimates, prefix=f"{chosen}.{method}")
+            if len(boot.estimates) < 2:
+                out.notes.append(f"no BCa interval: {chosen}, {method}: the jackknife acceleration could not be "
+                                 "computed (a delete-one-case table gave no estimate)")
+
+    if simulated:
+        study = out.table("precision_study", precision_study(population, list(PRECISION_SCALES),
+                                                             list(PRECISION_ODDS), reps, seed, method, threshold))
+        out.add(precision_estimates(study, reps))
+        out.figures["precision"] = precision_figure(study)
+    return out
 
 
 def estimates_figure(table: pd.DataFrame, truth: float | None = None) -> plt.Figure:
@@ -125,9 +347,3 @@ def precision_figure(study: pd.DataFrame) -> plt.Figure:
         ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
-
-
-def setting_key(scale: float, odds: float) -> str:
-    """results.json name of one precision-study setting, e.g. precision.scale_0_5.odds_3."""
-    fmt = lambda x: f"{x:g}".replace(".", "_")  # noqa: E731
-    return f"precision.scale_{fmt(scale)}.odds_{fmt(odds)}"

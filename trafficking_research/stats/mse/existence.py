@@ -22,9 +22,9 @@ from typing import Sequence
 import numpy as np
 from scipy.optimize import linprog
 
-from trafficking_research.errors import EstimateDoesNotExistError, ModelNotIdentifiableError
-from trafficking_research.stats.mse.model import Design, Pair, PairSpec, build_design, model_label, normalize_pairs
-from trafficking_research.data.capture_tables import CaptureTable
+from ...data.capture_tables import CaptureTable
+from ...errors import EstimateDoesNotExistError, ModelNotIdentifiableError
+from .design import Design, Pair, PairSpec, build_design, model_label, normalize_pairs
 
 LP_TOLERANCE = 1e-7
 _HIGHS = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}

@@ -14,24 +14,54 @@ from scipy.optimize import brentq, minimize_scalar
 from scipy.special import gammaln
 from scipy.stats import chi2, norm
 
-from trafficking_research.errors import ModelNotEstimableError, SelectionError
-from trafficking_research.stats.mse.fastfit import newton_poisson
-from trafficking_research.stats.mse.model import MSEFit
-from trafficking_research.stats.mse.selection import select_model
-from trafficking_research.data.capture_tables import CaptureTable
+from ...config import CONFIDENCE
+from ...data.capture_tables import CaptureTable
+from ...errors import ModelNotEstimableError, SelectionError
+from ..result import Estimate, Result
+from .fastfit import newton_poisson
+from .model import MSEFit
+from .selection import select_model
 
 LIKELIHOODS = ("multinomial", "poisson")
 
 
-@dataclass(frozen=True)
-class ProfileInterval:
-    """A profile-likelihood interval for the total N of a fixed model."""
+def _end(value: float) -> float | None:
+    """An interval's end as reported: None where the interval is open (infinite) on that side."""
+    return value if math.isfinite(value) else None
 
-    estimate: float
+
+@dataclass(frozen=True)
+class ProfileInterval(Result):
+    """A profile-likelihood interval for the total N of a fixed model.
+
+    Attributes
+    ----------
+    total : float
+        The fit's total (the point estimate).
+    lower, upper : float
+        The interval's ends (`upper` infinite where the likelihood stays too flat).
+    level : float
+        Confidence level.
+    likelihood : str
+        ``multinomial`` or ``poisson``: the likelihood profiled.
+    table, method, model : str
+        The table's name, how the model was chosen and the model's name (for the description).
+    """
+
+    total: float
     lower: float
     upper: float
     level: float
     likelihood: str
+    table: str = ""
+    method: str = ""
+    model: str = ""
+
+    @property
+    def estimates(self) -> tuple[Estimate, ...]:
+        """The total with its profile-likelihood interval (an infinite upper end reported as None)."""
+        return (Estimate("total", self.total, "persons", f"{self.table}: total from {self.method} ({self.model}), "
+                         f"{self.level:.0%} profile-likelihood interval", ci=(_end(self.lower), _end(self.upper))),)
 
 
 def _multinomial_profile(fit: MSEFit) -> Callable[[float], float]:
@@ -73,7 +103,7 @@ def _poisson_profile(fit: MSEFit) -> Callable[[float], float]:
     return loglik
 
 
-def profile_interval(fit: MSEFit, level: float = 0.95, likelihood: str = "multinomial") -> ProfileInterval:
+def profile_interval(fit: MSEFit, level: float = CONFIDENCE, likelihood: str = "multinomial") -> ProfileInterval:
     """Profile-likelihood interval for the total N of the fitted model.
 
     `likelihood="multinomial"` profiles the likelihood of a closed population of N cases (as Rcapture's
@@ -111,14 +141,33 @@ def profile_interval(fit: MSEFit, level: float = 0.95, likelihood: str = "multin
             upper = brentq(gap, top, hi, xtol=1e-8 * hi)
             break
         hi = top + (hi - top) * 2
-    return ProfileInterval(fit.total, float(lower), float(upper), level, likelihood)
+    return ProfileInterval(fit.total, float(lower), float(upper), level, likelihood, table=fit.table.name,
+                           method=fit.method, model=fit.label)
 
 
 @dataclass(frozen=True, eq=False)
-class BootstrapResult:
-    """Bootstrap replicates of the total, with percentile and BCa intervals."""
+class BootstrapResult(Result):
+    """Bootstrap replicates of the total, with percentile and BCa intervals.
 
-    estimate: float
+    Attributes
+    ----------
+    total : float
+        The total of the model selected on the observed table (the point estimate).
+    method : str
+        The selection method repeated in every replicate.
+    level : float
+        Confidence level of the intervals.
+    replicates, jackknife : numpy.ndarray
+        Totals of the bootstrap tables and of the delete-one-case tables (NaN where no model gave an estimate).
+    acceleration, bias_correction : float
+        The BCa constants.
+    percentile, bca : tuple of float
+        The two intervals (the BCa's ends NaN when the acceleration could not be computed).
+    table : str
+        The table's name (for the descriptions).
+    """
+
+    total: float
     method: str
     level: float
     replicates: np.ndarray
@@ -127,11 +176,30 @@ class BootstrapResult:
     bias_correction: float
     percentile: tuple[float, float]
     bca: tuple[float, float]
+    table: str = ""
+
+    @property
+    def n_boot(self) -> int:
+        """Bootstrap replicates drawn."""
+        return len(self.replicates)
 
     @property
     def n_failed(self) -> int:
         """Replicates in which the selection gave no estimate (left out of the intervals)."""
-        return int(np.isnan(self.replicates).sum())
+        return int(np.sum(~np.isfinite(self.replicates)))
+
+    @property
+    def estimates(self) -> tuple[Estimate, ...]:
+        """The total with its percentile interval (and the failed replicates), and with its BCa interval where the
+        acceleration could be computed."""
+        what = f"{self.table}: {self.method} total"
+        out = [Estimate("bootstrap_percentile", self.total, "persons",
+                        f"{what}, percentile interval of {self.n_boot} replicates", ci=self.percentile,
+                        extra={"failed_replicates": self.n_failed})]
+        if all(math.isfinite(b) for b in self.bca):
+            out.append(Estimate("bootstrap_bca", self.total, "persons",
+                                f"{what}, BCa interval of {self.n_boot} replicates", ci=self.bca))
+        return tuple(out)
 
 
 def _drop_empty_lists(table: CaptureTable) -> CaptureTable | None:
@@ -204,7 +272,7 @@ def bootstrap(
     table: CaptureTable,
     method: str = "stepwise",
     n_boot: int = 1000,
-    level: float = 0.95,
+    level: float = CONFIDENCE,
     seed: int = 20240601,
     n_jobs: int | None = -1,
     backend: str | None = None,
@@ -239,7 +307,7 @@ def bootstrap(
     bca = bca_limits(finite, fit.total, accel, probs) if math.isfinite(accel) else np.array([math.nan, math.nan])
     share = np.clip(np.mean(finite < fit.total), 0.5 / len(finite), 1 - 0.5 / len(finite))
     return BootstrapResult(
-        estimate=fit.total, method=method, level=level, replicates=replicates, jackknife=jackknife,
+        total=fit.total, method=method, level=level, replicates=replicates, jackknife=jackknife,
         acceleration=accel, bias_correction=float(norm.ppf(share)),
-        percentile=(float(pct[0]), float(pct[1])), bca=(float(bca[0]), float(bca[1])),
+        percentile=(float(pct[0]), float(pct[1])), bca=(float(bca[0]), float(bca[1])), table=table.name,
     )

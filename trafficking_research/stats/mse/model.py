@@ -1,109 +1,53 @@
-"""Log-linear models of an incomplete 2^k table: main effects plus chosen two-list interactions.
+"""Fitted log-linear models of an incomplete 2^k table: main effects plus chosen two-list interactions.
 
-Pairs of lists with no observed overlap are handled as in Chan, Silverman & Vincent (2021):
-when such a pair's interaction is in the model its estimate is minus infinity, so the cells in
-which both lists are 1 (all of count zero) are left out of the fit and the term has no column.
+The design (which cells enter the fit, which columns a model has) is `design`; the existence and identifiability
+checks are `existence`; this module fits a model with statsmodels' Poisson GLM and holds the frozen result.
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from statsmodels.genmod.families import Poisson
 from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
-from trafficking_research.errors import SelectionError
-from trafficking_research.data.capture_tables import CaptureTable
-
-Pair = tuple[int, int]
-PairSpec = Iterable[tuple[int | str, int | str] | str]
-
-
-def all_pairs(n_lists: int) -> list[Pair]:
-    """Every pair (i, j), i < j, in SparseMSE's order: (0,1), (0,2), ..., (1,2), ..."""
-    return [(i, j) for i in range(n_lists) for j in range(i + 1, n_lists)]
-
-
-def _list_index(table: CaptureTable, item: int | str) -> int:
-    """The position of a list given by name or index."""
-    if isinstance(item, (int, np.integer)) and 0 <= int(item) < table.n_lists:
-        return int(item)
-    if isinstance(item, str) and item in table.lists:
-        return table.lists.index(item)
-    raise SelectionError(f"table '{table.name}': no list {item!r} (lists are {', '.join(table.lists)})")
-
-
-def normalize_pairs(table: CaptureTable, pairs: PairSpec | None) -> tuple[Pair, ...]:
-    """Sorted index pairs from pairs given by index, by name, or as 'A:B' strings."""
-    out: set[Pair] = set()
-    for spec in pairs or ():
-        parts = spec.split(":") if isinstance(spec, str) else list(spec)
-        if len(parts) != 2:
-            raise SelectionError(f"table '{table.name}': {spec!r} is not a pair of lists")
-        i, j = (_list_index(table, p) for p in parts)
-        if i == j:
-            raise SelectionError(f"table '{table.name}': {spec!r} pairs a list with itself")
-        out.add((min(i, j), max(i, j)))
-    return tuple(sorted(out))
-
-
-def model_label(table: CaptureTable, pairs: Sequence[Pair]) -> str:
-    """A readable name of a model, e.g. 'main effects + LA:NG + NG:GP'."""
-    terms = [f"{table.lists[i]}:{table.lists[j]}" for i, j in pairs]
-    return " + ".join(["main effects", *terms])
+from ...data.capture_tables import CaptureTable
+from ..result import Estimate, Result
+from .design import Design, Pair, PairSpec, build_design, model_label, normalize_pairs, pair_name
+from .existence import require_estimable
 
 
 @dataclass(frozen=True, eq=False)
-class Design:
-    """The Poisson regression that fits a model: design and counts on the cells that enter the fit."""
+class MSEFit(Result):
+    """A fitted model, frozen: the dark figure exp(intercept), the total, and the fit's likelihood criteria.
 
-    X: np.ndarray
-    y: np.ndarray
-    retained: np.ndarray
-    columns: tuple[str, ...]
-    pairs: tuple[Pair, ...]
-    empty_pairs: tuple[Pair, ...]
-
-    @property
-    def n_params(self) -> int:
-        """Parameters of the model, counting those at minus infinity (one per empty pair)."""
-        return self.X.shape[1] + len(self.empty_pairs)
-
-
-def build_design(table: CaptureTable, pairs: Sequence[Pair]) -> Design:
-    """Design matrix (intercept, main effects, non-empty interactions) on the cells that enter the fit."""
-    h = table.histories.astype(float)
-    retained = np.ones(len(h), dtype=bool)
-    cols = [np.ones(len(h)), *(h[:, i] for i in range(table.n_lists))]
-    names = ["(intercept)", *table.lists]
-    empty: list[Pair] = []
-    for i, j in pairs:
-        both = h[:, i] * h[:, j]
-        if table.overlap(i, j) == 0:
-            empty.append((i, j))
-            retained &= both == 0
-        else:
-            cols.append(both)
-            names.append(f"{table.lists[i]}:{table.lists[j]}")
-    X = np.column_stack(cols)[retained]
-    y = table.counts[retained].astype(float)
-    return Design(X, y, retained, tuple(names), tuple(pairs), tuple(empty))
-
-
-@dataclass(eq=False)
-class MSEFit:
-    """A fitted model: the dark figure exp(intercept), the total, and the fit's likelihood criteria."""
+    Attributes
+    ----------
+    table : CaptureTable
+        The table fitted.
+    pairs : tuple of tuple of int
+        The model's two-list interactions.
+    design : Design
+        The Poisson regression fitted (cells in the fit, columns).
+    result : statsmodels GLMResults
+        The GLM fit.
+    method : str
+        How the model was chosen (``fixed`` for a model given by hand, else a selection method).
+    selection : tuple of dict
+        The selection's steps (or the best models of a search), for a reader to follow the choice.
+    """
 
     table: CaptureTable
     pairs: tuple[Pair, ...]
     design: Design
     result: Any
     method: str = "fixed"
-    selection: list[dict[str, Any]] = field(default_factory=list)
+    selection: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def label(self) -> str:
@@ -156,24 +100,36 @@ class MSEFit:
         """Wald p-value of a pair's interaction; 1 for a term at minus infinity (the Wald z tends to 0)."""
         if pair in self.design.empty_pairs:
             return 1.0
-        name = f"{self.table.lists[pair[0]]}:{self.table.lists[pair[1]]}"
-        return float(self.result.pvalues[self.design.columns.index(name)])
+        return float(self.result.pvalues[self.design.columns.index(pair_name(self.table, pair))])
 
-    def summary(self) -> dict[str, Any]:
-        """The fit in a few numbers, for tables and notes."""
-        return {
-            "table": self.table.name, "method": self.method, "model": self.label,
-            "observed": self.table.n_observed, "dark": self.dark, "total": self.total,
-            "loglik": self.loglik, "aic": self.aic, "bic": self.bic,
-            "empty_pairs": [f"{self.table.lists[i]}:{self.table.lists[j]}" for i, j in self.empty_pairs],
-        }
+    @property
+    def estimates(self) -> tuple[Estimate, ...]:
+        """Cases observed, the dark figure and the total (point estimates; intervals are `profile_interval` and
+        `bootstrap`), with the model's AIC and BIC beside the total."""
+        model = f"{self.method} model {self.label}"
+        return (
+            Estimate("observed", self.table.n_observed, "persons", f"{self.table.name}: cases on at least one list"),
+            Estimate("dark", self.dark, "persons", f"{self.table.name}: cases on no list (the dark figure), "
+                     f"exp(intercept) of the {model}"),
+            Estimate("total", self.total, "persons", f"{self.table.name}: estimated total, observed plus dark figure, "
+                     f"{model}", extra={"loglik": self.loglik, "aic": self.aic, "bic": self.bic}),
+        )
 
 
 def glm_fit(design: Design, start: MSEFit | None = None) -> Any:
     """statsmodels' Poisson GLM fitted to a design (a saturated fit, exact and with no residual df, is not an error).
 
-    `start`, a fit of a neighbouring model, gives starting values by column name (new columns at 0),
-    which can save IRLS iterations.
+    Parameters
+    ----------
+    design : Design
+        The regression to fit.
+    start : MSEFit, optional
+        A fit of a neighbouring model: starting values by column name (new columns at 0), which can save IRLS
+        iterations.
+
+    Returns
+    -------
+    statsmodels GLMResults
     """
     params = None
     if start is not None:
@@ -186,17 +142,32 @@ def glm_fit(design: Design, start: MSEFit | None = None) -> Any:
 
 def fit_model(
     table: CaptureTable, pairs: PairSpec | None = None, *, check: bool = True, method: str = "fixed",
-    start: MSEFit | None = None,
+    start: MSEFit | None = None, selection: Sequence[Mapping[str, Any]] = (),
 ) -> MSEFit:
     """Fit main effects plus the given two-list interactions by statsmodels' Poisson GLM.
 
-    With check=True (the default) a model whose estimate does not exist, or is not identifiable,
-    is refused with EstimateDoesNotExistError / ModelNotIdentifiableError rather than fitted.
-    """
-    from trafficking_research.stats.mse.existence import require_estimable
+    Parameters
+    ----------
+    table : CaptureTable
+        The observed table.
+    pairs : iterable, optional
+        Interactions as ``(i, j)``, ``("A", "B")`` or ``"A:B"``.
+    check : bool
+        Refuse a model whose estimate does not exist (`EstimateDoesNotExistError`) or is not identifiable
+        (`ModelNotIdentifiableError`), both `FitError`s, rather than fit it.
+    method : str
+        How the model was chosen, kept in the result.
+    start : MSEFit, optional
+        A neighbouring fit whose coefficients start the IRLS.
+    selection : sequence of dict
+        The steps of the selection that chose the model, kept in the result.
 
+    Returns
+    -------
+    MSEFit
+    """
     norm = normalize_pairs(table, pairs)
     if check:
         require_estimable(table, norm)
     design = build_design(table, norm)
-    return MSEFit(table, norm, design, glm_fit(design, start), method=method)
+    return MSEFit(table, norm, design, glm_fit(design, start), method=method, selection=tuple(selection))

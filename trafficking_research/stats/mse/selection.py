@@ -13,19 +13,18 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import numpy as np
 from scipy.special import pdtr, pdtrc
 
-from trafficking_research.errors import ModelNotEstimableError, SelectionError
-from trafficking_research.stats.mse.existence import check_model, require_estimable
-from trafficking_research.stats.mse.model import (
-    Design, MSEFit, Pair, all_pairs, build_design, fit_model, model_label,
-)
-from trafficking_research.stats.mse.fastfit import batch_poisson_loglik, newton_poisson
-from trafficking_research.data.capture_tables import CaptureTable
+from ...data.capture_tables import CaptureTable
+from ...errors import ModelNotEstimableError, SelectionError
+from .design import Design, Pair, all_pairs, build_design, model_label, pair_name
+from .existence import check_model, require_estimable
+from .fastfit import batch_poisson_loglik, newton_poisson
+from .model import MSEFit, fit_model
 
 
 def main_effects(table: CaptureTable) -> MSEFit:
@@ -95,11 +94,9 @@ def stepwise(table: CaptureTable, threshold: float = 0.02) -> MSEFit:
         if best is None or best_p >= threshold:
             break
         chosen.append(best)
-        trace.append({"added": _pair_name(table, best), "pvalue": best_p})
+        trace.append({"added": pair_name(table, best), "pvalue": best_p})
         current = _quick_fit(table, tuple(chosen), start=current)
-    fit = fit_model(table, chosen, check=False, method="stepwise")
-    fit.selection = trace
-    return fit
+    return fit_model(table, chosen, check=False, method="stepwise", selection=trace)
 
 
 def aic_stepwise(table: CaptureTable, threshold: float = 0.05) -> MSEFit:
@@ -128,14 +125,13 @@ def aic_stepwise(table: CaptureTable, threshold: float = 0.05) -> MSEFit:
             break
         candidate = fit_model(table, (*chosen, added), check=False, method="aic_stepwise")
         pvalue = candidate.term_pvalue(added)
-        trace.append({"added": _pair_name(table, added), "aic": candidate.aic, "pvalue": pvalue})
+        trace.append({"added": pair_name(table, added), "aic": candidate.aic, "pvalue": pvalue})
         if pvalue > threshold:
             trace[-1]["rejected"] = True
             break
         chosen.append(added)
         fit, current = candidate, best
-    fit.selection = trace
-    return fit
+    return replace(fit, selection=tuple(trace))
 
 
 def _model_masks(n_pairs: int, n_lists: int, empty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -211,14 +207,8 @@ def bic(table: CaptureTable, max_lists: int = 6, keep: int = 10) -> MSEFit:
     if not scored:
         raise ModelNotEstimableError(table.name, "every model", "no model of main effects and pairs has an estimate")
     models = [(s, tuple(p for b, p in enumerate(pairs) if mask >> b & 1)) for s, _, mask in scored]
-    fit = fit_model(table, models[0][1], check=False, method="bic")
-    fit.selection = [{"model": model_label(table, m), "bic": s} for s, m in models[:keep]]
-    return fit
-
-
-def _pair_name(table: CaptureTable, pair: Pair) -> str:
-    """'A:B' for a pair of list indices."""
-    return f"{table.lists[pair[0]]}:{table.lists[pair[1]]}"
+    best = [{"model": model_label(table, m), "bic": s} for s, m in models[:keep]]
+    return fit_model(table, models[0][1], check=False, method="bic", selection=best)
 
 
 METHODS: dict[str, Callable[..., MSEFit]] = {
