@@ -12,8 +12,8 @@ import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from trafficking_research.stats.mse import bootstrap, load_table  # noqa: E402
-from trafficking_research.data.capture_tables import SHARED_MSE_DIR  # noqa: E402
+from trafficking_research.data.capture_tables import SHARED_MSE_DIR, load_table  # noqa: E402
+from trafficking_research.stats.mse import bootstrap  # noqa: E402
 
 
 def main(n_boot: int = 1000, n_jobs: int = 2) -> float:
@@ -27,6 +27,7 @@ def main(n_boot: int = 1000, n_jobs: int = 2) -> float:
           f"= {rate:.1f} replicates/s; total {result.total:,.0f}, "
           f"percentile {result.percentile[0]:,.0f}-{result.percentile[1]:,.0f}, "
           f"BCa {result.bca[0]:,.0f}-{result.bca[1]:,.0f}, failed {result.n_failed}")
+    print(result.summary().drop(columns="description").to_string())
     return rate
 
 

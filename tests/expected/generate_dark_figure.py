@@ -24,9 +24,9 @@ def main_effects_total(counts: dict[tuple[int, ...], int], k: int) -> float:
 
 
 def dark_figure_expected() -> dict[str, dict]:
-    from trafficking_research.stats.mse import report
+    from trafficking_research.analyses.dark_figure import scenario_table  # the input: the simulated lists
 
-    table = report.scenario_table(2000, 2021)
+    table = scenario_table(2000, 2021)
     counts = {tuple(int(v) for v in h): int(c) for h, c in zip(table.histories, table.counts)}
     return {
         "dark_figure.finland_scenario.main_effects.estimate": {
