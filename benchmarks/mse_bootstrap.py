@@ -23,10 +23,12 @@ def main(n_boot: int = 1000, n_jobs: int = 2) -> float:
     result = bootstrap(table, method="stepwise", n_boot=n_boot, n_jobs=n_jobs, seed=1)
     elapsed = time.perf_counter() - start
     rate = n_boot / elapsed
-    print(f"uk_2013_5lists stepwise: {n_boot} replicates on {n_jobs} workers in {elapsed:.1f} s "
-          f"= {rate:.1f} replicates/s; total {result.total:,.0f}, "
-          f"percentile {result.percentile[0]:,.0f}-{result.percentile[1]:,.0f}, "
-          f"BCa {result.bca[0]:,.0f}-{result.bca[1]:,.0f}, failed {result.n_failed}")
+    print(
+        f"uk_2013_5lists stepwise: {n_boot} replicates on {n_jobs} workers in {elapsed:.1f} s "
+        f"= {rate:.1f} replicates/s; total {result.total:,.0f}, "
+        f"percentile {result.percentile[0]:,.0f}-{result.percentile[1]:,.0f}, "
+        f"BCa {result.bca[0]:,.0f}-{result.bca[1]:,.0f}, failed {result.n_failed}"
+    )
     print(result.summary().drop(columns="description").to_string())
     return rate
 

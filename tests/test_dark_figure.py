@@ -28,8 +28,13 @@ def main_effects_total(counts: dict[tuple[int, ...], int], k: int) -> float:
     cells = [h for h in itertools.product((0, 1), repeat=k) if any(h)]
     X = np.array([[1.0, *h] for h in cells])
     y = np.array([counts.get(h, 0) for h in cells], dtype=float)
-    b = optimize.minimize(lambda b: float(np.sum(np.exp(X @ b) - y * (X @ b))), np.zeros(k + 1),
-                          jac=lambda b: X.T @ (np.exp(X @ b) - y), method="BFGS", options={"gtol": 1e-10}).x
+    b = optimize.minimize(
+        lambda b: float(np.sum(np.exp(X @ b) - y * (X @ b))),
+        np.zeros(k + 1),
+        jac=lambda b: X.T @ (np.exp(X @ b) - y),
+        method="BFGS",
+        options={"gtol": 1e-10},
+    ).x
     return float(y.sum() + math.exp(b[0]))
 
 
@@ -73,8 +78,7 @@ def test_the_simulated_scenario_reports_truth_observed_and_precision() -> None:
     counts = {tuple(int(v) for v in h): int(c) for h, c in zip(table.histories, table.counts)}
     assert est["finland_scenario.truth"].value == 2000
     assert est["finland_scenario.observed"].value == table.n_observed == sum(counts.values())
-    assert est["finland_scenario.main_effects.estimate"].value == pytest.approx(main_effects_total(counts, 4),
-                                                                                rel=1e-6)
+    assert est["finland_scenario.main_effects.estimate"].value == pytest.approx(main_effects_total(counts, 4), rel=1e-6)
     assert not any("bootstrap" in name for name in est)
     settings = [(s, o) for s in dark_figure.PRECISION_SCALES for o in dark_figure.PRECISION_ODDS]
     for scale, odds in settings:
@@ -84,13 +88,16 @@ def test_the_simulated_scenario_reports_truth_observed_and_precision() -> None:
     assert set(out.figures) == {"estimates", "precision"}
 
 
-@pytest.mark.parametrize("kwargs, fragment", [
-    ({"method": "guess"}, "parameter 'method': unknown method 'guess'"),
-    ({"dataset": "elsewhere"}, "parameter 'dataset': no table 'elsewhere'"),
-    ({"n_boot": 1}, "parameter 'bootstrap' must be 0 (no bootstrap) or at least 2"),
-    ({"threshold": 1.5}, "parameter 'threshold' must lie between 0 and 1"),
-    ({"population": 0}, "parameter 'population' must be a positive number"),
-])
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"method": "guess"}, "parameter 'method': unknown method 'guess'"),
+        ({"dataset": "elsewhere"}, "parameter 'dataset': no table 'elsewhere'"),
+        ({"n_boot": 1}, "parameter 'bootstrap' must be 0 (no bootstrap) or at least 2"),
+        ({"threshold": 1.5}, "parameter 'threshold' must lie between 0 and 1"),
+        ({"population": 0}, "parameter 'population' must be a positive number"),
+    ],
+)
 def test_bad_parameters_are_refused_before_any_work(kwargs: dict, fragment: str) -> None:
     with pytest.raises(ParameterError) as info:
         dark_figure.run(None, **kwargs)

@@ -40,15 +40,23 @@ def rolling(published: pd.Series) -> pd.DataFrame:
 
 def nb2_nll(theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
     mu, r = np.exp(X @ theta[:-1]), math.exp(-theta[-1])
-    return -float(np.sum(special.gammaln(y + r) - special.gammaln(r) - special.gammaln(y + 1)
-                         + r * np.log(r / (r + mu)) + y * np.log(mu / (r + mu))))
+    return -float(
+        np.sum(
+            special.gammaln(y + r)
+            - special.gammaln(r)
+            - special.gammaln(y + 1)
+            + r * np.log(r / (r + mu))
+            + y * np.log(mu / (r + mu))
+        )
+    )
 
 
 def direct_nb2(y: np.ndarray, X: np.ndarray) -> np.ndarray:
     """NB2 coefficients by Nelder-Mead on the likelihood written out here."""
     start = np.append(np.linalg.lstsq(X, np.log(y), rcond=None)[0], math.log(0.05))
-    opt = optimize.minimize(nb2_nll, start, args=(X, y), method="Nelder-Mead",
-                            options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 40000})
+    opt = optimize.minimize(
+        nb2_nll, start, args=(X, y), method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 40000}
+    )
     return opt.x[:-1]
 
 
@@ -93,8 +101,9 @@ def central_difference_hessian(f, theta: np.ndarray, rel_step: float = 1e-4) -> 
     for i in range(n):
         for j in range(i, n):
             ei, ej = np.eye(n)[i] * step[i], np.eye(n)[j] * step[j]
-            hess[i, j] = hess[j, i] = (f(theta + ei + ej) - f(theta + ei - ej) - f(theta - ei + ej)
-                                       + f(theta - ei - ej)) / (4 * step[i] * step[j])
+            hess[i, j] = hess[j, i] = (
+                f(theta + ei + ej) - f(theta + ei - ej) - f(theta - ei + ej) + f(theta - ei - ej)
+            ) / (4 * step[i] * step[j])
     return hess
 
 
@@ -107,8 +116,9 @@ def test_nb2_covariance_of_the_fit_is_the_inverse_numerical_hessian(breaks: tupl
     y = s.to_numpy()
     X = np.column_stack([np.ones(len(s)), years - 2010.0, *(np.clip(years - b, 0, None) for b in breaks)])
     start = np.append(np.linalg.lstsq(X, np.log(y), rcond=None)[0], math.log(0.05))
-    opt = optimize.minimize(nb2_nll, start, args=(X, y), method="Nelder-Mead",
-                            options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 40000})
+    opt = optimize.minimize(
+        nb2_nll, start, args=(X, y), method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 40000}
+    )
     numerical = np.linalg.inv(central_difference_hessian(lambda th: nb2_nll(th, X, y), opt.x))
     fit = trends.fit_negbin(s, 2010, breaks)
     assert fit.cov_log_alpha is not None
@@ -139,7 +149,7 @@ def test_last_value_arithmetic_and_interval() -> None:
     assert list(f.point) == [170.0, 170.0, 170.0]
     logs = np.log([100, 130, 110]), np.log([150, 140, 180, 170])
     d = np.concatenate([np.diff(logs[0]), np.diff(logs[1])])  # 2012 -> 2014 spans a gap and is left out
-    sigma = math.sqrt(np.mean(d ** 2))
+    sigma = math.sqrt(np.mean(d**2))
     for h in (1, 3):
         half = stats.t.ppf(0.975, len(d)) * sigma * math.sqrt(h)
         assert f.low[2017 + h] == pytest.approx(170 * math.exp(-half), rel=0.02)
@@ -218,6 +228,7 @@ def test_poisson_interval_covers_about_95_percent() -> None:
 
 def test_log_scale_interval_covers_95_percent_of_a_gaussian_random_walk() -> None:
     """Log counts a random walk with drift 0.1 and sigma 0.2, 10 years: the exact t interval, so 92.5-97.5%."""
+
     def draw(rng):
         logs = math.log(5000) + np.cumsum(rng.normal(0.1, 0.2, 11))
         return np.round(np.exp(logs[:-1])), math.exp(logs[-1])
@@ -241,8 +252,15 @@ def test_holdout_compares_with_the_published_figures(published: pd.Series) -> No
 
 
 def test_summarise_errors_by_hand() -> None:
-    table = pd.DataFrame({"model": ["negbin"] * 3, "horizon": [1, 1, 2], "actual": [100.0, 200.0, 50.0],
-                          "forecast": [110.0, 150.0, 50.0], "covered": [True, False, True]})
+    table = pd.DataFrame(
+        {
+            "model": ["negbin"] * 3,
+            "horizon": [1, 1, 2],
+            "actual": [100.0, 200.0, 50.0],
+            "forecast": [110.0, 150.0, 50.0],
+            "covered": [True, False, True],
+        }
+    )
     table["error"] = table["forecast"] - table["actual"]
     table["abs_pct_error"] = 100 * table["error"].abs() / table["actual"]
     s = fc.summarise_errors(table).set_index("horizon")
@@ -304,8 +322,13 @@ def test_analysis_holds_the_published_keys_and_the_headline(published: pd.Series
     for model in fc.MODELS:
         assert {f"holdout.{model}.mae", f"rolling.{model}.h1.coverage", f"rolling.{model}.all.mape"} <= set(names)
     assert names["rolling.origins"].value == 9 and names["rolling.origins"].extra["years"] == list(range(2015, 2024))
-    assert set(out.tables) == {"years", "forecasts", "holdout_errors", "rolling_origin_forecasts",
-                               "rolling_origin_summary"}
+    assert set(out.tables) == {
+        "years",
+        "forecasts",
+        "holdout_errors",
+        "rolling_origin_forecasts",
+        "rolling_origin_summary",
+    }
     assert set(out.figures) == {"forecast_fans", "rolling_origin"}
     assert out.notes == []
 
@@ -328,17 +351,20 @@ def test_a_model_that_cannot_be_fitted_at_an_origin_becomes_a_failure_and_a_note
     assert result.estimate("arima.h1.mae").extra["n"] == len(result.origins) - 1
 
 
-@pytest.mark.parametrize("kwargs, fragment", [
-    ({"train_end": 2030}, "parameter 'train_end' = 2030 is outside the data"),
-    ({"train_end": 2009}, "parameter 'train_end' = 2009 is outside the data"),
-    ({"train_end": 2014}, "parameter 'train_end' = 2014 has no published figure"),
-    ({"train_end": 2013}, "parameter 'train_end' = 2013 leaves 4 training year(s)"),
-    ({"horizon": 0}, "parameter 'horizon' must be at least 1"),
-    ({"n_sims": 10}, "parameter 'n_sims' must be at least 100"),
-    ({"seed": -1}, "parameter 'seed' must be a non-negative integer"),
-    ({"train_end": 2020.0}, "parameter 'train_end' must be an integer"),
-    ({"models": ("negbin", "prophet")}, "parameter 'models': unknown model(s) prophet"),
-])
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"train_end": 2030}, "parameter 'train_end' = 2030 is outside the data"),
+        ({"train_end": 2009}, "parameter 'train_end' = 2009 is outside the data"),
+        ({"train_end": 2014}, "parameter 'train_end' = 2014 has no published figure"),
+        ({"train_end": 2013}, "parameter 'train_end' = 2013 leaves 4 training year(s)"),
+        ({"horizon": 0}, "parameter 'horizon' must be at least 1"),
+        ({"n_sims": 10}, "parameter 'n_sims' must be at least 100"),
+        ({"seed": -1}, "parameter 'seed' must be a non-negative integer"),
+        ({"train_end": 2020.0}, "parameter 'train_end' must be an integer"),
+        ({"models": ("negbin", "prophet")}, "parameter 'models': unknown model(s) prophet"),
+    ],
+)
 def test_bad_input_is_refused_naming_the_parameter(published: pd.Series, kwargs: dict, fragment: str) -> None:
     with pytest.raises(ParameterError) as info:
         fc.forecast(published, **kwargs)

@@ -7,16 +7,20 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import shared
 from scipy.special import gammaln
 
 from trafficking_research.errors import TraffickingResearchError
 from trafficking_research.stats.mse import (
-    EstimateDoesNotExistError, ModelNotIdentifiableError, check_model, fit_model, load_table, table_from_frame,
+    EstimateDoesNotExistError,
+    ModelNotIdentifiableError,
+    check_model,
+    fit_model,
+    load_table,
+    table_from_frame,
 )
 from trafficking_research.stats.mse.design import all_pairs
-from trafficking_research.paths import PROJECT_ROOT
 
-SHARED = PROJECT_ROOT.parent / "shared" / "mse"
 A, B, C = 0, 1, 2
 
 
@@ -27,7 +31,7 @@ def _loglik(X: np.ndarray, y: np.ndarray, beta: np.ndarray) -> float:
 
 
 def test_artificial_ab_alone_has_no_estimate_and_the_error_says_so() -> None:
-    table = load_table(SHARED / "artificial_3lists.csv")
+    table = load_table(shared("mse") / "artificial_3lists.csv")
     check = check_model(table, [(A, B)], use_lp=True)
     assert (check.exists, check.identifiable, check.code) == (False, True, 1)
     assert check.lp_objective == pytest.approx(0.0, abs=1e-9)
@@ -42,7 +46,7 @@ def test_artificial_ab_alone_has_no_estimate_and_the_error_says_so() -> None:
 def test_artificial_ab_likelihood_rises_forever_with_the_dark_figure() -> None:
     # Direction d = (intercept, A, B, C, A:B) = (1, -1, -1, -1, 1): Xd = 0 on the four positive
     # cells and -1 on the three zero cells, so the likelihood rises along it while exp(intercept) grows.
-    table = load_table(SHARED / "artificial_3lists.csv")
+    table = load_table(shared("mse") / "artificial_3lists.csv")
     h = table.histories.astype(float)
     X = np.column_stack([np.ones(7), h, h[:, 0] * h[:, 1]])
     d = np.array([1.0, -1, -1, -1, 1])
@@ -54,17 +58,19 @@ def test_artificial_ab_likelihood_rises_forever_with_the_dark_figure() -> None:
 
 
 def test_artificial_all_three_pairs_exist_but_are_not_identifiable() -> None:
-    table = load_table(SHARED / "artificial_3lists.csv")
+    table = load_table(shared("mse") / "artificial_3lists.csv")
     check = check_model(table, [(A, B), (A, C), (B, C)], use_lp=True)
     assert (check.exists, check.identifiable, check.rank_deficiency, check.code) == (True, False, 1, 2)
-    expected = (r"table 'artificial_3lists', model 'main effects \+ A:B \+ A:C \+ B:C': the estimate is not "
-                r"identifiable: the design on the 4 cells in the fit has 5 columns but rank 4")
+    expected = (
+        r"table 'artificial_3lists', model 'main effects \+ A:B \+ A:C \+ B:C': the estimate is not "
+        r"identifiable: the design on the 4 cells in the fit has 5 columns but rank 4"
+    )
     with pytest.raises(ModelNotIdentifiableError, match=expected):
         fit_model(table, [(A, B), (A, C), (B, C)])
 
 
 def test_artificial_main_effects_and_empty_pairs_are_valid() -> None:
-    table = load_table(SHARED / "artificial_3lists.csv")
+    table = load_table(shared("mse") / "artificial_3lists.csv")
     assert check_model(table, [], use_lp=True).code == 0
     assert check_model(table, [(A, C), (B, C)], use_lp=True).code == 0  # SparseMSE's "passes both tests"
     # With A:C and B:C at minus infinity the fit keeps cells 100, 010, 001, 110 and is saturated:
@@ -80,7 +86,7 @@ def test_korea_models_that_fit_the_empty_cd_cell_exactly_do_not_exist() -> None:
     # b:d, d = (intercept, b, c, d, b:c, b:d) = (1, -1, -1, -1, 1, 1) has Xd = 0 on the six positive
     # cells and -1 on 011, so the likelihood rises as exp(intercept) grows; MultipleSystemsEstimation
     # likewise leaves [12,13] and [12,13,23] out of its Korea search.
-    table = load_table(SHARED / "korea_3lists.csv")
+    table = load_table(shared("mse") / "korea_3lists.csv")
     h = table.histories.astype(float)
     X = np.column_stack([np.ones(7), h, h[:, 0] * h[:, 1], h[:, 0] * h[:, 2]])
     Xd = X @ np.array([1.0, -1, -1, -1, 1, 1])
@@ -95,7 +101,7 @@ def test_korea_models_that_fit_the_empty_cd_cell_exactly_do_not_exist() -> None:
 
 @pytest.mark.parametrize("name", ["artificial_3lists", "korea_3lists", "kosovo_4lists", "western_us_5lists"])
 def test_rank_shortcut_agrees_with_the_linear_program_on_every_model(name: str) -> None:
-    table = load_table(SHARED / f"{name}.csv")
+    table = load_table(shared("mse") / f"{name}.csv")
     pairs = all_pairs(table.n_lists)
     for r in range(len(pairs) + 1):
         for subset in itertools.combinations(pairs, r):
@@ -116,8 +122,9 @@ def test_no_estimate_when_the_triple_cell_is_empty_under_all_pairs() -> None:
     # seven parameters; d = (intercept, A, B, C, A:B, A:C, B:C) = (-1, 1, 1, 1, -1, -1, -1) has Xd = 0 on
     # the six positive cells and -1 on 111, so the likelihood rises as the intercept, hence the dark
     # figure, goes down: the MLE does not exist, though not by an infinite dark figure.
-    frame = pd.DataFrame({"A": [1, 0, 0, 1, 1, 0], "B": [0, 1, 0, 1, 0, 1], "C": [0, 0, 1, 0, 1, 1],
-                          "count": [30, 25, 20, 6, 5, 4]})
+    frame = pd.DataFrame(
+        {"A": [1, 0, 0, 1, 1, 0], "B": [0, 1, 0, 1, 0, 1], "C": [0, 0, 1, 0, 1, 1], "count": [30, 25, 20, 6, 5, 4]}
+    )
     table = table_from_frame(frame, "no_triple")
     h = table.histories.astype(float)
     X = np.column_stack([np.ones(7), h, h[:, 0] * h[:, 1], h[:, 0] * h[:, 2], h[:, 1] * h[:, 2]])

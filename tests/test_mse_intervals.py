@@ -6,20 +6,19 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from helpers import shared
 from scipy.special import gammaln
 from scipy.stats import chi2, norm
 
 from trafficking_research.stats.mse import bootstrap, load_table, profile_interval, select_model, table_from_frame
 from trafficking_research.stats.mse.intervals import bca_limits
-from trafficking_research.paths import PROJECT_ROOT
 
-SHARED = PROJECT_ROOT.parent / "shared" / "mse"
 HALF_CHI2 = chi2.ppf(0.95, 1) / 2
 
 
 def _uk_fit():
     """The UK five-list aic_stepwise fit (the Home Office model)."""
-    return select_model(load_table(SHARED / "uk_2013_5lists.csv"), "aic_stepwise")
+    return select_model(load_table(shared("mse") / "uk_2013_5lists.csv"), "aic_stepwise")
 
 
 def _multinomial_loglik_by_statsmodels(fit, total: float) -> float:
@@ -58,7 +57,7 @@ def test_poisson_profile_bounds_match_statsmodels_offset_fits() -> None:
 
 
 def test_bootstrap_does_not_depend_on_the_number_of_workers() -> None:
-    table = load_table(SHARED / "new_orleans_8lists.csv")
+    table = load_table(shared("mse") / "new_orleans_8lists.csv")
     one = bootstrap(table, "stepwise", n_boot=40, seed=7, n_jobs=1)
     two = bootstrap(table, "stepwise", n_boot=40, seed=7, n_jobs=2)
     threads = bootstrap(table, "stepwise", n_boot=40, seed=7, n_jobs=2, backend="threading")
@@ -75,7 +74,7 @@ def test_new_orleans_stepwise_bca_is_near_the_published_717_to_1657() -> None:
     # With 300 replicates and another generator the limits can only agree loosely: only ~13% of
     # replicates fall below 1,184 (bias correction z0 ~ -1.1), which puts the lower limit at an extreme
     # quantile (~1e-5), i.e. near the smallest replicate, so it varies most between runs.
-    result = bootstrap(load_table(SHARED / "new_orleans_8lists.csv"), "stepwise", n_boot=300, seed=11, n_jobs=2)
+    result = bootstrap(load_table(shared("mse") / "new_orleans_8lists.csv"), "stepwise", n_boot=300, seed=11, n_jobs=2)
     assert round(result.total) == 1184
     assert result.n_failed == 0
     assert 550 < result.bca[0] < 900
@@ -112,7 +111,8 @@ def test_bca_limits_follow_diciccio_efron() -> None:
     # With no bias and no acceleration BCa is the percentile interval.
     sym = np.concatenate([boot, 2 * np.median(boot) - boot])
     assert bca_limits(sym, float(np.median(sym)), 0.0, probs) == pytest.approx(
-        np.quantile(sym, probs, method="median_unbiased"), rel=1e-3)
+        np.quantile(sym, probs, method="median_unbiased"), rel=1e-3
+    )
 
 
 def test_multinomial_profile_matches_the_two_list_closed_form() -> None:

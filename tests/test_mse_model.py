@@ -6,13 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from helpers import shared
 
 from trafficking_research.stats.mse import SelectionError, fit_model, load_table, table_from_frame
-from trafficking_research.stats.mse.fastfit import newton_poisson
 from trafficking_research.stats.mse.design import all_pairs, build_design
-from trafficking_research.paths import PROJECT_ROOT
-
-SHARED = PROJECT_ROOT.parent / "shared" / "mse"
+from trafficking_research.stats.mse.fastfit import newton_poisson
 
 
 def test_two_lists_main_effects_is_lincoln_petersen() -> None:
@@ -41,7 +39,7 @@ def test_three_independent_lists_estimate_matches_closed_form() -> None:
 
 
 def test_uk_fit_matches_a_statsmodels_glm_built_by_hand() -> None:
-    table = load_table(SHARED / "uk_2013_5lists.csv")
+    table = load_table(shared("mse") / "uk_2013_5lists.csv")
     frame = table.to_frame(include_zero=True)
     lists = list(table.lists)
     X = frame[lists].astype(float)
@@ -57,7 +55,7 @@ def test_uk_fit_matches_a_statsmodels_glm_built_by_hand() -> None:
 def test_empty_pair_drops_its_cells_and_counts_one_parameter() -> None:
     # UK five lists: LA and GP have no case in common. With LA:GP in the model the 8 histories with
     # both LA and GP leave the fit; SparseMSE adds 2 to glm's AIC for the parameter at minus infinity.
-    table = load_table(SHARED / "uk_2013_5lists.csv")
+    table = load_table(shared("mse") / "uk_2013_5lists.csv")
     assert table.overlap(0, 4) == 0
     fit = fit_model(table, ["LA:GP"])
     assert fit.empty_pairs == ((0, 4),)
@@ -70,7 +68,7 @@ def test_empty_pair_drops_its_cells_and_counts_one_parameter() -> None:
 
 
 def test_lean_newton_solver_agrees_with_statsmodels_on_every_uk_model() -> None:
-    table = load_table(SHARED / "uk_2013_5lists.csv")
+    table = load_table(shared("mse") / "uk_2013_5lists.csv")
     pairs = all_pairs(5)
     rng = np.random.default_rng(3)
     for mask in rng.choice(1 << 10, size=60, replace=False):
@@ -83,7 +81,7 @@ def test_lean_newton_solver_agrees_with_statsmodels_on_every_uk_model() -> None:
 
 
 def test_pairs_can_be_named_or_indexed_and_bad_ones_are_refused() -> None:
-    table = load_table(SHARED / "uk_2013_5lists.csv")
+    table = load_table(shared("mse") / "uk_2013_5lists.csv")
     assert fit_model(table, [("NG", "LA")]).pairs == fit_model(table, [(0, 1)]).pairs == ((0, 1),)
     with pytest.raises(SelectionError, match="no list 'XX'"):
         fit_model(table, ["LA:XX"])

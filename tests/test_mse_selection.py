@@ -8,18 +8,16 @@ import math
 import numpy as np
 import pytest
 import statsmodels.api as sm
+from helpers import shared
 
 from trafficking_research.stats.mse import METHODS, SelectionError, check_model, load_table, select_model
 from trafficking_research.stats.mse.design import all_pairs
 from trafficking_research.stats.mse.selection import overlap_pvalue
-from trafficking_research.paths import PROJECT_ROOT
-
-SHARED = PROJECT_ROOT.parent / "shared" / "mse"
 
 
 def _table(name: str):
     """A table of ../shared/mse by file stem."""
-    return load_table(SHARED / f"{name}.csv")
+    return load_table(shared("mse") / f"{name}.csv")
 
 
 def _terms(fit) -> list[str]:
@@ -33,8 +31,12 @@ def test_uk_five_lists_aic_stepwise_gives_the_home_office_11313() -> None:
     assert round(fit.total) == 11313
     assert _terms(fit) == ["LA:NG", "LA:PFNCA", "NG:GO", "NG:GP", "PFNCA:GP", "GO:GP"]
     # The search ended because the next-best term (LA:GP, no overlap, at minus infinity) had p = 1.
-    assert fit.selection[-1] == {"added": "LA:GP", "aic": pytest.approx(fit.selection[-1]["aic"]),
-                                 "pvalue": 1.0, "rejected": True}
+    assert fit.selection[-1] == {
+        "added": "LA:GP",
+        "aic": pytest.approx(fit.selection[-1]["aic"]),
+        "pvalue": 1.0,
+        "rejected": True,
+    }
     assert all(step["pvalue"] <= 0.05 for step in fit.selection[:-1])
 
 
@@ -95,10 +97,13 @@ def test_stepwise_threshold_zero_is_main_effects() -> None:
     table = _table("western_us_5lists")
     assert select_model(table, "stepwise", threshold=0).pairs == ()
     assert select_model(table, "stepwise", threshold=0).total == pytest.approx(
-        select_model(table, "main_effects").total, rel=1e-10)
+        select_model(table, "main_effects").total, rel=1e-10
+    )
 
 
-@pytest.mark.filterwarnings("ignore::RuntimeWarning", "ignore::statsmodels.tools.sm_exceptions.PerfectSeparationWarning")
+@pytest.mark.filterwarnings(
+    "ignore::RuntimeWarning", "ignore::statsmodels.tools.sm_exceptions.PerfectSeparationWarning"
+)
 @pytest.mark.parametrize("name", ["kosovo_4lists", "korea_3lists", "artificial_3lists"])
 def test_bic_equals_brute_force_with_statsmodels(name: str) -> None:
     table = _table(name)
@@ -116,8 +121,9 @@ def test_bic_equals_brute_force_with_statsmodels(name: str) -> None:
                     keep &= h[:, i] * h[:, j] == 0
                 else:
                     cols.append(h[:, i] * h[:, j])
-            ref = sm.GLM(table.counts[keep].astype(float), np.column_stack(cols)[keep],
-                         family=sm.families.Poisson()).fit()
+            ref = sm.GLM(
+                table.counts[keep].astype(float), np.column_stack(cols)[keep], family=sm.families.Poisson()
+            ).fit()
             value = -2 * ref.llf + math.log(table.n_observed) * (1 + table.n_lists + len(subset))
             if value < best[0] - 1e-9:
                 best = (value, subset)
@@ -132,7 +138,10 @@ def test_bic_refuses_tables_with_too_many_lists() -> None:
 
 
 def test_unknown_method_is_refused() -> None:
-    with pytest.raises(SelectionError, match="unknown selection method 'magic'; choose one of main_effects, stepwise, aic_stepwise, bic"):
+    with pytest.raises(
+        SelectionError,
+        match="unknown selection method 'magic'; choose one of main_effects, stepwise, aic_stepwise, bic",
+    ):
         select_model(_table("korea_3lists"), "magic")
     assert list(METHODS) == ["main_effects", "stepwise", "aic_stepwise", "bic"]
 
@@ -145,7 +154,9 @@ def test_bic_scores_of_a_five_list_search_match_statsmodels() -> None:
     table = _table("western_us_5lists")
     pairs = all_pairs(5)
     scored = _bic_search(table, pairs)
-    assert len(scored) == sum(check_model(table, [p for b, p in enumerate(pairs) if m >> b & 1]).ok for m in range(1024))
+    assert len(scored) == sum(
+        check_model(table, [p for b, p in enumerate(pairs) if m >> b & 1]).ok for m in range(1024)
+    )
     rng = np.random.default_rng(5)
     for k in rng.choice(len(scored), size=80, replace=False):
         value, n_params, mask = scored[k]

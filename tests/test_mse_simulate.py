@@ -6,11 +6,16 @@ import numpy as np
 import pytest
 from scipy.stats import binom
 
+from trafficking_research.data.capture_tables import all_histories
 from trafficking_research.errors import ParameterError
 from trafficking_research.stats.mse import (
-    expected_dark_share, fit_model, history_probabilities, profile_interval, select_model, simulate_table,
+    expected_dark_share,
+    fit_model,
+    history_probabilities,
+    profile_interval,
+    select_model,
+    simulate_table,
 )
-from trafficking_research.data.capture_tables import all_histories
 
 
 def _full(k: int) -> np.ndarray:

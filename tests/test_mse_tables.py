@@ -6,18 +6,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import shared
 
-from trafficking_research.errors import DataValidationError
 from trafficking_research.data.capture_tables import load_table, load_tables
-from trafficking_research.paths import PROJECT_ROOT
-
-SHARED = PROJECT_ROOT.parent / "shared" / "mse"
+from trafficking_research.errors import DataValidationError
 
 # Observed totals and list counts stated in ../shared/mse/README.md.
 README_OBSERVED = {
-    "uk_2013_6lists": (6, 2744), "uk_2013_5lists": (5, 2744), "netherlands_6lists": (6, 8234),
-    "netherlands_5lists": (5, 8234), "new_orleans_8lists": (8, 185), "new_orleans_5lists": (5, 185),
-    "western_us_5lists": (5, 345), "korea_3lists": (3, 123), "kosovo_4lists": (4, 4400),
+    "uk_2013_6lists": (6, 2744),
+    "uk_2013_5lists": (5, 2744),
+    "netherlands_6lists": (6, 8234),
+    "netherlands_5lists": (5, 8234),
+    "new_orleans_8lists": (8, 185),
+    "new_orleans_5lists": (5, 185),
+    "western_us_5lists": (5, 345),
+    "korea_3lists": (3, 123),
+    "kosovo_4lists": (4, 4400),
     "artificial_3lists": (3, 96),
 }
 
@@ -30,12 +34,12 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def test_shared_tables_load_with_readme_totals() -> None:
-    tables = load_tables(SHARED)
+    tables = load_tables(shared("mse"))
     assert {name: (t.n_lists, t.n_observed) for name, t in tables.items()} == README_OBSERVED
 
 
 def test_table_keeps_every_history_and_fills_zeros() -> None:
-    table = load_table(SHARED / "artificial_3lists.csv")
+    table = load_table(shared("mse") / "artificial_3lists.csv")
     assert table.lists == ("A", "B", "C")
     assert len(table.histories) == 7 and not (table.histories.sum(axis=1) == 0).any()
     by_history = {"".join(map(str, h)): int(c) for h, c in zip(table.histories, table.counts)}
@@ -44,8 +48,8 @@ def test_table_keeps_every_history_and_fills_zeros() -> None:
 
 
 def test_uk_five_lists_is_the_six_lists_with_pf_and_nca_merged() -> None:
-    six = load_table(SHARED / "uk_2013_6lists.csv")
-    five = load_table(SHARED / "uk_2013_5lists.csv")
+    six = load_table(shared("mse") / "uk_2013_6lists.csv")
+    five = load_table(shared("mse") / "uk_2013_5lists.csv")
     h = six.histories
     merged = np.column_stack([h[:, 0], h[:, 1], h[:, 2] | h[:, 5], h[:, 3], h[:, 4]])
     counts = {}
@@ -80,7 +84,9 @@ def test_fractional_and_missing_counts_are_refused(tmp_path: Path) -> None:
 
 def test_duplicate_pattern_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, "dup.csv", "A,B,C,count\n1,0,0,5\n0,1,1,2\n1,0,0,3\n")
-    with pytest.raises(DataValidationError, match=r"dup.csv, row 3 \(line 4\): history 100 repeats row 1 \(no duplicate pattern\)"):
+    with pytest.raises(
+        DataValidationError, match=r"dup.csv, row 3 \(line 4\): history 100 repeats row 1 \(no duplicate pattern\)"
+    ):
         load_table(path)
 
 
@@ -92,7 +98,9 @@ def test_all_zero_row_is_refused(tmp_path: Path) -> None:
 
 def test_fewer_than_two_lists_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, "one.csv", "A,count\n1,5\n")
-    with pytest.raises(DataValidationError, match=r"one.csv: 1 list column\(s\) \['A'\]; at least two lists are needed"):
+    with pytest.raises(
+        DataValidationError, match=r"one.csv: 1 list column\(s\) \['A'\]; at least two lists are needed"
+    ):
         load_table(path)
 
 

@@ -30,6 +30,8 @@ def dark_figure_expected() -> dict[str, dict]:
     counts = {tuple(int(v) for v in h): int(c) for h, c in zip(table.histories, table.counts)}
     return {
         "dark_figure.finland_scenario.main_effects.estimate": {
-            "value": main_effects_total(counts, len(table.lists)), "tolerance": {"rel": 1e-6}},
+            "value": main_effects_total(counts, len(table.lists)),
+            "tolerance": {"rel": 1e-6},
+        },
         "dark_figure.finland_scenario.observed": {"value": int(table.n_observed), "tolerance": {"abs": 0}},
     }

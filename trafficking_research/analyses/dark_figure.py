@@ -76,8 +76,9 @@ def estimate(table: CaptureTable, method: str, threshold: float) -> tuple[MSEFit
     return fit, profile_interval(fit)
 
 
-def every_method(tables: Mapping[str, CaptureTable], threshold: float
-                 ) -> tuple[pd.DataFrame, dict[str, MSEFit], dict[str, ProfileInterval], list[str]]:
+def every_method(
+    tables: Mapping[str, CaptureTable], threshold: float
+) -> tuple[pd.DataFrame, dict[str, MSEFit], dict[str, ProfileInterval], list[str]]:
     """Every selection method on every table, with profile intervals; refused models keep their reason.
 
     Parameters
@@ -107,8 +108,9 @@ def every_method(tables: Mapping[str, CaptureTable], threshold: float
                 row.update(model="", estimate=np.nan, profile_low=np.nan, profile_high=np.nan, problem=str(exc))
                 notes.append(f"not estimated: {table.name}, {method}: {exc}")
             else:
-                row.update(model=fit.label, estimate=prof.total, profile_low=prof.lower, profile_high=prof.upper,
-                           problem="")
+                row.update(
+                    model=fit.label, estimate=prof.total, profile_low=prof.lower, profile_high=prof.upper, problem=""
+                )
                 fits[f"{table.name}.{method}"], profiles[f"{table.name}.{method}"] = fit, prof
             rows.append(row)
     return pd.DataFrame(rows), fits, profiles, notes
@@ -133,8 +135,15 @@ def scenario_table(n: int, seed: int) -> CaptureTable:
     return dataclasses.replace(table, name=SCENARIO)
 
 
-def precision_study(n: int, scales: list[float], dependences: list[float], reps: int, seed: int,
-                    method: str = "stepwise", threshold: float = 0.02) -> pd.DataFrame:
+def precision_study(
+    n: int,
+    scales: list[float],
+    dependences: list[float],
+    reps: int,
+    seed: int,
+    method: str = "stepwise",
+    threshold: float = 0.02,
+) -> pd.DataFrame:
     """How the estimate's bias, interval width and coverage depend on list sizes and on police/system dependence.
 
     For each scale of the capture probabilities and each odds ratio between the first two lists, `reps` seeded
@@ -177,17 +186,33 @@ def precision_study(n: int, scales: list[float], dependences: list[float], reps:
             covered += prof.lower <= n <= prof.upper
             widths.append((prof.upper - prof.lower) / n)
         done = max(1, len(estimates))
-        rows.append({"probability_scale": scale, "odds_ratio_police_system": odds,
-                     "share_on_no_list": expected_dark_share(probs, dep),
-                     "mean_estimate": float(np.mean(estimates)) if estimates else np.nan,
-                     "relative_bias": float(np.mean(estimates)) / n - 1 if estimates else np.nan,
-                     "coverage": covered / done, "relative_width": float(np.median(widths)) if widths else np.nan,
-                     "failed": failed})
+        rows.append(
+            {
+                "probability_scale": scale,
+                "odds_ratio_police_system": odds,
+                "share_on_no_list": expected_dark_share(probs, dep),
+                "mean_estimate": float(np.mean(estimates)) if estimates else np.nan,
+                "relative_bias": float(np.mean(estimates)) / n - 1 if estimates else np.nan,
+                "coverage": covered / done,
+                "relative_width": float(np.median(widths)) if widths else np.nan,
+                "failed": failed,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def setting_key(scale: float, odds: float) -> str:
-    """results.json name of one precision-study setting, e.g. precision.scale_0_5.odds_3."""
+    """results.json name of one precision-study setting, e.g. precision.scale_0_5.odds_3.
+
+    Parameters
+    ----------
+    scale, odds : float
+        The setting's probability scale and odds ratio.
+
+    Returns
+    -------
+    str
+    """
     fmt = lambda x: f"{x:g}".replace(".", "_")  # noqa: E731
     return f"precision.scale_{fmt(scale)}.odds_{fmt(odds)}"
 
@@ -211,16 +236,50 @@ def precision_estimates(study: pd.DataFrame, reps: int) -> list[Estimate]:
     for _, row in study.iterrows():
         key = f"{SCENARIO}.{setting_key(row.probability_scale, row.odds_ratio_police_system)}"
         setting = f"capture probabilities x{row.probability_scale:g}, odds ratio {row.odds_ratio_police_system:g}"
-        out += [Estimate(f"{key}.relative_width", row.relative_width, "ratio",
-                         f"median 95% interval width over the true total, {setting}, {reps} tables"),
-                Estimate(f"{key}.coverage", row.coverage, "proportion",
-                         f"share of the {reps} intervals covering the true total, {setting}")]
+        out += [
+            Estimate(
+                f"{key}.relative_width",
+                row.relative_width,
+                "ratio",
+                f"median 95% interval width over the true total, {setting}, {reps} tables",
+            ),
+            Estimate(
+                f"{key}.coverage",
+                row.coverage,
+                "proportion",
+                f"share of the {reps} intervals covering the true total, {setting}",
+            ),
+        ]
     return out
 
 
-def check_parameters(tables: Mapping[str, CaptureTable] | None, dataset: str, method: str, threshold: float,
-                     n_boot: int, population: int, reps: int) -> None:
-    """Refuse bad parameters before any work, naming the parameter and the rule."""
+def check_parameters(
+    tables: Mapping[str, CaptureTable] | None,
+    dataset: str,
+    method: str,
+    threshold: float,
+    n_boot: int,
+    population: int,
+    reps: int,
+) -> None:
+    """Refuse bad parameters before any work, naming the parameter and the rule.
+
+    Parameters
+    ----------
+    tables : Mapping or None
+        The list tables, or None for the simulated scenario.
+    dataset, method : str
+        The table to bootstrap and the selection method.
+    threshold : float
+        Stepwise's cut-off.
+    n_boot, population, reps : int
+        Bootstrap replicates, true total of the scenario, tables per precision setting.
+
+    Returns
+    -------
+    None
+        Raises `ParameterError`.
+    """
     if method not in METHODS:
         raise ParameterError(f"parameter 'method': unknown method {method!r}; choose one of {', '.join(METHODS)}")
     if not 0 < threshold < 1:
@@ -236,13 +295,22 @@ def check_parameters(tables: Mapping[str, CaptureTable] | None, dataset: str, me
         raise ParameterError("no list tables given")
     names = [SCENARIO] if tables is None else list(tables)
     if dataset and dataset not in names:
-        raise ParameterError(f"parameter 'dataset': no table '{dataset}' among the tables given "
-                             f"(tables: {', '.join(names)})")
+        raise ParameterError(
+            f"parameter 'dataset': no table '{dataset}' among the tables given (tables: {', '.join(names)})"
+        )
 
 
-def run(tables: Mapping[str, CaptureTable] | None = None, *, dataset: str = "", method: str = "stepwise",
-        threshold: float = 0.02, n_boot: int = 200, seed: int = 2021, population: int = 2000,
-        reps: int = 50) -> Analysis:
+def run(
+    tables: Mapping[str, CaptureTable] | None = None,
+    *,
+    dataset: str = "",
+    method: str = "stepwise",
+    threshold: float = 0.02,
+    n_boot: int = 200,
+    seed: int = 2021,
+    population: int = 2000,
+    reps: int = 50,
+) -> Analysis:
     """The dark-figure analysis, on the simulated scenario (``tables`` None) or on list tables.
 
     Parameters
@@ -274,8 +342,16 @@ def run(tables: Mapping[str, CaptureTable] | None = None, *, dataset: str = "", 
     """
     check_parameters(tables, dataset, method, threshold, n_boot, population, reps)
     simulated = tables is None
-    params = dict(dataset=dataset, method=method, threshold=threshold, n_boot=n_boot, seed=seed,
-                  population=population, reps=reps, simulated=simulated)
+    params = dict(
+        dataset=dataset,
+        method=method,
+        threshold=threshold,
+        n_boot=n_boot,
+        seed=seed,
+        population=population,
+        reps=reps,
+        simulated=simulated,
+    )
     out = Analysis("dark_figure", params)
     if tables is None:
         tables = {SCENARIO: scenario_table(population, seed)}
@@ -289,39 +365,69 @@ def run(tables: Mapping[str, CaptureTable] | None = None, *, dataset: str = "", 
     for key, prof in profiles.items():
         out.add([e.renamed(f"{key}.estimate") for e in prof.estimates])
     if simulated:
-        out.add([Estimate(f"{SCENARIO}.truth", population, "persons", "true total of the simulated population"),
-                 Estimate(f"{SCENARIO}.observed", int(tables[SCENARIO].n_observed), "persons",
-                          "victims on at least one simulated list")])
+        out.add(
+            [
+                Estimate(f"{SCENARIO}.truth", population, "persons", "true total of the simulated population"),
+                Estimate(
+                    f"{SCENARIO}.observed",
+                    int(tables[SCENARIO].n_observed),
+                    "persons",
+                    "victims on at least one simulated list",
+                ),
+            ]
+        )
     out.figures["estimates"] = estimates_figure(table, truth=population if simulated else None)
 
     if n_boot > 0:
         try:
-            boot = intervals.bootstrap(tables[chosen], method, n_boot=n_boot, seed=seed,
-                                       **method_options(method, threshold))
+            boot = intervals.bootstrap(
+                tables[chosen], method, n_boot=n_boot, seed=seed, **method_options(method, threshold)
+            )
         except NOT_ESTIMATED as exc:
             out.notes.append(f"no bootstrap: {chosen}, {method}: {exc}")
         else:
             out.models["bootstrap"] = boot
             out.add(boot.estimates, prefix=f"{chosen}.{method}")
             if len(boot.estimates) < 2:
-                out.notes.append(f"no BCa interval: {chosen}, {method}: the jackknife acceleration could not be "
-                                 "computed (a delete-one-case table gave no estimate)")
+                out.notes.append(
+                    f"no BCa interval: {chosen}, {method}: the jackknife acceleration could not be "
+                    "computed (a delete-one-case table gave no estimate)"
+                )
 
     if simulated:
-        study = out.table("precision_study", precision_study(population, list(PRECISION_SCALES),
-                                                             list(PRECISION_ODDS), reps, seed, method, threshold))
+        study = out.table(
+            "precision_study",
+            precision_study(population, list(PRECISION_SCALES), list(PRECISION_ODDS), reps, seed, method, threshold),
+        )
         out.add(precision_estimates(study, reps))
         out.figures["precision"] = precision_figure(study)
     return out
 
 
 def estimates_figure(table: pd.DataFrame, truth: float | None = None) -> plt.Figure:
-    """Estimates with profile intervals, one row per dataset and method (log scale); the truth as a line."""
+    """Estimates with profile intervals, one row per dataset and method (log scale); the truth as a line.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From `every_method`.
+    truth : float, optional
+        The true total of a simulated population.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     ok = table[table["problem"] == ""].reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(7.5, 0.32 * len(ok) + 1.2))
     y = np.arange(len(ok))
-    ax.errorbar(ok["estimate"], y, xerr=[ok["estimate"] - ok["profile_low"], ok["profile_high"] - ok["estimate"]],
-                fmt="o", capsize=3)
+    ax.errorbar(
+        ok["estimate"],
+        y,
+        xerr=[ok["estimate"] - ok["profile_low"], ok["profile_high"] - ok["estimate"]],
+        fmt="o",
+        capsize=3,
+    )
     ax.set_yticks(y, [f"{d} · {m}" for d, m in zip(ok["dataset"], ok["method"])], fontsize=7)
     ax.set_xscale("log")
     ax.invert_yaxis()
@@ -334,7 +440,17 @@ def estimates_figure(table: pd.DataFrame, truth: float | None = None) -> plt.Fig
 
 
 def precision_figure(study: pd.DataFrame) -> plt.Figure:
-    """Relative interval width and coverage against the size of the lists, one line per dependence level."""
+    """Relative interval width and coverage against the size of the lists, one line per dependence level.
+
+    Parameters
+    ----------
+    study : pandas.DataFrame
+        From `precision_study`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
     for odds, grp in study.groupby("odds_ratio_police_system"):
         axes[0].plot(grp["probability_scale"], grp["relative_width"], "o-", label=f"odds ratio {odds:g}")

@@ -60,9 +60,14 @@ def years_table(series: pd.Series, train_end: int) -> pd.DataFrame:
         ``year, victims_admitted, client_type, role``.
     """
     types = series.attrs.get("client_type", {})
-    return pd.DataFrame({"year": [int(y) for y in series.index], "victims_admitted": series.to_numpy(),
-                         "client_type": [types.get(int(y), "") for y in series.index],
-                         "role": ["training" if y <= train_end else "hold-out" for y in series.index]})
+    return pd.DataFrame(
+        {
+            "year": [int(y) for y in series.index],
+            "victims_admitted": series.to_numpy(),
+            "client_type": [types.get(int(y), "") for y in series.index],
+            "role": ["training" if y <= train_end else "hold-out" for y in series.index],
+        }
+    )
 
 
 def forecast_estimates(forecasts: Mapping[str, ModelForecast], series: pd.Series) -> list[Estimate]:
@@ -111,16 +116,29 @@ def holdout_estimates(holdout: pd.DataFrame) -> list[Estimate]:
     out = []
     for _, row in forecasting.summarise_errors(holdout).query("horizon == 'all'").iterrows():
         base = f"holdout.{row.model}"
-        what = f"{MODELS[row.model]}, forecasts from {holdout['train_end'].iloc[0]} of the {row.n} published later years"
-        out += [Estimate(f"{base}.mae", row.mae, "persons", f"mean absolute error, {what}"),
-                Estimate(f"{base}.mape", row.mape, "percent", f"mean absolute percentage error, {what}"),
-                Estimate(f"{base}.coverage", row.coverage, "proportion",
-                         f"share of 95% intervals covering the figure, {what}")]
+        what = (
+            f"{MODELS[row.model]}, forecasts from {holdout['train_end'].iloc[0]} of the {row.n} published later years"
+        )
+        out += [
+            Estimate(f"{base}.mae", row.mae, "persons", f"mean absolute error, {what}"),
+            Estimate(f"{base}.mape", row.mape, "percent", f"mean absolute percentage error, {what}"),
+            Estimate(
+                f"{base}.coverage", row.coverage, "proportion", f"share of 95% intervals covering the figure, {what}"
+            ),
+        ]
     return out
 
 
-def run(obs: pd.DataFrame, *, train_end: int = 2020, horizon: int = 4, n_sims: int = 2000, seed: int = 2021,
-        min_train_years: int = MIN_TRAIN_YEARS, min_segment: int = 3) -> Analysis:
+def run(
+    obs: pd.DataFrame,
+    *,
+    train_end: int = 2020,
+    horizon: int = 4,
+    n_sims: int = 2000,
+    seed: int = 2021,
+    min_train_years: int = MIN_TRAIN_YEARS,
+    min_segment: int = 3,
+) -> Analysis:
     """The forecast analysis: every model's forecasts from `train_end`, the hold-out errors and the rolling origin.
 
     Parameters
@@ -151,21 +169,29 @@ def run(obs: pd.DataFrame, *, train_end: int = 2020, horizon: int = 4, n_sims: i
     """
     series = victims_admitted(obs)
     forecasting.check_parameters(series, train_end, horizon, n_sims, seed, min_train_years)
-    params = dict(train_end=train_end, horizon=horizon, n_sims=n_sims, seed=seed, min_train_years=min_train_years,
-                  min_segment=min_segment)
+    params = dict(
+        train_end=train_end,
+        horizon=horizon,
+        n_sims=n_sims,
+        seed=seed,
+        min_train_years=min_train_years,
+        min_segment=min_segment,
+    )
     out = Analysis("forecast", params)
     out.table("years", years_table(series, train_end))
 
-    forecasts = forecasting.forecast(series, train_end, horizon, n_sims, seed, min_train_years=min_train_years,
-                                     min_segment=min_segment)
+    forecasts = forecasting.forecast(
+        series, train_end, horizon, n_sims, seed, min_train_years=min_train_years, min_segment=min_segment
+    )
     out.models.update(forecasts)
     out.table("forecasts", forecasting.forecast_table(forecasts, series))
     holdout = out.table("holdout_errors", forecasting.compare(forecasts, series))
     out.add(forecast_estimates(forecasts, series))
     out.add(holdout_estimates(holdout))
 
-    rolling = forecasting.rolling_origin(series, horizon, n_sims, seed, min_train_years=min_train_years,
-                                         min_segment=min_segment)
+    rolling = forecasting.rolling_origin(
+        series, horizon, n_sims, seed, min_train_years=min_train_years, min_segment=min_segment
+    )
     out.models["rolling"] = rolling
     out.notes += [f"not fitted: {m}, train_end {origin}: {exc}" for (m, origin), exc in rolling.failures.items()]
     out.table("rolling_origin_forecasts", rolling.table)
@@ -177,12 +203,30 @@ def run(obs: pd.DataFrame, *, train_end: int = 2020, horizon: int = 4, n_sims: i
     return out
 
 
-COLOURS = {"poisson": "#9d755d", "negbin": "#4c78a8", "joinpoint": "#e45756", "last_value": "#72b7b2",
-           "mean_growth": "#f58518", "arima": "#54a24b"}
+COLOURS = {
+    "poisson": "#9d755d",
+    "negbin": "#4c78a8",
+    "joinpoint": "#e45756",
+    "last_value": "#72b7b2",
+    "mean_growth": "#f58518",
+    "arima": "#54a24b",
+}
 
 
 def forecast_figure(series: pd.Series, forecasts: Mapping[str, ModelForecast]) -> plt.Figure:
-    """One panel per model: training years, fit, forecast fan (50%, 80%, 95%) and the published figures that followed."""
+    """One panel per model: training years, fit, forecast fan (50%, 80%, 95%) and the published figures that followed.
+
+    Parameters
+    ----------
+    series : pandas.Series
+        The published figures.
+    forecasts : Mapping of str to ModelForecast
+        Forecasts by model key.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     n = len(forecasts)
     cols = min(3, n)
     rows = math.ceil(n / cols)
@@ -215,14 +259,25 @@ def forecast_figure(series: pd.Series, forecasts: Mapping[str, ModelForecast]) -
     for ax in axes[-1]:
         ax.set_xlabel("year")
     axes[0][0].legend(fontsize=7, loc="upper left")
-    fig.suptitle("Fits to the published years and forecast fans (bands: 50%, 80%, 95% prediction intervals)",
-                 fontsize=9.5)
+    fig.suptitle(
+        "Fits to the published years and forecast fans (bands: 50%, 80%, 95% prediction intervals)", fontsize=9.5
+    )
     fig.tight_layout()
     return fig
 
 
 def rolling_figure(table: pd.DataFrame) -> plt.Figure:
-    """Rolling origin: one-year-ahead forecasts and intervals against the published figure; MAPE and coverage by horizon."""
+    """Rolling origin: one-year-ahead forecasts and intervals against the published figure; MAPE and coverage by horizon.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The rolling-origin forecasts (`RollingOrigin.table`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     models = [m for m in MODELS if m in set(table["model"])]
     fig, axes = plt.subplots(1, 3, figsize=(14, 3.8), gridspec_kw={"width_ratios": [1.6, 1, 1]})
     ax = axes[0]
@@ -231,8 +286,16 @@ def rolling_figure(table: pd.DataFrame) -> plt.Figure:
     for i, m in enumerate(models):
         sub = one[one["model"] == m]
         x = sub["year"] + (i - (len(models) - 1) / 2) * width
-        ax.errorbar(x, sub["forecast"], yerr=[sub["forecast"] - sub["low"], sub["high"] - sub["forecast"]], fmt="o",
-                    ms=3, lw=1, color=COLOURS.get(m), label=m)
+        ax.errorbar(
+            x,
+            sub["forecast"],
+            yerr=[sub["forecast"] - sub["low"], sub["high"] - sub["forecast"]],
+            fmt="o",
+            ms=3,
+            lw=1,
+            color=COLOURS.get(m),
+            label=m,
+        )
     actual = one.drop_duplicates("year")
     ax.plot(actual["year"], actual["actual"], "D", mfc="white", mec="black", ms=6, label="published", zorder=5)
     ax.set_ylim(0, 2.5 * float(actual["actual"].max()))
@@ -256,7 +319,12 @@ def rolling_figure(table: pd.DataFrame) -> plt.Figure:
         ax.set_xlabel("horizon (years ahead)")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     n_h = table.groupby(["horizon", "model"]).size().groupby("horizon").max()
-    axes[2].text(0.02, 0.03, "forecasts per model: " + ", ".join(f"h{h}: {c}" for h, c in n_h.items()),
-                 transform=axes[2].transAxes, fontsize=7)
+    axes[2].text(
+        0.02,
+        0.03,
+        "forecasts per model: " + ", ".join(f"h{h}: {c}" for h, c in n_h.items()),
+        transform=axes[2].transAxes,
+        fontsize=7,
+    )
     fig.tight_layout()
     return fig

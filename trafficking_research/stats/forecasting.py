@@ -101,16 +101,25 @@ class ModelForecast(Result):
 
     def description(self, year: int) -> str:
         """What the forecast of `year` is and how its interval was computed."""
-        return (f"{self.series_label} in {year}, forecast from the years up to {self.train_end} by the {self.label} "
-                f"model ({CONFIDENCE:.0%} prediction interval from a seeded simulation of the predictive distribution)")
+        return (
+            f"{self.series_label} in {year}, forecast from the years up to {self.train_end} by the {self.label} "
+            f"model ({CONFIDENCE:.0%} prediction interval from a seeded simulation of the predictive distribution)"
+        )
 
     @property
     def estimates(self) -> tuple[Estimate, ...]:
         """Per forecast year (named by the year): the point forecast with its 95% prediction interval and horizon."""
-        return tuple(Estimate(str(int(year)), float(self.point[year]), "persons", self.description(int(year)),
-                              ci=(float(self.low[year]), float(self.high[year])),
-                              extra={"horizon": int(year - self.train_end)})
-                     for year in self.point.index)
+        return tuple(
+            Estimate(
+                str(int(year)),
+                float(self.point[year]),
+                "persons",
+                self.description(int(year)),
+                ci=(float(self.low[year]), float(self.high[year])),
+                extra={"horizon": int(year - self.train_end)},
+            )
+            for year in self.point.index
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,24 +151,43 @@ class RollingOrigin(Result):
     @property
     def estimates(self) -> tuple[Estimate, ...]:
         """The number of origins, and per model MAE, MAPE and coverage one year ahead (``h1``) and pooled (``all``)."""
-        out = [Estimate("origins", len(self.origins), "origins", "forecast origins of the rolling-origin evaluation "
-                        f"(expanding window, at least {self.min_train_years} training years)",
-                        extra={"years": list(self.origins)})]
+        out = [
+            Estimate(
+                "origins",
+                len(self.origins),
+                "origins",
+                "forecast origins of the rolling-origin evaluation "
+                f"(expanding window, at least {self.min_train_years} training years)",
+                extra={"years": list(self.origins)},
+            )
+        ]
         for _, row in self.summary_table.iterrows():
             h = "h1" if row.horizon == "1" else "all"
-            what = (f"{MODELS[row.model]}, rolling origin, " + ("one year ahead" if h == "h1" else "all horizons pooled")
-                    + f" ({row.n} forecasts)")
+            what = (
+                f"{MODELS[row.model]}, rolling origin, "
+                + ("one year ahead" if h == "h1" else "all horizons pooled")
+                + f" ({row.n} forecasts)"
+            )
             n = {"n": int(row.n)}
-            out += [Estimate(f"{row.model}.{h}.mae", row.mae, "persons", f"mean absolute error, {what}", extra=n),
-                    Estimate(f"{row.model}.{h}.mape", row.mape, "percent", f"mean absolute percentage error, {what}",
-                             extra=n),
-                    Estimate(f"{row.model}.{h}.coverage", row.coverage, "proportion",
-                             f"share of 95% prediction intervals covering the published figure, {what}", extra=n)]
+            out += [
+                Estimate(f"{row.model}.{h}.mae", row.mae, "persons", f"mean absolute error, {what}", extra=n),
+                Estimate(
+                    f"{row.model}.{h}.mape", row.mape, "percent", f"mean absolute percentage error, {what}", extra=n
+                ),
+                Estimate(
+                    f"{row.model}.{h}.coverage",
+                    row.coverage,
+                    "proportion",
+                    f"share of 95% prediction intervals covering the published figure, {what}",
+                    extra=n,
+                ),
+            ]
         return tuple(out)
 
 
-def check_parameters(series: pd.Series, train_end: int, horizon: int, n_sims: int, seed: int,
-                     min_train_years: int = MIN_TRAIN_YEARS) -> pd.Series:
+def check_parameters(
+    series: pd.Series, train_end: int, horizon: int, n_sims: int, seed: int, min_train_years: int = MIN_TRAIN_YEARS
+) -> pd.Series:
     """The published years up to `train_end`, after checking every parameter; errors name the parameter and rule.
 
     Parameters
@@ -191,15 +219,21 @@ def check_parameters(series: pd.Series, train_end: int, horizon: int, n_sims: in
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             raise ParameterError(f"parameter '{name}' must be an integer, got {value!r}")
     if not years[0] <= train_end <= years[-1]:
-        raise ParameterError(f"parameter 'train_end' = {train_end} is outside the data: series '{series.name}' has "
-                             f"published years {span}")
+        raise ParameterError(
+            f"parameter 'train_end' = {train_end} is outside the data: series '{series.name}' has "
+            f"published years {span}"
+        )
     if train_end not in years:
-        raise ParameterError(f"parameter 'train_end' = {train_end} has no published figure in series "
-                             f"'{series.name}'; a forecast origin must be a published year ({', '.join(map(str, years))})")
+        raise ParameterError(
+            f"parameter 'train_end' = {train_end} has no published figure in series "
+            f"'{series.name}'; a forecast origin must be a published year ({', '.join(map(str, years))})"
+        )
     train = s[s.index <= train_end]
     if len(train) < min_train_years:
-        raise ParameterError(f"parameter 'train_end' = {train_end} leaves {len(train)} training year(s) "
-                             f"({', '.join(map(str, train.index))}); the models need at least {min_train_years}")
+        raise ParameterError(
+            f"parameter 'train_end' = {train_end} leaves {len(train)} training year(s) "
+            f"({', '.join(map(str, train.index))}); the models need at least {min_train_years}"
+        )
     if horizon < 1:
         raise ParameterError(f"parameter 'horizon' must be at least 1 (years ahead), got {horizon}")
     if n_sims < MIN_SIMS:
@@ -218,8 +252,9 @@ def _rng(seed: int, train_end: int, model: str) -> np.random.Generator:
     return np.random.default_rng([seed, train_end, list(MODELS).index(model)])
 
 
-def _count_draws(X: np.ndarray, theta: np.ndarray, cov: np.ndarray, n_sims: int, rng: np.random.Generator,
-                 alpha: float | None = None) -> np.ndarray:
+def _count_draws(
+    X: np.ndarray, theta: np.ndarray, cov: np.ndarray, n_sims: int, rng: np.random.Generator, alpha: float | None = None
+) -> np.ndarray:
     """Counts from a log-linear GLM's predictive: parameters ~ N(theta, cov), then Poisson or NB2 (gamma-Poisson).
 
     With `alpha` None the last entry of theta is log alpha and is drawn with the coefficients; with alpha given it is
@@ -237,8 +272,16 @@ def _count_draws(X: np.ndarray, theta: np.ndarray, cov: np.ndarray, n_sims: int,
     return rng.poisson(lam).astype(float)
 
 
-def _log_draws(last_log: float, drift: float, ss: float, df: int, drift_var_factor: float, horizon: int,
-               n_sims: int, rng: np.random.Generator) -> np.ndarray:
+def _log_draws(
+    last_log: float,
+    drift: float,
+    ss: float,
+    df: int,
+    drift_var_factor: float,
+    horizon: int,
+    n_sims: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Counts from a random walk on log counts: sigma^2 ~ ss/chi2(df), drift ~ N(drift, sigma^2 * factor), then the path."""
     sigma2 = ss / rng.chisquare(df, size=n_sims)
     mu = drift + np.sqrt(sigma2 * drift_var_factor) * rng.standard_normal(n_sims)
@@ -246,13 +289,30 @@ def _log_draws(last_log: float, drift: float, ss: float, df: int, drift_var_fact
     return np.exp(np.minimum(last_log + np.cumsum(steps, axis=1), ETA_CAP))
 
 
-def _summarise(model: str, train: pd.Series, years: np.ndarray, point: np.ndarray, draws: np.ndarray,
-               fitted: pd.Series | None, details: dict[str, Any]) -> ModelForecast:
+def _summarise(
+    model: str,
+    train: pd.Series,
+    years: np.ndarray,
+    point: np.ndarray,
+    draws: np.ndarray,
+    fitted: pd.Series | None,
+    details: dict[str, Any],
+) -> ModelForecast:
     """Point forecasts with the 95% interval and quantiles of the simulated predictive distribution."""
     q = np.quantile(draws, QUANTILES, axis=0, method="inverted_cdf")
     quantiles = pd.DataFrame(q.T, index=years, columns=list(QUANTILES))
-    return ModelForecast(model, MODELS[model], int(train.index[-1]), train, pd.Series(point, index=years),
-                         quantiles[LOW].rename(None), quantiles[HIGH].rename(None), quantiles, fitted, details)
+    return ModelForecast(
+        model,
+        MODELS[model],
+        int(train.index[-1]),
+        train,
+        pd.Series(point, index=years),
+        quantiles[LOW].rename(None),
+        quantiles[HIGH].rename(None),
+        quantiles,
+        fitted,
+        details,
+    )
 
 
 def _consecutive_log_ratios(train: pd.Series) -> np.ndarray:
@@ -262,8 +322,9 @@ def _consecutive_log_ratios(train: pd.Series) -> np.ndarray:
     return np.diff(logs)[keep]
 
 
-def _fit_glm(model: str, train: pd.Series, future: np.ndarray, n_sims: int, seed: int,
-             min_segment: int) -> ModelForecast:
+def _fit_glm(
+    model: str, train: pd.Series, future: np.ndarray, n_sims: int, seed: int, min_segment: int
+) -> ModelForecast:
     """Poisson, NB2 or joinpoint NB2 fitted with `trends`, forecast by its parametric bootstrap."""
     train_end = int(train.index[-1])
     years = train.index.to_numpy()
@@ -326,12 +387,14 @@ def _fit_log_model(model: str, train: pd.Series, future: np.ndarray, n_sims: int
         if model == "last_value":
             if len(r) < 1:
                 raise SeriesError(f"series '{train.name}': no two consecutive published years up to {train_end}")
-            drift, ss, df, factor = 0.0, float(np.sum(r ** 2)), len(r), 0.0
+            drift, ss, df, factor = 0.0, float(np.sum(r**2)), len(r), 0.0
             details = {"sigma2": ss / df, "ratios": len(r)}
         else:
             if len(r) < 2:
-                raise SeriesError(f"series '{train.name}': {len(r)} ratio(s) of consecutive published years up to "
-                                  f"{train_end}; mean growth needs at least two")
+                raise SeriesError(
+                    f"series '{train.name}': {len(r)} ratio(s) of consecutive published years up to "
+                    f"{train_end}; mean growth needs at least two"
+                )
             drift, ss, df, factor = float(r.mean()), float(np.sum((r - r.mean()) ** 2)), len(r) - 1, 1 / len(r)
             details = {"growth_factor": math.exp(drift), "sigma2": ss / df, "ratios": len(r)}
     if df < 1 or ss <= 0:
@@ -342,9 +405,16 @@ def _fit_log_model(model: str, train: pd.Series, future: np.ndarray, n_sims: int
     return _summarise(model, train, future, point, draws[:, h - 1], None, details)
 
 
-def forecast(series: pd.Series, train_end: int = 2020, horizon: int = 4, n_sims: int = 2000, seed: int = 2021,
-             models: tuple[str, ...] = tuple(MODELS), min_train_years: int = MIN_TRAIN_YEARS,
-             min_segment: int = 3) -> dict[str, ModelForecast]:
+def forecast(
+    series: pd.Series,
+    train_end: int = 2020,
+    horizon: int = 4,
+    n_sims: int = 2000,
+    seed: int = 2021,
+    models: tuple[str, ...] = tuple(MODELS),
+    min_train_years: int = MIN_TRAIN_YEARS,
+    min_segment: int = 3,
+) -> dict[str, ModelForecast]:
     """Every model fitted on the published years up to `train_end`, forecasting the `horizon` calendar years after it.
 
     Parameters
@@ -407,13 +477,40 @@ def compare(forecasts: Mapping[str, ModelForecast], series: pd.Series) -> pd.Dat
         for year in f.point.index:
             if year not in series.index or pd.isna(series[year]):
                 continue
-            actual, point, low, high = float(series[year]), float(f.point[year]), float(f.low[year]), float(f.high[year])
-            rows.append({"train_end": f.train_end, "model": m, "year": int(year), "horizon": int(year - f.train_end),
-                         "actual": actual, "forecast": point, "low": low, "high": high, "error": point - actual,
-                         "abs_pct_error": 100 * abs(point - actual) / actual if actual > 0 else np.nan,
-                         "covered": bool(low <= actual <= high)})
-    cols = ["train_end", "model", "year", "horizon", "actual", "forecast", "low", "high", "error", "abs_pct_error",
-            "covered"]
+            actual, point, low, high = (
+                float(series[year]),
+                float(f.point[year]),
+                float(f.low[year]),
+                float(f.high[year]),
+            )
+            rows.append(
+                {
+                    "train_end": f.train_end,
+                    "model": m,
+                    "year": int(year),
+                    "horizon": int(year - f.train_end),
+                    "actual": actual,
+                    "forecast": point,
+                    "low": low,
+                    "high": high,
+                    "error": point - actual,
+                    "abs_pct_error": 100 * abs(point - actual) / actual if actual > 0 else np.nan,
+                    "covered": bool(low <= actual <= high),
+                }
+            )
+    cols = [
+        "train_end",
+        "model",
+        "year",
+        "horizon",
+        "actual",
+        "forecast",
+        "low",
+        "high",
+        "error",
+        "abs_pct_error",
+        "covered",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -438,9 +535,15 @@ def rolling_origins(series: pd.Series, horizon: int, min_train_years: int = MIN_
     return [y for i, y in enumerate(years) if i + 1 >= min_train_years and any(y < z <= y + horizon for z in years)]
 
 
-def rolling_origin(series: pd.Series, horizon: int = 4, n_sims: int = 2000, seed: int = 2021,
-                   models: tuple[str, ...] = tuple(MODELS), min_train_years: int = MIN_TRAIN_YEARS,
-                   min_segment: int = 3) -> RollingOrigin:
+def rolling_origin(
+    series: pd.Series,
+    horizon: int = 4,
+    n_sims: int = 2000,
+    seed: int = 2021,
+    models: tuple[str, ...] = tuple(MODELS),
+    min_train_years: int = MIN_TRAIN_YEARS,
+    min_segment: int = 3,
+) -> RollingOrigin:
     """Forecasts from every origin the data allow (expanding window) against the published figures that followed.
 
     A model that cannot be fitted at an origin (a `SeriesError`) is left out there and its error kept in
@@ -467,8 +570,10 @@ def rolling_origin(series: pd.Series, horizon: int = 4, n_sims: int = 2000, seed
     """
     origins = rolling_origins(series, horizon, min_train_years)
     if not origins:
-        raise ParameterError(f"series '{series.name}': no forecast origin has {min_train_years} training years and a "
-                             f"published year within 'horizon' = {horizon}")
+        raise ParameterError(
+            f"series '{series.name}': no forecast origin has {min_train_years} training years and a "
+            f"published year within 'horizon' = {horizon}"
+        )
     tables, failures = [], {}
     for origin in origins:
         for m in models:
@@ -500,9 +605,17 @@ def summarise_errors(table: pd.DataFrame) -> pd.DataFrame:
         for label, part in (("1", sub[sub["horizon"] == 1]), ("all", sub)):
             if part.empty:
                 continue
-            rows.append({"model": m, "horizon": label, "n": len(part), "mean_error": part["error"].mean(),
-                         "mae": part["error"].abs().mean(), "mape": part["abs_pct_error"].mean(),
-                         "coverage": part["covered"].mean()})
+            rows.append(
+                {
+                    "model": m,
+                    "horizon": label,
+                    "n": len(part),
+                    "mean_error": part["error"].mean(),
+                    "mae": part["error"].abs().mean(),
+                    "mape": part["abs_pct_error"].mean(),
+                    "coverage": part["covered"].mean(),
+                }
+            )
     return pd.DataFrame(rows, columns=["model", "horizon", "n", "mean_error", "mae", "mape", "coverage"])
 
 
@@ -525,7 +638,15 @@ def forecast_table(forecasts: Mapping[str, ModelForecast], series: pd.Series) ->
     for m, f in forecasts.items():
         for year in f.point.index:
             actual = float(series[year]) if year in series.index else np.nan
-            rows.append({"model": m, "year": int(year), "forecast": float(f.point[year]), "low": float(f.low[year]),
-                         "high": float(f.high[year]), "actual": actual,
-                         "covered": bool(f.low[year] <= actual <= f.high[year]) if not np.isnan(actual) else None})
+            rows.append(
+                {
+                    "model": m,
+                    "year": int(year),
+                    "forecast": float(f.point[year]),
+                    "low": float(f.low[year]),
+                    "high": float(f.high[year]),
+                    "actual": actual,
+                    "covered": bool(f.low[year] <= actual <= f.high[year]) if not np.isnan(actual) else None,
+                }
+            )
     return pd.DataFrame(rows)

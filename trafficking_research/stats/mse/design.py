@@ -73,7 +73,19 @@ def normalize_pairs(table: CaptureTable, pairs: PairSpec | None) -> tuple[Pair, 
 
 
 def pair_name(table: CaptureTable, pair: Pair) -> str:
-    """'A:B' for a pair of list indices."""
+    """'A:B' for a pair of list indices.
+
+    Parameters
+    ----------
+    table : CaptureTable
+        The table whose lists the pair indexes.
+    pair : tuple of int
+        The pair.
+
+    Returns
+    -------
+    str
+    """
     return f"{table.lists[pair[0]]}:{table.lists[pair[1]]}"
 
 

@@ -16,8 +16,8 @@ Identifiability is full column rank of X.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 from scipy.optimize import linprog
@@ -54,6 +54,17 @@ def existence_lp(X: np.ndarray, y: np.ndarray) -> float:
     """Optimum t of max t s.t. X'x = X'y, x_i >= t, x >= 0, in units of y (> 0 iff the MLE exists).
 
     The counts are rescaled to sum to one for the solver, which keeps its tolerances meaningful.
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        Design on the cells in the fit.
+    y : numpy.ndarray
+        Their counts (or support indicator).
+
+    Returns
+    -------
+    float
     """
     n_cells, _ = X.shape
     scale = float(y.sum()) or 1.0
@@ -61,8 +72,16 @@ def existence_lp(X: np.ndarray, y: np.ndarray) -> float:
     c[-1] = -1.0
     a_eq = np.hstack([X.T, np.zeros((X.shape[1], 1))])
     a_ub = np.hstack([-np.eye(n_cells), np.ones((n_cells, 1))])
-    res = linprog(c, A_ub=a_ub, b_ub=np.zeros(n_cells), A_eq=a_eq, b_eq=X.T @ (y / scale),
-                  bounds=(0, None), method="highs", options=_HIGHS)
+    res = linprog(
+        c,
+        A_ub=a_ub,
+        b_ub=np.zeros(n_cells),
+        A_eq=a_eq,
+        b_eq=X.T @ (y / scale),
+        bounds=(0, None),
+        method="highs",
+        options=_HIGHS,
+    )
     if res.status != 0:
         return 0.0
     return float(-res.fun) * scale
@@ -93,6 +112,17 @@ def check_design(design: Design, use_lp: bool = False) -> ModelCheck:
     The LP is run on the support indicator of y, since existence depends on y only through which
     cells are positive; with use_lp=False a shortcut skips it when the design restricted to positive
     cells already has full column rank (then no direction d != 0 has Xd = 0 on them, so the MLE exists).
+
+    Parameters
+    ----------
+    design : Design
+        A built design.
+    use_lp : bool
+        Always run the linear program.
+
+    Returns
+    -------
+    ModelCheck
     """
     X = np.ascontiguousarray(design.X, dtype=float)
     positive = np.ascontiguousarray(design.y > 0)
@@ -109,7 +139,21 @@ def check_design(design: Design, use_lp: bool = False) -> ModelCheck:
 
 
 def check_model(table: CaptureTable, pairs: PairSpec | None = None, use_lp: bool = False) -> ModelCheck:
-    """SparseMSE's `checkident` for main effects plus `pairs` (by index, by name or 'A:B') on a table."""
+    """SparseMSE's `checkident` for main effects plus `pairs` (by index, by name or 'A:B') on a table.
+
+    Parameters
+    ----------
+    table : CaptureTable
+        The observed table.
+    pairs : iterable, optional
+        The model's interactions.
+    use_lp : bool
+        Always run the linear program (otherwise a rank shortcut may skip it).
+
+    Returns
+    -------
+    ModelCheck
+    """
     return check_design(build_design(table, normalize_pairs(table, pairs)), use_lp=use_lp)
 
 
@@ -119,8 +163,9 @@ def _intercept_can_move(xp: np.ndarray, xz: np.ndarray, sign: float) -> bool:
     c = np.zeros(n_par)
     c[0] = -sign
     bounds = [(-1.0, 1.0)] + [(None, None)] * (n_par - 1)
-    res = linprog(c, A_ub=xz, b_ub=np.zeros(xz.shape[0]), A_eq=xp, b_eq=np.zeros(xp.shape[0]),
-                  bounds=bounds, method="highs")
+    res = linprog(
+        c, A_ub=xz, b_ub=np.zeros(xz.shape[0]), A_eq=xp, b_eq=np.zeros(xp.shape[0]), bounds=bounds, method="highs"
+    )
     return res.status == 0 and -res.fun > 1e-9
 
 
@@ -130,6 +175,18 @@ def nonexistence_diagnosis(design: Design, histories: np.ndarray) -> tuple[list[
 
     Solves max sum(s) s.t. X_P d = 0, X_Z d <= -s, 0 <= s <= 1 (the cells with s = 1 are those some
     improving direction empties), then max and min d_0 over improving directions.
+
+    Parameters
+    ----------
+    design : Design
+        A design whose MLE does not exist.
+    histories : numpy.ndarray
+        The table's capture histories.
+
+    Returns
+    -------
+    tuple
+        Emptied zero cells (as history strings), and whether the intercept can go up, and down.
     """
     X, positive = design.X, design.y > 0
     xp, xz = X[positive], X[~positive]
@@ -140,17 +197,33 @@ def nonexistence_diagnosis(design: Design, histories: np.ndarray) -> tuple[list[
     a_ub = np.hstack([xz, np.eye(n_zero)])
     a_eq = np.hstack([xp, np.zeros((xp.shape[0], n_zero))])
     bounds = [(None, None)] * n_par + [(0, 1)] * n_zero
-    res = linprog(c, A_ub=a_ub, b_ub=np.zeros(n_zero), A_eq=a_eq, b_eq=np.zeros(xp.shape[0]),
-                  bounds=bounds, method="highs")
+    res = linprog(
+        c, A_ub=a_ub, b_ub=np.zeros(n_zero), A_eq=a_eq, b_eq=np.zeros(xp.shape[0]), bounds=bounds, method="highs"
+    )
     zero_hist = histories[design.retained][~positive]
-    emptied = [] if res.status != 0 else [
-        "".join(str(int(v)) for v in h) for h, s in zip(zero_hist, res.x[n_par:]) if s > 0.5
-    ]
+    emptied = (
+        []
+        if res.status != 0
+        else ["".join(str(int(v)) for v in h) for h, s in zip(zero_hist, res.x[n_par:]) if s > 0.5]
+    )
     return emptied, _intercept_can_move(xp, xz, 1.0), _intercept_can_move(xp, xz, -1.0)
 
 
 def require_estimable(table: CaptureTable, pairs: Sequence[Pair]) -> ModelCheck:
-    """The checks for a model, raising a clear error naming table and model when either fails."""
+    """The checks for a model, raising a clear error naming table and model when either fails.
+
+    Parameters
+    ----------
+    table : CaptureTable
+        The observed table.
+    pairs : sequence of tuple of int
+        The model's interactions (normalised).
+
+    Returns
+    -------
+    ModelCheck
+        Raises `EstimateDoesNotExistError` or `ModelNotIdentifiableError` (both `FitError`) naming table and model.
+    """
     design = build_design(table, tuple(pairs))
     check = check_design(design)
     label = model_label(table, pairs)
@@ -172,7 +245,8 @@ def require_estimable(table: CaptureTable, pairs: Sequence[Pair]) -> ModelCheck:
         raise EstimateDoesNotExistError(table.name, label, why)
     if not check.identifiable:
         raise ModelNotIdentifiableError(
-            table.name, label,
+            table.name,
+            label,
             f"the estimate is not identifiable: the design on the {design.X.shape[0]} cells in the fit has "
             f"{design.X.shape[1]} columns but rank {design.X.shape[1] - check.rank_deficiency}",
         )

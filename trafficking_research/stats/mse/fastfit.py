@@ -16,8 +16,12 @@ def poisson_loglik(y: np.ndarray, mu: np.ndarray) -> float:
 
 
 def newton_poisson(
-    X: np.ndarray, y: np.ndarray, offset: np.ndarray | float = 0.0, start: np.ndarray | None = None,
-    tol: float = 1e-12, max_iter: int = 100,
+    X: np.ndarray,
+    y: np.ndarray,
+    offset: np.ndarray | float = 0.0,
+    start: np.ndarray | None = None,
+    tol: float = 1e-12,
+    max_iter: int = 100,
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """Poisson log-linear MLE by damped Newton steps: (coefficients, means, log-likelihood)."""
     offset = np.broadcast_to(np.asarray(offset, dtype=float), y.shape)
@@ -51,7 +55,12 @@ def newton_poisson(
 
 
 def batch_poisson_loglik(
-    X: np.ndarray, y: np.ndarray, columns: np.ndarray, cells: np.ndarray, tol: float = 1e-12, max_iter: int = 100,
+    X: np.ndarray,
+    y: np.ndarray,
+    columns: np.ndarray,
+    cells: np.ndarray,
+    tol: float = 1e-12,
+    max_iter: int = 100,
 ) -> np.ndarray:
     """Maximised Poisson log-likelihoods of many models at once, by vectorised damped Newton steps.
 

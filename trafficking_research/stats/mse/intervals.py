@@ -5,8 +5,9 @@ repeats the model selection in every replicate (percentile and BCa, as SparseMSE
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -16,7 +17,7 @@ from scipy.stats import chi2, norm
 
 from ...config import CONFIDENCE
 from ...data.capture_tables import CaptureTable
-from ...errors import ModelNotEstimableError, SelectionError
+from ...errors import ModelNotEstimableError, ParameterError
 from ..result import Estimate, Result
 from .fastfit import newton_poisson
 from .model import MSEFit
@@ -60,8 +61,15 @@ class ProfileInterval(Result):
     @property
     def estimates(self) -> tuple[Estimate, ...]:
         """The total with its profile-likelihood interval (an infinite upper end reported as None)."""
-        return (Estimate("total", self.total, "persons", f"{self.table}: total from {self.method} ({self.model}), "
-                         f"{self.level:.0%} profile-likelihood interval", ci=(_end(self.lower), _end(self.upper))),)
+        return (
+            Estimate(
+                "total",
+                self.total,
+                "persons",
+                f"{self.table}: total from {self.method} ({self.model}), {self.level:.0%} profile-likelihood interval",
+                ci=(_end(self.lower), _end(self.upper)),
+            ),
+        )
 
 
 def _multinomial_profile(fit: MSEFit) -> Callable[[float], float]:
@@ -112,15 +120,31 @@ def profile_interval(fit: MSEFit, level: float = CONFIDENCE, likelihood: str = "
     equals the chi-squared(1) quantile; the lower bound is the observed count if the drop never gets
     there, and the upper bound is infinite if the likelihood stays too flat. The point estimate
     reported is the fit's (Poisson) total, as Rcapture reports it.
+
+    Parameters
+    ----------
+    fit : MSEFit
+        The fitted model.
+    level : float
+        Confidence level (default `config.CONFIDENCE`).
+    likelihood : {"multinomial", "poisson"}
+        The likelihood profiled.
+
+    Returns
+    -------
+    ProfileInterval
     """
     if likelihood not in LIKELIHOODS:
-        raise SelectionError(f"unknown likelihood {likelihood!r}; choose one of {', '.join(LIKELIHOODS)}")
+        raise ParameterError(
+            f"parameter 'likelihood': unknown likelihood {likelihood!r}; choose one of {', '.join(LIKELIHOODS)}"
+        )
     n = float(fit.table.n_observed)
     profile = _multinomial_profile(fit) if likelihood == "multinomial" else _poisson_profile(fit)
     dark = fit.dark
     if likelihood == "multinomial":
-        best = minimize_scalar(lambda t: -profile(t), bounds=(n, fit.total + max(10.0, dark)), method="bounded",
-                               options={"xatol": 1e-6})
+        best = minimize_scalar(
+            lambda t: -profile(t), bounds=(n, fit.total + max(10.0, dark)), method="bounded", options={"xatol": 1e-6}
+        )
         top, peak = float(best.x), -float(best.fun)
     else:
         top, peak = fit.total, profile(fit.total)
@@ -141,8 +165,16 @@ def profile_interval(fit: MSEFit, level: float = CONFIDENCE, likelihood: str = "
             upper = brentq(gap, top, hi, xtol=1e-8 * hi)
             break
         hi = top + (hi - top) * 2
-    return ProfileInterval(fit.total, float(lower), float(upper), level, likelihood, table=fit.table.name,
-                           method=fit.method, model=fit.label)
+    return ProfileInterval(
+        fit.total,
+        float(lower),
+        float(upper),
+        level,
+        likelihood,
+        table=fit.table.name,
+        method=fit.method,
+        model=fit.label,
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -193,12 +225,26 @@ class BootstrapResult(Result):
         """The total with its percentile interval (and the failed replicates), and with its BCa interval where the
         acceleration could be computed."""
         what = f"{self.table}: {self.method} total"
-        out = [Estimate("bootstrap_percentile", self.total, "persons",
-                        f"{what}, percentile interval of {self.n_boot} replicates", ci=self.percentile,
-                        extra={"failed_replicates": self.n_failed})]
+        out = [
+            Estimate(
+                "bootstrap_percentile",
+                self.total,
+                "persons",
+                f"{what}, percentile interval of {self.n_boot} replicates",
+                ci=self.percentile,
+                extra={"failed_replicates": self.n_failed},
+            )
+        ]
         if all(math.isfinite(b) for b in self.bca):
-            out.append(Estimate("bootstrap_bca", self.total, "persons",
-                                f"{what}, BCa interval of {self.n_boot} replicates", ci=self.bca))
+            out.append(
+                Estimate(
+                    "bootstrap_bca",
+                    self.total,
+                    "persons",
+                    f"{what}, BCa interval of {self.n_boot} replicates",
+                    ci=self.bca,
+                )
+            )
         return tuple(out)
 
 
@@ -223,7 +269,9 @@ def _total(table: CaptureTable, method: str, options: dict[str, Any]) -> float:
         return math.nan
 
 
-def bootstrap_replicate(table: CaptureTable, method: str, options: dict[str, Any], seed: np.random.SeedSequence) -> float:
+def bootstrap_replicate(
+    table: CaptureTable, method: str, options: dict[str, Any], seed: np.random.SeedSequence
+) -> float:
     """One replicate: a multinomial resample of the observed cases, then selection and fit."""
     rng = np.random.default_rng(seed)
     counts = rng.multinomial(table.n_observed, table.counts / table.n_observed)
@@ -285,9 +333,34 @@ def bootstrap(
     tasks. Replicates and the delete-one-case jackknife (for the BCa acceleration) are independent
     joblib tasks: `backend=None` takes joblib's default (local processes) or whatever
     `joblib.parallel_config(backend=...)` sets, e.g. "dask" on a cluster.
+
+    Parameters
+    ----------
+    table : CaptureTable
+        The observed table.
+    method : str
+        Selection method repeated in every replicate (see `selection.METHODS`).
+    n_boot : int
+        Replicates (at least 2).
+    level : float
+        Confidence level of the intervals (default `config.CONFIDENCE`).
+    seed : int
+        Seed of the replicates.
+    n_jobs : int or None
+        joblib workers (-1: every core).
+    backend : str or None
+        joblib backend.
+    **options
+        Options of the selection method (e.g. ``threshold``).
+
+    Returns
+    -------
+    BootstrapResult
+        Raises `ModelNotEstimableError` (a `FitError`) when the observed table or all but one replicate give no
+        estimate.
     """
     if n_boot < 2:
-        raise SelectionError(f"n_boot must be at least 2, not {n_boot}")
+        raise ParameterError(f"parameter 'n_boot' must be at least 2, not {n_boot}")
     fit = select_model(table, method, **options)
     seeds = np.random.SeedSequence(seed).spawn(n_boot)
     cells = [int(c) for c in np.flatnonzero(table.counts > 0)]
@@ -302,12 +375,21 @@ def bootstrap(
     probs = np.array([alpha, 1 - alpha])
     finite = replicates[np.isfinite(replicates)]
     if len(finite) < 2:
-        raise ModelNotEstimableError(table.name, method, f"only {len(finite)} of {n_boot} bootstrap replicates gave an estimate")
+        raise ModelNotEstimableError(
+            table.name, method, f"only {len(finite)} of {n_boot} bootstrap replicates gave an estimate"
+        )
     pct = _quantiles(finite, probs)
     bca = bca_limits(finite, fit.total, accel, probs) if math.isfinite(accel) else np.array([math.nan, math.nan])
     share = np.clip(np.mean(finite < fit.total), 0.5 / len(finite), 1 - 0.5 / len(finite))
     return BootstrapResult(
-        total=fit.total, method=method, level=level, replicates=replicates, jackknife=jackknife,
-        acceleration=accel, bias_correction=float(norm.ppf(share)),
-        percentile=(float(pct[0]), float(pct[1])), bca=(float(bca[0]), float(bca[1])), table=table.name,
+        total=fit.total,
+        method=method,
+        level=level,
+        replicates=replicates,
+        jackknife=jackknife,
+        acceleration=accel,
+        bias_correction=float(norm.ppf(share)),
+        percentile=(float(pct[0]), float(pct[1])),
+        bca=(float(bca[0]), float(bca[1])),
+        table=table.name,
     )

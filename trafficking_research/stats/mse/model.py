@@ -109,10 +109,19 @@ class MSEFit(Result):
         model = f"{self.method} model {self.label}"
         return (
             Estimate("observed", self.table.n_observed, "persons", f"{self.table.name}: cases on at least one list"),
-            Estimate("dark", self.dark, "persons", f"{self.table.name}: cases on no list (the dark figure), "
-                     f"exp(intercept) of the {model}"),
-            Estimate("total", self.total, "persons", f"{self.table.name}: estimated total, observed plus dark figure, "
-                     f"{model}", extra={"loglik": self.loglik, "aic": self.aic, "bic": self.bic}),
+            Estimate(
+                "dark",
+                self.dark,
+                "persons",
+                f"{self.table.name}: cases on no list (the dark figure), exp(intercept) of the {model}",
+            ),
+            Estimate(
+                "total",
+                self.total,
+                "persons",
+                f"{self.table.name}: estimated total, observed plus dark figure, {model}",
+                extra={"loglik": self.loglik, "aic": self.aic, "bic": self.bic},
+            ),
         )
 
 
@@ -141,8 +150,13 @@ def glm_fit(design: Design, start: MSEFit | None = None) -> Any:
 
 
 def fit_model(
-    table: CaptureTable, pairs: PairSpec | None = None, *, check: bool = True, method: str = "fixed",
-    start: MSEFit | None = None, selection: Sequence[Mapping[str, Any]] = (),
+    table: CaptureTable,
+    pairs: PairSpec | None = None,
+    *,
+    check: bool = True,
+    method: str = "fixed",
+    start: MSEFit | None = None,
+    selection: Sequence[Mapping[str, Any]] = (),
 ) -> MSEFit:
     """Fit main effects plus the given two-list interactions by statsmodels' Poisson GLM.
 

@@ -13,8 +13,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from scipy.special import pdtr, pdtrc
@@ -28,12 +29,35 @@ from .model import MSEFit, fit_model
 
 
 def main_effects(table: CaptureTable) -> MSEFit:
-    """The independence model: main effects only."""
+    """The independence model: main effects only.
+
+    Parameters
+    ----------
+    table : CaptureTable
+        The observed table.
+
+    Returns
+    -------
+    MSEFit
+        The chosen model's fit (statsmodels), with the selection's steps in ``selection``.
+    """
     return fit_model(table, (), method="main_effects")
 
 
 def overlap_pvalue(observed: int, expected: float) -> float:
-    """SparseMSE's p-value of an overlap count: the smaller Poisson tail, min(P(X <= n), P(X >= n))."""
+    """SparseMSE's p-value of an overlap count: the smaller Poisson tail, min(P(X <= n), P(X >= n)).
+
+    Parameters
+    ----------
+    observed : int
+        Overlap count.
+    expected : float
+        Its fitted mean.
+
+    Returns
+    -------
+    float
+    """
     lower = float(pdtr(observed, expected)) if expected > 0 else 1.0
     upper = float(pdtrc(observed - 1, expected)) if observed > 0 else 1.0
     return min(lower, upper)
@@ -73,6 +97,18 @@ def stepwise(table: CaptureTable, threshold: float = 0.02) -> MSEFit:
     Ties go to the first pair in SparseMSE's order; a candidate whose model has no estimate or an
     unidentifiable one gets p = 1, as in `stepwisefit`. Intermediate fits use the lean solver;
     the chosen model is fitted with statsmodels.
+
+    Parameters
+    ----------
+    table : CaptureTable
+        The observed table.
+    threshold : float
+        Add pairs whose overlap has a tail probability below this.
+
+    Returns
+    -------
+    MSEFit
+        The chosen model's fit (statsmodels), with the selection's steps in ``selection``.
     """
     require_estimable(table, ())
     current = _quick_fit(table, ())
@@ -107,6 +143,18 @@ def aic_stepwise(table: CaptureTable, threshold: float = 0.05) -> MSEFit:
     statsmodels) is at most `threshold`. A pair with no observed overlap has its term at minus
     infinity, where the Wald statistic tends to zero, so its p-value is 1 and adding it ends the
     search, as in R.
+
+    Parameters
+    ----------
+    table : CaptureTable
+        The observed table.
+    threshold : float
+        Largest Wald p-value of an added term.
+
+    Returns
+    -------
+    MSEFit
+        The chosen model's fit (statsmodels), with the selection's steps in ``selection``.
     """
     fit = fit_model(table, (), method="aic_stepwise")
     current = _quick_fit(table, ())
@@ -142,8 +190,9 @@ def _model_masks(n_pairs: int, n_lists: int, empty: np.ndarray) -> tuple[np.ndar
     return members, columns
 
 
-def _estimable(table: CaptureTable, pairs: list[Pair], members: np.ndarray, columns: np.ndarray,
-               cells: np.ndarray, X: np.ndarray) -> np.ndarray:
+def _estimable(
+    table: CaptureTable, pairs: list[Pair], members: np.ndarray, columns: np.ndarray, cells: np.ndarray, X: np.ndarray
+) -> np.ndarray:
     """Which models pass the existence and identifiability checks, checking as few as possible.
 
     Every model's columns are a subset of the model with all overlapping pairs, and the positive
@@ -181,7 +230,7 @@ def _bic_search(table: CaptureTable, pairs: list[Pair], chunk: int = 1024) -> li
     out: list[tuple[float, int, int]] = []
     index = np.flatnonzero(ok)
     for start in range(0, len(index), chunk):
-        sel = index[start:start + chunk]
+        sel = index[start : start + chunk]
         llf = batch_poisson_loglik(X, y, columns[sel], cells[sel])
         n_params = 1 + k + members[sel].sum(axis=1)
         for mask, ll, npar in zip(sel, llf, n_params):
@@ -195,6 +244,20 @@ def bic(table: CaptureTable, max_lists: int = 6, keep: int = 10) -> MSEFit:
     Parameters at minus infinity count in the penalty; models with no identifiable MLE are left out.
     Scores come from a lean Newton solver; the winner is refitted with statsmodels. `keep` best
     models are listed in the fit's `selection`.
+
+    Parameters
+    ----------
+    table : CaptureTable
+        The observed table.
+    max_lists : int
+        Refuse tables of more lists (the search is exponential) with a SelectionError.
+    keep : int
+        Best models listed in ``selection``.
+
+    Returns
+    -------
+    MSEFit
+        The chosen model's fit (statsmodels), with the selection's steps in ``selection``.
     """
     if table.n_lists > max_lists:
         n_models = 2 ** (table.n_lists * (table.n_lists - 1) // 2)
@@ -220,7 +283,22 @@ METHODS: dict[str, Callable[..., MSEFit]] = {
 
 
 def select_model(table: CaptureTable, method: str = "stepwise", **options: Any) -> MSEFit:
-    """Run a named selection method (see METHODS) on a table and return the chosen model's fit."""
+    """Run a named selection method (see METHODS) on a table and return the chosen model's fit.
+
+    Parameters
+    ----------
+    table : CaptureTable
+        The observed table.
+    method : str
+        A key of `METHODS`.
+    **options
+        Options of the method.
+
+    Returns
+    -------
+    MSEFit
+        The chosen model's fit (statsmodels), with the selection's steps in ``selection``.
+    """
     if method not in METHODS:
         raise SelectionError(f"unknown selection method {method!r}; choose one of {', '.join(METHODS)}")
     return METHODS[method](table, **options)

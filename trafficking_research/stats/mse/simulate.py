@@ -8,12 +8,12 @@ given probability. With no dependence the lists are independent and main effects
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from trafficking_research.errors import ParameterError
 from trafficking_research.data.capture_tables import CaptureTable, all_histories
+from trafficking_research.errors import ParameterError
 
 
 def _full_histories(n_lists: int) -> np.ndarray:
@@ -22,12 +22,25 @@ def _full_histories(n_lists: int) -> np.ndarray:
 
 
 def history_probabilities(
-    capture_probs: Sequence[float], dependence: Mapping[tuple[int, int], float] | None = None,
+    capture_probs: Sequence[float],
+    dependence: Mapping[tuple[int, int], float] | None = None,
 ) -> np.ndarray:
     """Probabilities of all 2^k histories (all-zero first) with the given marginal capture probabilities.
 
     The main effects are found by Newton's method on the (convex) moment equations, so each list's
     marginal probability is met to 1e-12 whatever the pairwise log odds ratios.
+
+    Parameters
+    ----------
+    capture_probs : sequence of float
+        Each list's probability of catching a case, in (0, 1).
+    dependence : Mapping, optional
+        ``(i, j) -> log odds ratio >= 0`` of pairs of lists.
+
+    Returns
+    -------
+    numpy.ndarray
+        Probabilities of the 2^k histories, all-zero first.
     """
     p = np.asarray(capture_probs, dtype=float)
     k = len(p)
@@ -64,6 +77,23 @@ def simulate_table(
 
     Seeded: the same seed gives the same table. The true total is n; the simulated dark figure is
     n minus the table's observed count.
+
+    Parameters
+    ----------
+    n : int
+        Population size (the true total).
+    capture_probs : sequence of float
+        Each list's capture probability.
+    dependence : Mapping, optional
+        Pairwise log odds ratios.
+    seed : int or SeedSequence, optional
+        Seed of the draw.
+    lists : sequence of str, optional
+        List names (default A, B, ...).
+
+    Returns
+    -------
+    CaptureTable
     """
     if int(n) != n or n < 1:
         raise ParameterError(f"population size must be a positive integer, not {n}")
@@ -77,8 +107,22 @@ def simulate_table(
     return CaptureTable(f"simulated N={n} seed={seed}", names, all_histories(k), draws[1:].astype(np.int64))
 
 
-def expected_dark_share(capture_probs: Sequence[float], dependence: Mapping[tuple[int, int], float] | None = None) -> float:
-    """Probability that a case is on no list."""
+def expected_dark_share(
+    capture_probs: Sequence[float], dependence: Mapping[tuple[int, int], float] | None = None
+) -> float:
+    """Probability that a case is on no list.
+
+    Parameters
+    ----------
+    capture_probs : sequence of float
+        Each list's capture probability.
+    dependence : Mapping, optional
+        Pairwise log odds ratios.
+
+    Returns
+    -------
+    float
+    """
     return float(history_probabilities(capture_probs, dependence)[0])
 
 
