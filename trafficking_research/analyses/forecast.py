@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
+from ..config import GROWTH_SERIES
 from ..data.series import annual_series
 from ..stats import forecasting
 from ..stats.forecasting import MIN_TRAIN_YEARS, MODELS, ModelForecast
@@ -22,8 +23,9 @@ from .base import Analysis
 
 #: The model whose forecasts are reported as the headline.
 HEADLINE = "negbin"
-#: The result key of the series forecast.
-SERIES_KEY = "victims_admitted"
+#: The series forecast (its definition is the growth analysis' in config.py) and its result key.
+SERIES_LABEL = "victims admitted"
+SERIES_KEY, SERIES_QUERY = GROWTH_SERIES[SERIES_LABEL]
 
 
 def victims_admitted(obs: pd.DataFrame) -> pd.Series:
@@ -39,8 +41,8 @@ def victims_admitted(obs: pd.DataFrame) -> pd.Series:
     pandas.Series
         Counts indexed by year, named ``victims admitted``.
     """
-    s = annual_series(obs, "admitted")
-    s.name = "victims admitted"
+    s = annual_series(obs, **SERIES_QUERY)
+    s.name = SERIES_LABEL
     return s
 
 
