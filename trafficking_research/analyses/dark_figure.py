@@ -376,7 +376,7 @@ def run(
                 ),
             ]
         )
-    out.figures["estimates"] = estimates_figure(table, truth=population if simulated else None)
+    out.figure("estimates", estimates_figure(table, truth=population if simulated else None))
 
     if n_boot > 0:
         try:
@@ -400,7 +400,7 @@ def run(
             precision_study(population, list(PRECISION_SCALES), list(PRECISION_ODDS), reps, seed, method, threshold),
         )
         out.add(precision_estimates(study, reps))
-        out.figures["precision"] = precision_figure(study)
+        out.figure("precision", precision_figure(study))
     return out
 
 

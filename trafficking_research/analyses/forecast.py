@@ -200,8 +200,8 @@ def run(
     out.table("rolling_origin_summary", rolling.summary_table)
     out.add(rolling.estimates, prefix="rolling")
 
-    out.figures["forecast_fans"] = forecast_figure(series, forecasts)
-    out.figures["rolling_origin"] = rolling_figure(rolling.table)
+    out.figure("forecast_fans", forecast_figure(series, forecasts))
+    out.figure("rolling_origin", rolling_figure(rolling.table))
     return out
 
 
