@@ -95,7 +95,7 @@ def run(obs: pd.DataFrame, sources: pd.DataFrame, *, ledger_file: str | Path = L
     out.table("claims", results_table(checked))
     by_source = out.table("claims_by_source", counts_by_source(checked), index=True)
     out.add(count_estimates(checked, by_source))
-    out.figures["verdicts_by_source"] = verdict_figure(by_source)
+    out.figure("verdicts_by_source", verdict_figure(by_source))
     return out
 
 

@@ -267,8 +267,7 @@ def run(obs: pd.DataFrame, sources: pd.DataFrame, *, first_year: int = FIRST_YEA
 
     table = out.table("coverage", core_coverage(obs).loc[first_year:last_year], index=True)
     fig = coverage_figure(table)
-    plt.close(fig)  # kept for `Results.publish`, not shown by the inline backend at the end of the run's cell
-    out.figures["coverage"] = fig
+    out.figure("coverage", fig)
     out.table("gaps", gaps(table, first_year, last_year))
 
     found = out.table("conflicts", conflicts(obs))

@@ -345,8 +345,7 @@ def run(
     for stem, (kind, breakdown, title) in FIGURES.items():
         draw = shares_figure if kind == "shares" else stacked_figure
         fig = draw(table, breakdown, title)
-        plt.close(fig)  # kept for `Results.publish`, not shown by the inline backend at the end of the run's cell
-        out.figures[stem] = fig
+        out.figure(stem, fig)
 
     estimates, tables, figures, notes = fifteen_years(obs, start_year)
     out.add(estimates)

@@ -127,8 +127,7 @@ def run(obs: pd.DataFrame, *, year: int = 2020, window: int = 5) -> Analysis:
         out.notes.append(f"No admissions figure is published for {year}: nothing to profile.")
     else:
         fig = profile_figure(profile, year, window)
-        plt.close(fig)  # kept for `Results.publish`, not shown by the inline backend at the end of the run's cell
-        out.figures["profile"] = fig
+        out.figure("profile", fig)
     if missing:
         out.notes.append(f"Not published for {year} (shown for earlier years only): " + "; ".join(missing))
     return out

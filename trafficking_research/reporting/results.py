@@ -60,15 +60,8 @@ class Results:
     def __post_init__(self) -> None:
         self.path = resolve_output_dir(self.output_dir, self.notebook)
 
-    def add(self, estimate: Estimate | str, value: Any = None, unit: str = "", description: str = "",
-            ci: tuple[Any, Any] | None = None, **extra: Any) -> dict[str, Any]:
-        """Record `estimate` as ``<notebook>.<name>``; a second value under one name is an error, never an overwrite.
-
-        TRANSITIONAL: the positional form (name, value, unit, description, ci, **extra) is kept only until every
-        notebook records an analysis; it goes with the last one converted.
-        """
-        if isinstance(estimate, str):
-            estimate = Estimate(estimate, value, unit, description, ci=ci, extra=extra)
+    def add(self, estimate: Estimate) -> dict[str, Any]:
+        """Record `estimate` as ``<notebook>.<name>``; a second value under one name is an error, never an overwrite."""
         if not _NAME.match(estimate.name):
             raise ValueError(f"result name {estimate.name!r}: use lower-case words, digits and _ joined by dots")
         key = f"{self.notebook}.{estimate.name}"
@@ -88,18 +81,8 @@ class Results:
         """Save one of the analysis' figures (PNG and SVG) and show it."""
         publish_figure(analysis.figures.pop(name), name, self.path)
 
-    def show(self, estimates: Iterable[Estimate] | None = None) -> None:
-        """Print estimates as they stand in results.json, one per line (the notebooks' checked outputs).
-
-        TRANSITIONAL: names (strings) or None (everything recorded) are accepted until every notebook is converted.
-        """
-        estimates = None if estimates is None else list(estimates)
-        if estimates is None or any(isinstance(e, str) for e in estimates):
-            names = None if estimates is None else set(estimates)
-            for key, entry in self.values.items():
-                if names is None or key.split(".", 1)[1] in names:
-                    print(format_entry(key, entry))
-            return
+    def show(self, estimates: Iterable[Estimate]) -> None:
+        """Print estimates as they stand in results.json, one per line (the notebooks' checked outputs)."""
         for e in estimates:
             key = f"{self.notebook}.{e.name}"
             print(format_entry(key, self.values.get(key) or entry_of(key, e)))
