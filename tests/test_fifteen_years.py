@@ -90,3 +90,19 @@ def test_a_suppressed_cell_is_a_range_never_a_zero_or_a_gap() -> None:
     share = next(e for e in estimates if e.name == "fifteen_years.unodc.share_minor.y2012")
     assert share.value is None and share.extra["bounds"] == [0.0, pytest.approx(4 / 70)]
     assert "fifteen_years_share_minor" in figures
+
+
+def test_year_profile_shows_unodc_where_the_system_has_no_breakdown() -> None:
+    from trafficking_research.analyses import year_profile
+
+    analysis = year_profile.run(tr.load_observations(), year=2012)
+    minors = preferred("identified", ("victim",), 2012, age="minor")
+    total = preferred("identified", ("victim",), 2012)
+    assert preferred("admitted", ("victim", "unspecified"), 2012, age="minor") is None  # the system has none
+    share = next(e for e in analysis.estimates if e.name == "unodc.share_minor")
+    assert share.value == pytest.approx(minors / total)
+    assert "UNODC, victims detected in Finland (not admissions)" in share.description
+    assert any("UNODC's detected-victims breakdown is shown instead" in n for n in analysis.notes)
+    # a year in which the system publishes minors shows no UNODC stand-in for them
+    later = year_profile.run(tr.load_observations(), year=2020)
+    assert not any(e.name == "unodc.share_minor" for e in later.estimates)

@@ -12,6 +12,7 @@ from ..data.codes import PARTITIONS
 from ..data.series import annual_series, check_years
 from ..stats.result import Estimate
 from .base import Analysis
+from .fifteen_years import profile_table
 
 FORMS: tuple[str, ...] = PARTITIONS["form"][1]
 
@@ -106,7 +107,8 @@ def run(obs: pd.DataFrame, *, year: int = 2020, window: int = 5) -> Analysis:
     Returns
     -------
     Analysis
-        Estimates (``year`` and one per item published for `year`, in persons), the table ``profile``, the figure
+        Estimates (``year`` and one per item published for `year`, in persons; ``unodc.<share>`` for each
+        breakdown only UNODC has for the year), the tables ``profile`` and ``unodc_breakdown``, the figure
         ``profile`` (when the year has any figure) and notes on what is not published for the year.
 
     Raises
@@ -130,7 +132,39 @@ def run(obs: pd.DataFrame, *, year: int = 2020, window: int = 5) -> Analysis:
         out.figure("profile", fig)
     if missing:
         out.notes.append(f"Not published for {year} (shown for earlier years only): " + "; ".join(missing))
+    unodc = out.table("unodc_breakdown", unodc_breakdown(obs, year))
+    for row in unodc.itertuples():
+        value = None if pd.isna(row.value) else float(row.value)
+        out.add([Estimate(f"unodc.{row.share}", value, "proportion",
+                          f"UNODC, victims detected in Finland (not admissions), {year}: share of {row.label}, "
+                          f"{row.count_low if row.count_low == row.count_high else f'{row.count_low}-{row.count_high}'}"
+                          f" of {row.total:g} (Wilson CI; {row.how}); the system published no such breakdown for {year}",
+                          ci=(float(row.ci_low), float(row.ci_high)))])
+    if len(unodc):
+        out.notes.append(f"The system published no breakdown by {', '.join(unodc['label'])} for {year}; UNODC's "
+                         "detected-victims breakdown is shown instead, labelled as such (it counts victims detected "
+                         "in Finland, not admissions to the system).")
     return out
+
+
+def unodc_breakdown(obs: pd.DataFrame, year: int) -> pd.DataFrame:
+    """UNODC's shares for `year` of every breakdown the system did not publish for that year.
+
+    Parameters
+    ----------
+    obs : pandas.DataFrame
+        Observations from `load_observations`.
+    year : int
+        The year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of `fifteen_years.profile_table` for UNODC and `year` whose share the system lacks that year.
+    """
+    table = profile_table(obs, year, year)
+    system = set(table.loc[table["series"] == "system", "share"])
+    return table[(table["series"] == "unodc") & ~table["share"].isin(system)].reset_index(drop=True)
 
 
 def profile_figure(profile: pd.DataFrame, year: int, window: int) -> plt.Figure:
