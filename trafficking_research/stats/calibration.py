@@ -23,7 +23,9 @@ from joblib import Parallel, delayed
 from scipy import stats
 
 from . import batchfit as bf
-from .errors import ParameterError
+from . import forecasting as fc
+from .trends import small_sample_interval
+from ..errors import ParameterError
 
 NOMINAL = 0.95
 BLOCK = 1000
@@ -78,14 +80,12 @@ def trend_intervals(X: np.ndarray, Y: np.ndarray) -> dict[str, tuple[np.ndarray,
     out["nb2_wald_z"] = (nb.beta[:, 1] - Z * se_nb, nb.beta[:, 1] + Z * se_nb)
     tq = t_quantile(n - p - 1)
     out["nb2_wald_t"] = (nb.beta[:, 1] - tq * se_nb, nb.beta[:, 1] + tq * se_nb)
-    phi = pois.pearson_chi2 / (n - p)
+    # the package's calibrated interval (trends.small_sample_interval) on the Poisson and on the NB2 fit
+    out["quasipoisson_t"] = small_sample_interval(pois.beta[:, 1], se_p, pois.pearson_chi2, n - p)
+    out["nb2_pearson_t"] = small_sample_interval(nb.beta[:, 1], se_nb, nb.pearson_chi2, n - p)
+    # a candidate not chosen: the dispersion never taken below 1
     tq2 = t_quantile(n - p)
-    se_q = se_p * np.sqrt(phi)
-    out["quasipoisson_t"] = (pois.beta[:, 1] - tq2 * se_q, pois.beta[:, 1] + tq2 * se_q)
-    phi_nb = nb.pearson_chi2 / (n - p)
-    se_s = se_nb * np.sqrt(phi_nb)
-    out["nb2_pearson_t"] = (nb.beta[:, 1] - tq2 * se_s, nb.beta[:, 1] + tq2 * se_s)
-    se_f = se_nb * np.sqrt(np.maximum(phi_nb, 1))
+    se_f = se_nb * np.sqrt(np.maximum(nb.pearson_chi2 / (n - p), 1))
     out["nb2_pearson_floor_t"] = (nb.beta[:, 1] - tq2 * se_f, nb.beta[:, 1] + tq2 * se_f)
     return out
 
@@ -129,37 +129,6 @@ FORECAST_SIMS = 400
 FORECAST_SCENARIOS = tuple(TrendScenario(g, a) for g in (0.0, 0.2, 0.3) for a in (0.0, 0.03, 0.06))
 
 
-def moment_alpha(Y: np.ndarray, mu: np.ndarray, df: int, iterations: int = 60) -> np.ndarray:
-    """Per row, the alpha at which the Pearson statistic sum (y - mu)^2 / (mu (1 + alpha mu)) equals df (0 when it is
-    below df already): the degrees-of-freedom-corrected moment estimator of the NB2 dispersion, found by bisection
-    on [0, 10] (the statistic falls as alpha grows)."""
-    r2 = (Y - mu) ** 2
-
-    def excess(a: np.ndarray) -> np.ndarray:
-        return np.sum(r2 / (mu * (1 + a[:, None] * mu)), axis=1) - df
-
-    lo, hi = np.zeros(len(Y)), np.full(len(Y), 10.0)
-    positive = excess(lo) > 0
-    for _ in range(iterations):
-        mid = (lo + hi) / 2
-        above = excess(mid) > 0
-        lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
-    return np.where(positive, (lo + hi) / 2, 0.0)
-
-
-def _counts(rngs: list[np.random.Generator], mu: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """NB2 counts (gamma-Poisson) for each replicate's draws mu[i] (S x H) with per-draw alpha[i] (S x 1; 0: Poisson)."""
-    out = np.empty_like(mu)
-    for i, rng in enumerate(rngs):
-        a = alpha[i]
-        if np.all(a <= 0):
-            out[i] = rng.poisson(mu[i])
-        else:
-            a = np.broadcast_to(a, mu[i].shape)
-            out[i] = rng.poisson(rng.gamma(shape=1 / a, scale=a * mu[i]))
-    return out
-
-
 def normal_draws(rngs: list[np.random.Generator], fit: bf.BatchFit, Xf: np.ndarray, n_sims: int) -> np.ndarray:
     """Predictive draws as forecast.py made them before calibration (replicates x draws x years).
 
@@ -178,23 +147,7 @@ def normal_draws(rngs: list[np.random.Generator], fit: bf.BatchFit, Xf: np.ndarr
     draws = theta[:, None, :] + z @ chol.transpose(0, 2, 1)
     mu = np.exp(np.minimum(draws[..., :p] @ Xf.T, bf.ETA_CAP))
     alpha = np.where(off[:, None, None], np.exp(np.minimum(draws[..., p:], bf.ETA_CAP)), 0.0)
-    return _counts(rngs, mu, alpha)
-
-
-def moment_draws(rngs: list[np.random.Generator], X: np.ndarray, fit: bf.BatchFit, alpha_m: np.ndarray,
-                 Xf: np.ndarray, n_sims: int) -> np.ndarray:
-    """Calibrated predictive draws (replicates x draws x years): the moment estimate alpha_m of the dispersion with
-    its sampling uncertainty. Each draw takes s = df / chi2(df) (df = n - p), coefficients ~ N(estimate,
-    s x inverse information at alpha_m), and NB2 counts with dispersion s alpha_m (Poisson where alpha_m is 0)."""
-    R, p = fit.beta.shape
-    df = X.shape[0] - p
-    s = np.stack([rng.chisquare(df, size=n_sims) for rng in rngs])
-    s = df / s
-    w = fit.mu / (1 + alpha_m[:, None] * fit.mu)
-    chol = np.linalg.cholesky(np.linalg.inv(bf._gram(X, w)))
-    z = np.stack([rng.standard_normal((n_sims, p)) for rng in rngs]) @ chol.transpose(0, 2, 1)
-    mu = np.exp(np.minimum((fit.beta[:, None, :] + z * np.sqrt(s)[..., None]) @ Xf.T, bf.ETA_CAP))
-    return _counts(rngs, mu, (alpha_m[:, None] * s)[..., None])
+    return fc.predictive_counts(rngs, mu, alpha)
 
 
 FORECAST_METHODS = ("nb2_normal_draws", "nb2_moment_t_draws")
@@ -210,11 +163,11 @@ def _forecast_block(scenario: TrendScenario, index: int, seed: int, start: int, 
     origin = int(YEARS[-1])
     X, Xf = design(YEARS, origin), design(FUTURE, origin)
     fit = bf.fit_nb2(X, Y)
-    alpha_m = moment_alpha(Y, fit.mu, len(YEARS) - X.shape[1])
+    alpha_m = fc.moment_alpha(Y, fit.mu, len(YEARS) - X.shape[1])
     out = {}
     for m in FORECAST_METHODS:
         draws = (normal_draws(rngs, fit, Xf, FORECAST_SIMS) if m == "nb2_normal_draws"
-                 else moment_draws(rngs, X, fit, alpha_m, Xf, FORECAST_SIMS))
+                 else fc.calibrated_draws(rngs, X, Xf, fit.beta, fit.mu, alpha_m, FORECAST_SIMS))
         low, high = np.quantile(draws, (0.025, 0.975), axis=1, method="inverted_cdf")
         for h in range(len(FUTURE)):
             out[f"h{h + 1}:{m}"] = (low[:, h] <= future[:, h]) & (future[:, h] <= high[:, h])
@@ -295,11 +248,12 @@ def _joinpoint_slopes_block(scenario: BreakScenario, index: int, seed: int, star
         cov = fit.cov
         est = {"slope before break": (b, cov[:, 1, 1]), "slope after break": (b + c, cov[:, 1, 1] + cov[:, 2, 2] + 2 * cov[:, 1, 2]),
                "AAPC": (b + w * c, cov[:, 1, 1] + w * w * cov[:, 2, 2] + 2 * w * cov[:, 1, 2])}
-        phi = fit.pearson_chi2 / (n - 3)
         for q, (e, var) in est.items():
             se = np.sqrt(np.maximum(var, 0))
-            for m, half in (("nb2_wald_z", Z * se), ("nb2_pearson_t", t_quantile(n - 3) * se * np.sqrt(phi))):
-                out[f"{q}:{m}"][rows] = np.abs(e - truths[q]) <= half
+            truth = truths[q]
+            out[f"{q}:nb2_wald_z"][rows] = np.abs(e - truth) <= Z * se
+            low, high = small_sample_interval(e, se, fit.pearson_chi2, n - 3)
+            out[f"{q}:nb2_pearson_t"][rows] = (low <= truth) & (truth <= high)
     return out
 
 
