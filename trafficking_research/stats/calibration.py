@@ -13,19 +13,18 @@ replicates are fitted in fixed blocks of `BLOCK`, so the results are the same fo
 from __future__ import annotations
 
 import math
-import time
-from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from scipy import stats
 
+from ..errors import ParameterError
 from . import batchfit as bf
 from . import forecasting as fc
 from .trends import small_sample_interval
-from ..errors import ParameterError
 
 NOMINAL = 0.95
 BLOCK = 1000
