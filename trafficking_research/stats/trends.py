@@ -462,9 +462,10 @@ class JoinpointFit(Result):
             Estimate("apc_after_break", 100 * np.expm1(self.slopes[1]), "percent per year",
                      f"{lab}: APC after the joinpoint"),
             Estimate("aapc", self.aapc, "percent per year", f"{lab}: average APC over the period from the "
-                     f"joinpoint model (delta-method CI given the break year, {INTERVAL_METHOD}; it does NOT hold its "
-                     "level, because the break year is chosen from the data: see its measured coverage, "
-                     "calibration.coverage.aapc)", ci=self.aapc_ci),
+                     "joinpoint model (delta-method CI given the break year, with the trend models' small-sample "
+                     "correction: standard error scaled by the Pearson dispersion, Student's t with n - p degrees of "
+                     "freedom; it does NOT hold its 95% level, because the break year is chosen from the data: its "
+                     "measured coverage is calibration.coverage.aapc.nb2_pearson_t)", ci=self.aapc_ci),
         )
 
 
