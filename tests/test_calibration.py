@@ -67,6 +67,10 @@ def test_fixed_alpha_fits_agree_with_statsmodels_and_the_kernel_keeps_likelihood
         family = sm.families.Poisson() if alpha[i] == 0 else sm.families.NegativeBinomial(alpha=alpha[i])
         assert full1[i] == pytest.approx(sm.GLM(y, X1, family=family).fit().llf, rel=1e-9)
     np.testing.assert_allclose(ker1 - ker0, full1 - full0, atol=1e-8)
+    # the size study's shortcut: a few Newton steps from the no-break fit reach the maximum
+    start = np.column_stack([bf.fixed_alpha_loglik(X, Y, alpha)[1], np.zeros(len(Y))])
+    quick, _ = bf.fixed_alpha_loglik(X1, Y, alpha, start=start, tol=0.0, max_iter=cal.BOOT_NEWTON_STEPS)
+    np.testing.assert_allclose(quick, full1, atol=1e-9)
 
 
 def test_logit_trend_wilson_and_newcombe_agree_with_statsmodels() -> None:

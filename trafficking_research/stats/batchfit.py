@@ -223,6 +223,9 @@ def fixed_alpha_loglik(X: np.ndarray, Y: np.ndarray, alpha: np.ndarray, tol: flo
 
 def draw_nb2(rng: np.random.Generator, mu: np.ndarray, alpha: float | np.ndarray) -> np.ndarray:
     """NB2 counts with means mu and dispersion alpha (gamma-Poisson mixture); alpha 0 gives Poisson counts."""
+    if np.ndim(alpha) == 0:  # the common case, kept quick: one dispersion for all draws
+        a0 = float(alpha)
+        return (rng.poisson(rng.gamma(1 / a0, a0 * mu)) if a0 > 0 else rng.poisson(mu)).astype(float)
     a = np.asarray(alpha, dtype=float)
     if np.all(a <= 0):
         return rng.poisson(mu).astype(float)

@@ -186,7 +186,7 @@ def joinpoint_candidates(years: np.ndarray = YEARS, min_segment: int = MIN_SEGME
 
 
 def best_breaks(Y: np.ndarray, alpha: np.ndarray, candidates: list[int], start: np.ndarray | None = None,
-                kernel: bool = False, tol: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:
+                kernel: bool = False, tol: float = 1e-9, max_iter: int = 50) -> tuple[np.ndarray, np.ndarray]:
     """Per row: the break year of highest likelihood with alpha held (ties: the earliest) and that log-likelihood.
 
     `start` (R x 2) is a no-break fit whose coefficients start every break model (hinge coefficient 0).
@@ -194,7 +194,7 @@ def best_breaks(Y: np.ndarray, alpha: np.ndarray, candidates: list[int], start: 
     origin = int(YEARS[0])
     s3 = None if start is None else np.column_stack([start, np.zeros(len(start))])
     lls = np.column_stack([bf.fixed_alpha_loglik(design(YEARS, origin, (k,)), Y, alpha, start=s3, kernel=kernel,
-                                                 tol=tol)[0]
+                                                 tol=tol, max_iter=max_iter)[0]
                            for k in candidates])
     best = np.argmax(lls, axis=1)
     return np.asarray(candidates)[best], lls[np.arange(len(Y)), best]
@@ -257,6 +257,7 @@ def _joinpoint_slopes_block(scenario: BreakScenario, index: int, seed: int, star
 
 
 JOINPOINT_BOOT = 99
+BOOT_NEWTON_STEPS = 3
 SIZE_SCENARIOS = (TrendScenario(0.2, 0.03), TrendScenario(0.2, 0.0), TrendScenario(0.0, 0.06))
 
 
@@ -276,11 +277,11 @@ def _joinpoint_size_block(scenario: TrendScenario, index: int, seed: int, start:
     boot = np.vstack([bf.draw_nb2(rng, np.broadcast_to(null.mu[i], (B, len(YEARS))), null.alpha[i])
                       for i, rng in enumerate(rngs)])
     alpha_b = np.repeat(null.alpha, B)
-    # Newton from the null fit converges in two or three steps; a step below 1e-7 leaves the log-likelihood within
-    # about 1e-12 of its maximum, far inside the 1e-9 tolerance of the comparison below
+    # Newton from the null fit: BOOT_NEWTON_STEPS steps leave every log-likelihood within about 1e-11 of its
+    # maximum (tests/test_calibration.py checks it), far inside the 1e-9 tolerance of the comparison below
     b_null, b_beta = bf.fixed_alpha_loglik(X0, boot, alpha_b, start=np.repeat(null.beta, B, axis=0), kernel=True,
-                                           tol=1e-7)
-    _, b_best = best_breaks(boot, alpha_b, cands, start=b_beta, kernel=True, tol=1e-7)
+                                           tol=0.0, max_iter=BOOT_NEWTON_STEPS)
+    _, b_best = best_breaks(boot, alpha_b, cands, start=b_beta, kernel=True, tol=0.0, max_iter=BOOT_NEWTON_STEPS)
     exceed = (2 * (b_best - b_null) >= np.repeat(lr, B) - 1e-9).reshape(len(Y), B).sum(axis=1)
     p_value = (exceed + 1) / (B + 1)
     return {"bootstrap_lr": p_value <= 0.05}
