@@ -25,12 +25,16 @@ def main(n_replicates: int = 2000, n_jobs: int = 2) -> float:
         reps = n_replicates * len(scenarios)
         total_reps += reps
         extra = f" (each with {calibration.JOINPOINT_BOOT} bootstrap series)" if family == "joinpoint_size" else ""
-        print(f"{family:18s} {len(scenarios):2d} scenarios x {n_replicates} replicates{extra}: {elapsed:6.1f} s = "
-              f"{reps / elapsed:8.0f} replicates/s; coverage {table['actual'].min():.3f}-{table['actual'].max():.3f}")
+        print(
+            f"{family:18s} {len(scenarios):2d} scenarios x {n_replicates} replicates{extra}: {elapsed:6.1f} s = "
+            f"{reps / elapsed:8.0f} replicates/s; coverage {table['actual'].min():.3f}-{table['actual'].max():.3f}"
+        )
     total = time.perf_counter() - total_start
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"whole study: {total_reps} replicates on {n_jobs} workers in {total:.1f} s = {total_reps / total:.0f} "
-          f"replicates/s (1-minute load average {load:.1f} on {os.cpu_count()} cores)")
+    print(
+        f"whole study: {total_reps} replicates on {n_jobs} workers in {total:.1f} s = {total_reps / total:.0f} "
+        f"replicates/s (1-minute load average {load:.1f} on {os.cpu_count()} cores)"
+    )
     return total
 
 

@@ -82,8 +82,9 @@ def test_logit_trend_wilson_and_newcombe_agree_with_statsmodels() -> None:
         np.testing.assert_allclose(beta[i], ref.params, rtol=1e-8)
         assert math.sqrt(cov[i, 1, 1]) == pytest.approx(ref.bse[1], rel=1e-5)  # statsmodels stops at 1e-8 deviance
     for k, n in ((0, 100), (3, 100), (61, 300), (180, 300)):
-        assert cal.wilson(np.array([k]), n)[0][0] == pytest.approx(proportion_confint(k, n, 0.05, "wilson")[0],
-                                                                  abs=1e-12)
+        assert cal.wilson(np.array([k]), n)[0][0] == pytest.approx(
+            proportion_confint(k, n, 0.05, "wilson")[0], abs=1e-12
+        )
     for k1, n1, k2, n2 in ((2, 100, 15, 300), (30, 100, 30, 100), (150, 300, 180, 300)):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -19,8 +19,16 @@ from .base import Analysis
 TARGET = (0.93, 0.97)
 SIZE_TARGET = (0.03, 0.07)
 #: Methods the package reports after calibration, and those it reported before.
-REPORTED = {"nb2_pearson_t", "quasipoisson_t", "nb2_moment_t_draws", "wilson", "newcombe", "logit_wald_z",
-            "profile_likelihood", "bootstrap_lr"}
+REPORTED = {
+    "nb2_pearson_t",
+    "quasipoisson_t",
+    "nb2_moment_t_draws",
+    "wilson",
+    "newcombe",
+    "logit_wald_z",
+    "profile_likelihood",
+    "bootstrap_lr",
+}
 BEFORE = {"nb2_wald_z", "poisson_wald_z", "nb2_normal_draws"}
 
 
@@ -34,18 +42,33 @@ def real_series_estimates(obs: pd.DataFrame) -> list[Estimate]:
     s = annual_series(obs, "admitted")
     s = s[(s.index >= int(calibration.YEARS[0])) & (s.index <= int(calibration.YEARS[-1]))]
     s.name = "victims admitted"
-    out = [Estimate("real_series.years", len(s), "years", "victims admitted: published years in 2010-2020 (the "
-                    "simulated series use the same years)", extra={"years": [int(y) for y in s.index]}),
-           Estimate("real_series.min_count", float(s.min()), "persons", "victims admitted: smallest yearly count "
-                    "in 2010-2020"),
-           Estimate("real_series.max_count", float(s.max()), "persons", "victims admitted: largest yearly count "
-                    "in 2010-2020")]
+    out = [
+        Estimate(
+            "real_series.years",
+            len(s),
+            "years",
+            "victims admitted: published years in 2010-2020 (the simulated series use the same years)",
+            extra={"years": [int(y) for y in s.index]},
+        ),
+        Estimate(
+            "real_series.min_count", float(s.min()), "persons", "victims admitted: smallest yearly count in 2010-2020"
+        ),
+        Estimate(
+            "real_series.max_count", float(s.max()), "persons", "victims admitted: largest yearly count in 2010-2020"
+        ),
+    ]
     try:
         fit = trends.fit_trend(s, "negbin")
     except FitError:
         return out
-    out.append(Estimate("real_series.nb_alpha", fit.alpha, "dimensionless", "victims admitted 2010-2020: NB2 "
-                        "dispersion alpha (maximum likelihood; the scenarios use alpha 0 to 0.06)"))
+    out.append(
+        Estimate(
+            "real_series.nb_alpha",
+            fit.alpha,
+            "dimensionless",
+            "victims admitted 2010-2020: NB2 dispersion alpha (maximum likelihood; the scenarios use alpha 0 to 0.06)",
+        )
+    )
     return out
 
 
@@ -56,24 +79,45 @@ def summary_estimates(table: pd.DataFrame) -> list[Estimate]:
         if method == "-":
             continue
         worst = part.loc[part["actual"].idxmin()]
-        status = "reported" if method in REPORTED else ("reported before calibration" if method in BEFORE
-                                                        else "candidate, not reported")
+        status = (
+            "reported"
+            if method in REPORTED
+            else ("reported before calibration" if method in BEFORE else "candidate, not reported")
+        )
         if quantity == "joinpoint test size at 5%":
             for row in part.itertuples():
-                out.append(Estimate(f"joinpoint_size.{slug(row.scenario)}", row.actual, "proportion",
-                                    f"share of series without a break in which the joinpoint bootstrap test rejects "
-                                    f"at 5% ({row.scenario}; target 3-7%)", extra={
-                                        "mc_se": row.mc_se, "replicates": int(row.replicates),
-                                        "bootstrap_series": calibration.JOINPOINT_BOOT}))
+                out.append(
+                    Estimate(
+                        f"joinpoint_size.{slug(row.scenario)}",
+                        row.actual,
+                        "proportion",
+                        f"share of series without a break in which the joinpoint bootstrap test rejects "
+                        f"at 5% ({row.scenario}; target 3-7%)",
+                        extra={
+                            "mc_se": row.mc_se,
+                            "replicates": int(row.replicates),
+                            "bootstrap_series": calibration.JOINPOINT_BOOT,
+                        },
+                    )
+                )
             continue
-        out.append(Estimate(
-            f"coverage.{slug(quantity)}.{method}", float(worst.actual), "proportion",
-            f"{quantity}, {method} ({status}): lowest actual coverage of the nominal 95% interval over "
-            f"{len(part)} simulated scenario(s), the lowest in '{worst.scenario}' (highest "
-            f"{part['actual'].max():.3f}); target {TARGET[0]:.2f}-{TARGET[1]:.2f}",
-            extra={"highest": float(part["actual"].max()), "mc_se": float(worst.mc_se),
-                   "replicates": int(worst.replicates), "scenarios": len(part),
-                   "in_target": bool(part["actual"].between(*TARGET).all())}))
+        out.append(
+            Estimate(
+                f"coverage.{slug(quantity)}.{method}",
+                float(worst.actual),
+                "proportion",
+                f"{quantity}, {method} ({status}): lowest actual coverage of the nominal 95% interval over "
+                f"{len(part)} simulated scenario(s), the lowest in '{worst.scenario}' (highest "
+                f"{part['actual'].max():.3f}); target {TARGET[0]:.2f}-{TARGET[1]:.2f}",
+                extra={
+                    "highest": float(part["actual"].max()),
+                    "mc_se": float(worst.mc_se),
+                    "replicates": int(worst.replicates),
+                    "scenarios": len(part),
+                    "in_target": bool(part["actual"].between(*TARGET).all()),
+                },
+            )
+        )
     return out
 
 
@@ -113,8 +157,14 @@ def coverage_figure(table: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def run(obs: pd.DataFrame | None = None, *, n_replicates: int = 100, seed: int = 2021, n_jobs: int = 1,
-        families: tuple[str, ...] = tuple(calibration.FAMILY_SPECS)) -> Analysis:
+def run(
+    obs: pd.DataFrame | None = None,
+    *,
+    n_replicates: int = 100,
+    seed: int = 2021,
+    n_jobs: int = 1,
+    families: tuple[str, ...] = tuple(calibration.FAMILY_SPECS),
+) -> Analysis:
     """The calibration study: coverage of every interval the package reports, on data with known truth.
 
     Parameters
@@ -148,10 +198,13 @@ def run(obs: pd.DataFrame | None = None, *, n_replicates: int = 100, seed: int =
     out.add(summary_estimates(table))
     # outside the band by more than the Monte Carlo error (1.96 standard errors): not explained by chance
     gap = np.maximum(TARGET[0] - table["actual"], table["actual"] - TARGET[1])
-    missed = table[(table["nominal"] == calibration.NOMINAL) & table["method"].isin(REPORTED)
-                   & (gap > 1.96 * table["mc_se"])]
+    missed = table[
+        (table["nominal"] == calibration.NOMINAL) & table["method"].isin(REPORTED) & (gap > 1.96 * table["mc_se"])
+    ]
     for row in missed.itertuples():
-        out.notes.append(f"{row.quantity}, {row.method}, {row.scenario}: coverage {row.actual:.3f} "
-                         f"(MC s.e. {row.mc_se:.3f}) is outside {TARGET[0]:.2f}-{TARGET[1]:.2f} beyond Monte Carlo error")
+        out.notes.append(
+            f"{row.quantity}, {row.method}, {row.scenario}: coverage {row.actual:.3f} "
+            f"(MC s.e. {row.mc_se:.3f}) is outside {TARGET[0]:.2f}-{TARGET[1]:.2f} beyond Monte Carlo error"
+        )
     out.figures["coverage"] = coverage_figure(table)
     return out

@@ -59,8 +59,9 @@ def poisson_loglik(Y: np.ndarray, mu: np.ndarray) -> np.ndarray:
     return np.sum(special.xlogy(Y, mu) - mu - special.gammaln(Y + 1), axis=1)
 
 
-def fit_poisson(X: np.ndarray, Y: np.ndarray, tol: float = 1e-10, max_iter: int = 100,
-                start: np.ndarray | None = None) -> BatchFit:
+def fit_poisson(
+    X: np.ndarray, Y: np.ndarray, tol: float = 1e-10, max_iter: int = 100, start: np.ndarray | None = None
+) -> BatchFit:
     """Poisson log-linear MLE of every row of Y by Newton-Raphson (the log-likelihood is concave).
 
     `start` (R x p) warm-starts the search; by default it starts from least squares on log(y + 0.5).
@@ -79,9 +80,17 @@ def fit_poisson(X: np.ndarray, Y: np.ndarray, tol: float = 1e-10, max_iter: int 
         active[idx] = np.max(np.abs(step), axis=1) > tol
     mu = np.exp(np.minimum(beta @ X.T, ETA_CAP))
     cov = np.linalg.inv(_gram(X, mu))
-    return BatchFit(beta, cov, poisson_loglik(Y, mu), mu, np.zeros(R), np.ones(R, dtype=bool),
-                    np.full((R, X.shape[1] + 1, X.shape[1] + 1), np.nan), np.sum((Y - mu) ** 2 / mu, axis=1),
-                    ~active)
+    return BatchFit(
+        beta,
+        cov,
+        poisson_loglik(Y, mu),
+        mu,
+        np.zeros(R),
+        np.ones(R, dtype=bool),
+        np.full((R, X.shape[1] + 1, X.shape[1] + 1), np.nan),
+        np.sum((Y - mu) ** 2 / mu, axis=1),
+        ~active,
+    )
 
 
 def nb2_loglik(Y: np.ndarray, mu: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -89,19 +98,31 @@ def nb2_loglik(Y: np.ndarray, mu: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     a = np.asarray(alpha, dtype=float)[:, None]
     pois = a <= 0
     r = 1.0 / np.where(pois, 1.0, a)
-    ll = (special.gammaln(Y + r) - special.gammaln(r) - special.gammaln(Y + 1) + r * np.log(r / (r + mu))
-          + special.xlogy(Y, mu / (r + mu)))
+    ll = (
+        special.gammaln(Y + r)
+        - special.gammaln(r)
+        - special.gammaln(Y + 1)
+        + r * np.log(r / (r + mu))
+        + special.xlogy(Y, mu / (r + mu))
+    )
     return np.sum(np.where(pois, special.xlogy(Y, mu) - mu - special.gammaln(Y + 1), ll), axis=1)
 
 
-def _nb2_derivatives(X: np.ndarray, Y: np.ndarray, beta: np.ndarray, log_alpha: np.ndarray
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _nb2_derivatives(
+    X: np.ndarray, Y: np.ndarray, beta: np.ndarray, log_alpha: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Log-likelihood, gradient and Hessian in (coefficients, log alpha), and the means, for every row."""
     mu = np.exp(np.minimum(beta @ X.T, ETA_CAP))
     a = np.exp(log_alpha)[:, None]
     r = 1.0 / a
-    ll = np.sum(special.gammaln(Y + r) - special.gammaln(r) - special.gammaln(Y + 1) + r * np.log(r / (r + mu))
-                + special.xlogy(Y, mu / (r + mu)), axis=1)
+    ll = np.sum(
+        special.gammaln(Y + r)
+        - special.gammaln(r)
+        - special.gammaln(Y + 1)
+        + r * np.log(r / (r + mu))
+        + special.xlogy(Y, mu / (r + mu)),
+        axis=1,
+    )
     resid = (Y - mu) / (1 + a * mu)
     dl_dr = special.digamma(Y + r) - special.digamma(r) + np.log(r / (r + mu)) + (mu - Y) / (r + mu)
     d2l_dr2 = special.zeta(2, Y + r) - special.zeta(2, r) + 1 / r - 1 / (r + mu) - (mu - Y) / (r + mu) ** 2
@@ -118,8 +139,9 @@ def _nb2_derivatives(X: np.ndarray, Y: np.ndarray, beta: np.ndarray, log_alpha: 
     return ll, g, H, mu
 
 
-def fit_nb2(X: np.ndarray, Y: np.ndarray, tol: float = 1e-10, max_iter: int = 200,
-            poisson: BatchFit | None = None) -> BatchFit:
+def fit_nb2(
+    X: np.ndarray, Y: np.ndarray, tol: float = 1e-10, max_iter: int = 200, poisson: BatchFit | None = None
+) -> BatchFit:
     """NB2 log-linear MLE of every row, with the Poisson fit where the likelihood peaks at alpha = 0.
 
     Damped Newton-Raphson on (coefficients, log alpha) from the Poisson fit, with a moment estimate of alpha as the
@@ -162,8 +184,12 @@ def fit_nb2(X: np.ndarray, Y: np.ndarray, tol: float = 1e-10, max_iter: int = 20
         # a row whose alpha has fallen far below the boundary value ends there (it is reported as Poisson)
         # below the boundary value the likelihood is flat in alpha and Newton crawls: a row whose possible further
         # gain is under 1e-6 there ends (it is reported as its Poisson fit)
-        done = ((decrement < tol) | (t < 1e-12) | (nl <= np.log(BOUNDARY_ALPHA) - 2)
-                | ((nl < np.log(BOUNDARY_ALPHA)) & (decrement < 1e-6)))
+        done = (
+            (decrement < tol)
+            | (t < 1e-12)
+            | (nl <= np.log(BOUNDARY_ALPHA) - 2)
+            | ((nl < np.log(BOUNDARY_ALPHA)) & (decrement < 1e-6))
+        )
         active[idx[done]] = False
     converged = ~active
     log_alpha[score0 <= 0] = LOG_ALPHA_FLOOR
@@ -188,8 +214,15 @@ def fit_nb2(X: np.ndarray, Y: np.ndarray, tol: float = 1e-10, max_iter: int = 20
     return BatchFit(beta_out, cov, llf, mu_out, alpha_out, boundary, cov_full, pearson, converged)
 
 
-def fixed_alpha_loglik(X: np.ndarray, Y: np.ndarray, alpha: np.ndarray, tol: float = 1e-9, max_iter: int = 50,
-                       start: np.ndarray | None = None, kernel: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def fixed_alpha_loglik(
+    X: np.ndarray,
+    Y: np.ndarray,
+    alpha: np.ndarray,
+    tol: float = 1e-9,
+    max_iter: int = 50,
+    start: np.ndarray | None = None,
+    kernel: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
     """Maximised NB2 log-likelihood with alpha held at a given value per row (0: Poisson): (log-likelihood, beta).
 
     For a fixed alpha the log-likelihood is concave in the coefficients (log link), so plain Newton steps converge;

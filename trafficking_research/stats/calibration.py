@@ -31,8 +31,16 @@ BLOCK = 1000
 YEARS = np.array([2010, 2011, 2012, 2013, 2015, 2016, 2017, 2018, 2019, 2020])  # as the real series: 2014 missing
 FUTURE = np.array([2021, 2022, 2023, 2024])
 GEOMETRIC_MEAN_COUNT = 110.0  # expected counts around the real series' size (44-244 in 2010-2020)
-FAMILIES = ("trend", "forecast", "joinpoint_slopes", "joinpoint_size", "share", "share_difference", "share_trend",
-            "mse")
+FAMILIES = (
+    "trend",
+    "forecast",
+    "joinpoint_slopes",
+    "joinpoint_size",
+    "share",
+    "share_difference",
+    "share_trend",
+    "mse",
+)
 
 
 def replicate_rngs(seed: int, family: str, scenario: int, start: int, stop: int) -> list[np.random.Generator]:
@@ -165,8 +173,11 @@ def _forecast_block(scenario: TrendScenario, index: int, seed: int, start: int, 
     alpha_m = fc.moment_alpha(Y, fit.mu, len(YEARS) - X.shape[1])
     out = {}
     for m in FORECAST_METHODS:
-        draws = (normal_draws(rngs, fit, Xf, FORECAST_SIMS) if m == "nb2_normal_draws"
-                 else fc.calibrated_draws(rngs, X, Xf, fit.beta, fit.mu, alpha_m, FORECAST_SIMS))
+        draws = (
+            normal_draws(rngs, fit, Xf, FORECAST_SIMS)
+            if m == "nb2_normal_draws"
+            else fc.calibrated_draws(rngs, X, Xf, fit.beta, fit.mu, alpha_m, FORECAST_SIMS)
+        )
         low, high = np.quantile(draws, (0.025, 0.975), axis=1, method="inverted_cdf")
         for h in range(len(FUTURE)):
             out[f"h{h + 1}:{m}"] = (low[:, h] <= future[:, h]) & (future[:, h] <= high[:, h])
@@ -185,17 +196,29 @@ def joinpoint_candidates(years: np.ndarray = YEARS, min_segment: int = MIN_SEGME
     return [int(k) for k in years if (years <= k).sum() >= min_segment and (years >= k).sum() >= min_segment]
 
 
-def best_breaks(Y: np.ndarray, alpha: np.ndarray, candidates: list[int], start: np.ndarray | None = None,
-                kernel: bool = False, tol: float = 1e-9, max_iter: int = 50) -> tuple[np.ndarray, np.ndarray]:
+def best_breaks(
+    Y: np.ndarray,
+    alpha: np.ndarray,
+    candidates: list[int],
+    start: np.ndarray | None = None,
+    kernel: bool = False,
+    tol: float = 1e-9,
+    max_iter: int = 50,
+) -> tuple[np.ndarray, np.ndarray]:
     """Per row: the break year of highest likelihood with alpha held (ties: the earliest) and that log-likelihood.
 
     `start` (R x 2) is a no-break fit whose coefficients start every break model (hinge coefficient 0).
     """
     origin = int(YEARS[0])
     s3 = None if start is None else np.column_stack([start, np.zeros(len(start))])
-    lls = np.column_stack([bf.fixed_alpha_loglik(design(YEARS, origin, (k,)), Y, alpha, start=s3, kernel=kernel,
-                                                 tol=tol, max_iter=max_iter)[0]
-                           for k in candidates])
+    lls = np.column_stack(
+        [
+            bf.fixed_alpha_loglik(
+                design(YEARS, origin, (k,)), Y, alpha, start=s3, kernel=kernel, tol=tol, max_iter=max_iter
+            )[0]
+            for k in candidates
+        ]
+    )
     best = np.argmax(lls, axis=1)
     return np.asarray(candidates)[best], lls[np.arange(len(Y)), best]
 
@@ -212,31 +235,42 @@ class BreakScenario:
 
     @property
     def label(self) -> str:
-        return (f"APC {math.expm1(self.before):.0%} then {math.expm1(self.after):.0%} from {self.break_year}, "
-                f"alpha {self.alpha:g}")
+        return (
+            f"APC {math.expm1(self.before):.0%} then {math.expm1(self.after):.0%} from {self.break_year}, "
+            f"alpha {self.alpha:g}"
+        )
 
     def means(self) -> np.ndarray:
-        return self.start_count * np.exp(design(YEARS, int(YEARS[0]), (self.break_year,))
-                                         @ np.array([0.0, self.before, self.after - self.before]))
+        return self.start_count * np.exp(
+            design(YEARS, int(YEARS[0]), (self.break_year,)) @ np.array([0.0, self.before, self.after - self.before])
+        )
 
 
-BREAK_SCENARIOS = (BreakScenario(0.02, 0.2, 2015, 0.03), BreakScenario(0.02, 0.2, 2015, 0.0),
-                   BreakScenario(0.05, 0.25, 2016, 0.06))
+BREAK_SCENARIOS = (
+    BreakScenario(0.02, 0.2, 2015, 0.03),
+    BreakScenario(0.02, 0.2, 2015, 0.0),
+    BreakScenario(0.05, 0.25, 2016, 0.06),
+)
 
 
-def _joinpoint_slopes_block(scenario: BreakScenario, index: int, seed: int, start: int, stop: int
-                            ) -> dict[str, np.ndarray]:
+def _joinpoint_slopes_block(
+    scenario: BreakScenario, index: int, seed: int, start: int, stop: int
+) -> dict[str, np.ndarray]:
     """Coverage of the true segment slopes and average slope by the intervals of the fitted joinpoint model."""
     mu = scenario.means()
-    Y = np.vstack([bf.draw_nb2(rng, mu, scenario.alpha)
-                   for rng in replicate_rngs(seed, "joinpoint_slopes", index, start, stop)])
+    Y = np.vstack(
+        [bf.draw_nb2(rng, mu, scenario.alpha) for rng in replicate_rngs(seed, "joinpoint_slopes", index, start, stop)]
+    )
     origin, span = int(YEARS[0]), float(YEARS[-1] - YEARS[0])
     null = bf.fit_nb2(design(YEARS, origin), Y)
     cands = joinpoint_candidates()
     best, _ = best_breaks(Y, null.alpha, cands)
     n = len(YEARS)
-    truths = {"slope before break": scenario.before, "slope after break": scenario.after,
-              "AAPC": float(np.log(mu[-1] / mu[0]) / span)}
+    truths = {
+        "slope before break": scenario.before,
+        "slope after break": scenario.after,
+        "AAPC": float(np.log(mu[-1] / mu[0]) / span),
+    }
     out = {f"{q}:{m}": np.zeros(len(Y), dtype=bool) for q in truths for m in ("nb2_wald_z", "nb2_pearson_t")}
     out["break year found:-"] = best == scenario.break_year
     for k in np.unique(best):
@@ -245,8 +279,11 @@ def _joinpoint_slopes_block(scenario: BreakScenario, index: int, seed: int, star
         w = (YEARS[-1] - k) / span
         b, c = fit.beta[:, 1], fit.beta[:, 2]
         cov = fit.cov
-        est = {"slope before break": (b, cov[:, 1, 1]), "slope after break": (b + c, cov[:, 1, 1] + cov[:, 2, 2] + 2 * cov[:, 1, 2]),
-               "AAPC": (b + w * c, cov[:, 1, 1] + w * w * cov[:, 2, 2] + 2 * w * cov[:, 1, 2])}
+        est = {
+            "slope before break": (b, cov[:, 1, 1]),
+            "slope after break": (b + c, cov[:, 1, 1] + cov[:, 2, 2] + 2 * cov[:, 1, 2]),
+            "AAPC": (b + w * c, cov[:, 1, 1] + w * w * cov[:, 2, 2] + 2 * w * cov[:, 1, 2]),
+        }
         for q, (e, var) in est.items():
             se = np.sqrt(np.maximum(var, 0))
             truth = truths[q]
@@ -261,8 +298,9 @@ BOOT_NEWTON_STEPS = 3
 SIZE_SCENARIOS = (TrendScenario(0.2, 0.03), TrendScenario(0.2, 0.0), TrendScenario(0.0, 0.06))
 
 
-def _joinpoint_size_block(scenario: TrendScenario, index: int, seed: int, start: int, stop: int
-                          ) -> dict[str, np.ndarray]:
+def _joinpoint_size_block(
+    scenario: TrendScenario, index: int, seed: int, start: int, stop: int
+) -> dict[str, np.ndarray]:
     """Rejections at 5% of the joinpoint bootstrap test (trends.joinpoint's procedure) on series with no break."""
     mu = true_means(scenario.growth)
     rngs = replicate_rngs(seed, "joinpoint_size", index, start, stop)
@@ -274,13 +312,15 @@ def _joinpoint_size_block(scenario: TrendScenario, index: int, seed: int, start:
     _, best_ll = best_breaks(Y, null.alpha, cands)
     lr = np.maximum(0.0, 2 * (best_ll - null_ll))
     B = JOINPOINT_BOOT
-    boot = np.vstack([bf.draw_nb2(rng, np.broadcast_to(null.mu[i], (B, len(YEARS))), null.alpha[i])
-                      for i, rng in enumerate(rngs)])
+    boot = np.vstack(
+        [bf.draw_nb2(rng, np.broadcast_to(null.mu[i], (B, len(YEARS))), null.alpha[i]) for i, rng in enumerate(rngs)]
+    )
     alpha_b = np.repeat(null.alpha, B)
     # Newton from the null fit: BOOT_NEWTON_STEPS steps leave every log-likelihood within about 1e-11 of its
     # maximum (tests/test_calibration.py checks it), far inside the 1e-9 tolerance of the comparison below
-    b_null, b_beta = bf.fixed_alpha_loglik(X0, boot, alpha_b, start=np.repeat(null.beta, B, axis=0), kernel=True,
-                                           tol=0.0, max_iter=BOOT_NEWTON_STEPS)
+    b_null, b_beta = bf.fixed_alpha_loglik(
+        X0, boot, alpha_b, start=np.repeat(null.beta, B, axis=0), kernel=True, tol=0.0, max_iter=BOOT_NEWTON_STEPS
+    )
     _, b_best = best_breaks(boot, alpha_b, cands, start=b_beta, kernel=True, tol=0.0, max_iter=BOOT_NEWTON_STEPS)
     exceed = (2 * (b_best - b_null) >= np.repeat(lr, B) - 1e-9).reshape(len(Y), B).sum(axis=1)
     p_value = (exceed + 1) / (B + 1)
@@ -344,13 +384,18 @@ class DifferenceScenario:
         return f"{self.p1:.0%} of {self.n1} to {self.p2:.0%} of {self.n2}"
 
 
-DIFFERENCE_SCENARIOS = (DifferenceScenario(0.02, 100, 0.05, 300), DifferenceScenario(0.1, 150, 0.2, 250),
-                        DifferenceScenario(0.3, 100, 0.3, 100), DifferenceScenario(0.5, 300, 0.6, 300),
-                        DifferenceScenario(0.05, 300, 0.02, 100))
+DIFFERENCE_SCENARIOS = (
+    DifferenceScenario(0.02, 100, 0.05, 300),
+    DifferenceScenario(0.1, 150, 0.2, 250),
+    DifferenceScenario(0.3, 100, 0.3, 100),
+    DifferenceScenario(0.5, 300, 0.6, 300),
+    DifferenceScenario(0.05, 300, 0.02, 100),
+)
 
 
-def _difference_block(scenario: DifferenceScenario, index: int, seed: int, start: int, stop: int
-                      ) -> dict[str, np.ndarray]:
+def _difference_block(
+    scenario: DifferenceScenario, index: int, seed: int, start: int, stop: int
+) -> dict[str, np.ndarray]:
     rngs = replicate_rngs(seed, "share_difference", index, start, stop)
     k = np.array([(rng.binomial(scenario.n1, scenario.p1), rng.binomial(scenario.n2, scenario.p2)) for rng in rngs])
     low, high = newcombe(k[:, 0], scenario.n1, k[:, 1], scenario.n2)
@@ -361,8 +406,9 @@ def _difference_block(scenario: DifferenceScenario, index: int, seed: int, start
 TREND_TOTALS = np.round(np.linspace(100, 300, len(YEARS))).astype(int)  # persons per year, 100 growing to 300
 
 
-def fit_logit(X: np.ndarray, K: np.ndarray, N: np.ndarray, tol: float = 1e-10, max_iter: int = 100
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def fit_logit(
+    X: np.ndarray, K: np.ndarray, N: np.ndarray, tol: float = 1e-10, max_iter: int = 100
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Binomial logit MLE of every row of K (successes) out of N (trials per column): (beta, cov, Pearson chi2)."""
     K = np.asarray(K, dtype=float)
     emp = np.log((K + 0.5) / (N - K + 0.5))
@@ -399,12 +445,17 @@ class ShareTrendScenario:
         return f"share {self.p0:.0%} in 2010, odds ratio {self.odds_ratio:g} a year"
 
 
-SHARE_TREND_SCENARIOS = (ShareTrendScenario(0.02, 1.15), ShareTrendScenario(0.05, 1.1),
-                         ShareTrendScenario(0.3, 1.05), ShareTrendScenario(0.6, 0.95))
+SHARE_TREND_SCENARIOS = (
+    ShareTrendScenario(0.02, 1.15),
+    ShareTrendScenario(0.05, 1.1),
+    ShareTrendScenario(0.3, 1.05),
+    ShareTrendScenario(0.6, 0.95),
+)
 
 
-def _share_trend_block(scenario: ShareTrendScenario, index: int, seed: int, start: int, stop: int
-                       ) -> dict[str, np.ndarray]:
+def _share_trend_block(
+    scenario: ShareTrendScenario, index: int, seed: int, start: int, stop: int
+) -> dict[str, np.ndarray]:
     X = design(YEARS, int(YEARS[0]))
     truth = math.log(scenario.odds_ratio)
     pr = special_expit(math.log(scenario.p0 / (1 - scenario.p0)) + truth * (YEARS - YEARS[0]))
@@ -454,8 +505,11 @@ def _multinomial_profile(Xf: np.ndarray, y: np.ndarray, total: np.ndarray, start
     fit = bf.fit_poisson(Xf, yf, start=start)
     start[:] = fit.beta  # warm start of the next evaluation
     mu = fit.mu
-    return (np.sum(special_xlogy(yf, mu / total[:, None]), axis=1) + special_gammaln(total + 1)
-            - np.sum(special_gammaln(yf + 1), axis=1))
+    return (
+        np.sum(special_xlogy(yf, mu / total[:, None]), axis=1)
+        + special_gammaln(total + 1)
+        - np.sum(special_gammaln(yf + 1), axis=1)
+    )
 
 
 def special_xlogy(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -470,8 +524,15 @@ def special_gammaln(a: np.ndarray) -> np.ndarray:
     return gammaln(a)
 
 
-def _illinois(f: Callable[[np.ndarray], np.ndarray], a: np.ndarray, b: np.ndarray, fa: np.ndarray, fb: np.ndarray,
-              iterations: int = 40, rtol: float = 1e-10) -> np.ndarray:
+def _illinois(
+    f: Callable[[np.ndarray], np.ndarray],
+    a: np.ndarray,
+    b: np.ndarray,
+    fa: np.ndarray,
+    fb: np.ndarray,
+    iterations: int = 40,
+    rtol: float = 1e-10,
+) -> np.ndarray:
     """Roots of f in [a, b] (f(a), f(b) of opposite signs) for every row: regula falsi with the Illinois rule.
 
     Stops when every row's bracket is within `rtol` or its function value within 1e-10 of zero.
@@ -521,8 +582,12 @@ def mse_profile_intervals(y: np.ndarray, iterations: int = 30) -> tuple[np.ndarr
         lo = np.where(left, lo, a)
         new_point = np.where(left, hi - g * (hi - lo), lo + g * (hi - lo))
         f_new = profile(new_point)
-        a, b, fa, fb = (np.where(left, new_point, b), np.where(left, a, new_point),
-                        np.where(left, f_new, fb), np.where(left, fa, f_new))
+        a, b, fa, fb = (
+            np.where(left, new_point, b),
+            np.where(left, a, new_point),
+            np.where(left, f_new, fb),
+            np.where(left, fa, f_new),
+        )
     top = (lo + hi) / 2
     peak = profile(top)
 
@@ -549,8 +614,9 @@ def _mse_block(scenario: MSEScenario, index: int, seed: int, start: int, stop: i
     from .mse.simulate import history_probabilities
 
     prob = history_probabilities(FINLAND_PROBS, {(0, 1): math.log(FINLAND_ODDS_RATIO)})
-    y = np.vstack([rng.multinomial(scenario.population, prob)[1:]
-                   for rng in replicate_rngs(seed, "mse", index, start, stop)])
+    y = np.vstack(
+        [rng.multinomial(scenario.population, prob)[1:] for rng in replicate_rngs(seed, "mse", index, start, stop)]
+    )
     _, low, high = mse_profile_intervals(y)
     return {"profile_likelihood": (low <= scenario.population) & (scenario.population <= high)}
 
@@ -582,8 +648,18 @@ def _coverage_rows(family: str, quantity: str, label: str, hits: dict[str, np.nd
         r = len(h)
         c = float(np.mean(h))
         nominal = 0.05 if family == "joinpoint_size" else (math.nan if method == "-" else NOMINAL)
-        rows.append({"family": family, "quantity": q, "method": method, "scenario": label, "nominal": nominal,
-                     "actual": c, "mc_se": math.sqrt(c * (1 - c) / r), "replicates": r})
+        rows.append(
+            {
+                "family": family,
+                "quantity": q,
+                "method": method,
+                "scenario": label,
+                "nominal": nominal,
+                "actual": c,
+                "mc_se": math.sqrt(c * (1 - c) / r),
+                "replicates": r,
+            }
+        )
     return rows
 
 
@@ -603,14 +679,16 @@ def run_family(family: str, n_replicates: int, seed: int, n_jobs: int) -> pd.Dat
     """Coverage (or size) table of one study family."""
     spec = FAMILY_SPECS.get(family)
     if spec is None:
-        raise ParameterError(f"parameter 'families': unknown study family {family!r} (known: {', '.join(FAMILY_SPECS)})")
+        raise ParameterError(
+            f"parameter 'families': unknown study family {family!r} (known: {', '.join(FAMILY_SPECS)})"
+        )
     scen, block, quantity = spec
     tasks = [delayed(block)(sc, i, seed, a, b) for i, sc in enumerate(scen) for a, b in _blocks(n_replicates)]
     results = Parallel(n_jobs=n_jobs)(tasks)
     nb = len(_blocks(n_replicates))
     rows = []
     for i, sc in enumerate(scen):
-        parts = results[i * nb:(i + 1) * nb]
+        parts = results[i * nb : (i + 1) * nb]
         hits = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
         rows += _coverage_rows(family, quantity, sc.label, hits)
     return pd.DataFrame(rows)
@@ -629,8 +707,9 @@ def check_parameters(n_replicates: int, seed: int, n_jobs: int) -> None:
         raise ParameterError(f"parameter 'n_jobs' must be a positive number of workers or -1 (all cores), got {n_jobs}")
 
 
-def run_study(n_replicates: int = 2000, seed: int = 2021, n_jobs: int = 2,
-              families: tuple[str, ...] = ("trend",)) -> pd.DataFrame:
+def run_study(
+    n_replicates: int = 2000, seed: int = 2021, n_jobs: int = 2, families: tuple[str, ...] = ("trend",)
+) -> pd.DataFrame:
     """The coverage table of the chosen families: method x scenario, nominal, actual coverage, MC standard error."""
     check_parameters(n_replicates, seed, n_jobs)
     return pd.concat([run_family(f, n_replicates, seed, n_jobs) for f in families], ignore_index=True)

@@ -20,8 +20,10 @@ import numpy as np
 ETA_CAP = 30.0  # cap on a simulated log mean, only to keep the samplers finite
 
 #: How the calibrated NB2 prediction intervals are made, for the descriptions of the reported values.
-PREDICTIVE_METHOD = ("NB2 predictive simulation with alpha from the degrees-of-freedom-corrected Pearson moment "
-                     "equation and its sampling uncertainty as df/chi2(df), df = n - p; chosen by the calibration study")
+PREDICTIVE_METHOD = (
+    "NB2 predictive simulation with alpha from the degrees-of-freedom-corrected Pearson moment "
+    "equation and its sampling uncertainty as df/chi2(df), df = n - p; chosen by the calibration study"
+)
 
 
 def moment_alpha(y: np.ndarray, mu: np.ndarray, df: int, iterations: int = 60) -> np.ndarray:
@@ -72,8 +74,15 @@ def predictive_counts(rngs: list[np.random.Generator], mu: np.ndarray, alpha: np
     return out
 
 
-def calibrated_draws(rngs: list[np.random.Generator], X: np.ndarray, Xf: np.ndarray, beta: np.ndarray,
-                     mu: np.ndarray, alpha_m: np.ndarray, n_sims: int) -> np.ndarray:
+def calibrated_draws(
+    rngs: list[np.random.Generator],
+    X: np.ndarray,
+    Xf: np.ndarray,
+    beta: np.ndarray,
+    mu: np.ndarray,
+    alpha_m: np.ndarray,
+    n_sims: int,
+) -> np.ndarray:
     """Draws of future counts from the calibrated NB2 predictive distribution, for R fitted series at once.
 
     Parameters
