@@ -179,3 +179,18 @@ def test_small_sample_interval_is_the_pearson_scaled_t_interval() -> None:
     low, high = trends.small_sample_interval(0.2, 0.02, 16.0, 8)
     half = stats.t.ppf(0.975, 8) * 0.02 * math.sqrt(16.0 / 8)
     assert (low, high) == pytest.approx((0.2 - half, 0.2 + half), rel=1e-12)
+
+
+def test_calibration_analysis_reports_the_lowest_coverage_and_flags_misses() -> None:
+    from trafficking_research.analyses import calibration as analysis
+
+    result = analysis.run(None, n_replicates=200, seed=3, n_jobs=1, families=("trend", "joinpoint_slopes"))
+    by_name = {e.name: e for e in result.estimates}
+    poisson = by_name["coverage.apc.poisson_wald_z"]
+    assert poisson.value < 0.8 and poisson.extra["in_target"] is False
+    table = result.tables["coverage"]
+    assert poisson.value == table[(table.quantity == "APC") & (table.method == "poisson_wald_z")]["actual"].min()
+    # only intervals the package reports are listed as misses; the AAPC given a chosen break is one of them
+    assert any(note.startswith("AAPC, nb2_pearson_t") for note in result.notes)
+    assert not any("poisson_wald_z" in note or note.startswith("slope") for note in result.notes)
+    assert "coverage" in result.figures
