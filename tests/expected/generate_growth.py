@@ -61,7 +61,15 @@ def apc_fits(series: dict[int, float], origin: int = 2006):
     theta = np.array([nb[0], nb[1], math.exp(nb[2])])
     nb_se = math.sqrt(np.linalg.inv(hessian(f, theta))[1, 1])
     pct = lambda b: 100 * math.expm1(b)  # noqa: E731
-    return (pct(p[1]), [pct(p[1] - Z * p_se), pct(p[1] + Z * p_se)]), (pct(nb[1]), [pct(nb[1] - Z * nb_se), pct(nb[1] + Z * nb_se)])
+    # Calibrated intervals (the package's choice after its calibration study): the standard error scaled by the
+    # Pearson dispersion X2 / (n - 2), with Student's t on n - 2 degrees of freedom.
+    df = len(y) - 2
+    tq = stats.t.ppf(0.975, df)
+    mu_p = np.exp(p[0] + p[1] * t)
+    p_half = tq * p_se * math.sqrt(float(np.sum((y - mu_p) ** 2 / mu_p)) / df)
+    mu_nb, a = np.exp(nb[0] + nb[1] * t), math.exp(nb[2])
+    nb_half = tq * nb_se * math.sqrt(float(np.sum((y - mu_nb) ** 2 / (mu_nb + a * mu_nb**2))) / df)
+    return (pct(p[1]), [pct(p[1] - p_half), pct(p[1] + p_half)]), (pct(nb[1]), [pct(nb[1] - nb_half), pct(nb[1] + nb_half)])
 
 
 def nb_fit(series: dict[int, float], origin: int = 2006) -> np.ndarray:

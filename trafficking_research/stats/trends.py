@@ -19,10 +19,46 @@ from scipy import stats
 from statsmodels.discrete.discrete_model import NegativeBinomial
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
 
-from ..config import ALPHA, FIRST_YEAR, Z
+from ..config import ALPHA, CONFIDENCE, FIRST_YEAR, Z
 from ..errors import ParameterError, SeriesError
 from .result import Estimate, Result
 
+
+
+#: How the trend intervals are computed, for the descriptions of the reported values.
+INTERVAL_METHOD = ("standard error scaled by the Pearson dispersion, Student's t with n - p degrees of freedom; "
+                   "chosen by the calibration study")
+
+
+def small_sample_interval(estimate: Any, se: Any, pearson_chi2: Any, df: Any, confidence: float = CONFIDENCE
+                          ) -> tuple[Any, Any]:
+    """A Wald interval calibrated for a few years of counts: the model's standard error scaled by the Pearson
+    dispersion, with Student's t quantile on the residual degrees of freedom.
+
+    The quasi-likelihood correction: the dispersion ``pearson_chi2 / df`` absorbs what the fitted variance function
+    misses (for NB2, an alpha estimated too small from ten years), and the t quantile allows for the dispersion
+    being estimated from ``df`` residuals. The calibration study (`stats.calibration`) measures its coverage on
+    series shaped like the real ones; a Wald interval with the normal quantile covers 87-90% there. Works on numbers
+    or numpy arrays alike.
+
+    Parameters
+    ----------
+    estimate, se : float or numpy.ndarray
+        The estimate (a log-scale slope) and its model-based standard error.
+    pearson_chi2 : float or numpy.ndarray
+        Pearson statistic of the fit.
+    df : int or numpy.ndarray
+        Residual degrees of freedom (years minus coefficients).
+    confidence : float
+        Confidence level.
+
+    Returns
+    -------
+    tuple
+        Lower and upper bounds.
+    """
+    half = stats.t.ppf(0.5 + confidence / 2, df) * se * np.sqrt(np.asarray(pearson_chi2) / df)
+    return estimate - half, estimate + half
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,9 +123,26 @@ class TrendFit(Result):
         return float(math.sqrt(self.cov[1, 1]))
 
     @property
-    def slope_ci(self) -> tuple[float, float]:
-        """95% Wald interval of the slope."""
+    def df_resid(self) -> int:
+        """Residual degrees of freedom: years fitted minus coefficients (NB2's alpha not counted)."""
+        return self.n_obs - len(self.params)
+
+    @property
+    def dispersion(self) -> float:
+        """Pearson chi-square per residual degree of freedom (1 when the model's variance is right)."""
+        return self.pearson_chi2 / self.df_resid
+
+    @property
+    def slope_ci_wald(self) -> tuple[float, float]:
+        """95% Wald interval of the slope (normal quantile, model-based standard error): too narrow with ten years
+        of overdispersed counts (the calibration study measures it); kept for comparison."""
         return (self.slope - Z * self.se, self.slope + Z * self.se)
+
+    @property
+    def slope_ci(self) -> tuple[float, float]:
+        """95% interval of the slope, calibrated for short series (see `small_sample_interval`)."""
+        low, high = small_sample_interval(self.slope, self.se, self.pearson_chi2, self.df_resid)
+        return (float(low), float(high))
 
     @property
     def apc(self) -> float:
@@ -131,12 +184,14 @@ class TrendFit(Result):
     def estimates(self) -> tuple[Estimate, ...]:
         """APC (with its 95% interval), doubling time where the trend is upward, and NB2's alpha."""
         model = "NB2 log-linear model" if self.family == "negbin" else "Poisson model"
-        out = [Estimate("apc", self.apc, "percent per year", f"{self.label}: annual percent change, {model}",
+        method = f"95% CI of the slope: {INTERVAL_METHOD} (n - p = {self.df_resid})"
+        out = [Estimate("apc", self.apc, "percent per year", f"{self.label}: annual percent change, {model}; {method}",
                         ci=self.apc_ci)]
         if self.doubling_time is not None:
             out.append(Estimate("doubling_time", self.doubling_time, "years",
-                                f"{self.label}: doubling time from the {self._short} slope "
-                                "(upper bound null: the slope's interval reaches zero)", ci=self.doubling_time_ci))
+                                f"{self.label}: doubling time log(2)/slope from the {self._short} slope, its interval "
+                                f"the slope's interval transformed ({method}; upper bound null: the slope's interval "
+                                "reaches zero)", ci=self.doubling_time_ci))
         if self.family == "negbin":
             out.append(Estimate("nb_alpha", self.alpha, "dimensionless", f"{self.label}: NB2 dispersion parameter alpha"))
         return tuple(out)
@@ -407,7 +462,10 @@ class JoinpointFit(Result):
             Estimate("apc_after_break", 100 * np.expm1(self.slopes[1]), "percent per year",
                      f"{lab}: APC after the joinpoint"),
             Estimate("aapc", self.aapc, "percent per year", f"{lab}: average APC over the period from the "
-                     "joinpoint model (delta-method CI, given the break year)", ci=self.aapc_ci),
+                     "joinpoint model (delta-method CI given the break year, with the trend models' small-sample "
+                     "correction: standard error scaled by the Pearson dispersion, Student's t with n - p degrees of "
+                     "freedom; it does NOT hold its 95% level, because the break year is chosen from the data: its "
+                     "measured coverage is calibration.coverage.aapc.nb2_pearson_t)", ci=self.aapc_ci),
         )
 
 
@@ -491,7 +549,8 @@ def joinpoint(s: pd.Series, min_segment: int = 3, n_boot: int = 199, seed: int =
     if not (math.isfinite(avg) and math.isfinite(se)):
         raise SeriesError(f"series '{s.name}': the joinpoint model at {best} did not converge to finite slopes")
     aapc = 100 * float(np.expm1(avg))
-    aapc_ci = (100 * float(np.expm1(avg - Z * se)), 100 * float(np.expm1(avg + Z * se)))
+    low, high = small_sample_interval(avg, se, model.pearson_chi2, model.df_resid)
+    aapc_ci = (100 * float(np.expm1(low)), 100 * float(np.expm1(high)))
     table = pd.DataFrame({"break_year": list(lls), "log_likelihood": list(lls.values())})
     return JoinpointFit(str(s.name), best, model, lr, p_value, n_boot, table, aapc, aapc_ci, (float(b), float(b + c)))
 

@@ -1,0 +1,196 @@
+"""The calibration study: its vectorised fits against statsmodels and the package's own fits, its seeding, and the
+coverage of the headline intervals on a fixed seed with enough replicates that the band is not luck."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
+
+from trafficking_research.data.capture_tables import CaptureTable, all_histories
+from trafficking_research.errors import ParameterError
+from trafficking_research.stats import batchfit as bf
+from trafficking_research.stats import calibration as cal
+from trafficking_research.stats import forecasting, trends
+from trafficking_research.stats.mse import fit_model, profile_interval
+from trafficking_research.stats.mse.simulate import history_probabilities
+
+YEARS = cal.YEARS
+X = cal.design(YEARS, int(YEARS[0]))
+
+
+def simulated(n: int, growth: float, alpha: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.vstack([bf.draw_nb2(rng, cal.true_means(growth), alpha) for _ in range(n)])
+
+
+def test_batch_nb2_fits_agree_with_the_package_statsmodels_fits() -> None:
+    """Slope, standard error, alpha and log-likelihood of 24 series (some at the alpha = 0 boundary) within 1e-6."""
+    Y = np.vstack([simulated(8, 0.2, a, seed) for seed, a in enumerate((0.0, 0.01, 0.05))])
+    fit = bf.fit_nb2(X, Y)
+    assert fit.boundary.any() and (~fit.boundary).any()
+    for i, y in enumerate(Y):
+        ref = trends.fit_negbin(pd.Series(y, index=YEARS, name="sim"), int(YEARS[0]))
+        assert fit.beta[i, 1] == pytest.approx(ref.slope, abs=1e-6)
+        assert math.sqrt(fit.cov[i, 1, 1]) == pytest.approx(ref.se, rel=1e-5)
+        assert fit.alpha[i] == pytest.approx(ref.alpha, abs=1e-6)
+        assert fit.llf[i] == pytest.approx(ref.llf, abs=1e-6)
+        assert fit.pearson_chi2[i] == pytest.approx(ref.pearson_chi2, rel=1e-5)
+
+
+def test_batch_poisson_fits_agree_with_statsmodels() -> None:
+    Y = simulated(6, 0.1, 0.03, 3)
+    fit = bf.fit_poisson(X, Y)
+    for i, y in enumerate(Y):
+        ref = sm.GLM(y, X, family=sm.families.Poisson()).fit()
+        np.testing.assert_allclose(fit.beta[i], ref.params, rtol=1e-8)
+        np.testing.assert_allclose(fit.cov[i], ref.cov_params(), rtol=1e-6)
+        assert fit.llf[i] == pytest.approx(ref.llf, rel=1e-10)
+        assert fit.pearson_chi2[i] == pytest.approx(ref.pearson_chi2, rel=1e-8)
+
+
+def test_fixed_alpha_fits_agree_with_statsmodels_and_the_kernel_keeps_likelihood_ratios() -> None:
+    Y = simulated(5, 0.2, 0.03, 4)
+    alpha = np.array([0.0, 0.01, 0.03, 0.05, 0.1])
+    X1 = cal.design(YEARS, int(YEARS[0]), (2015,))
+    full0, _ = bf.fixed_alpha_loglik(X, Y, alpha)
+    full1, _ = bf.fixed_alpha_loglik(X1, Y, alpha)
+    ker0, _ = bf.fixed_alpha_loglik(X, Y, alpha, kernel=True)
+    ker1, _ = bf.fixed_alpha_loglik(X1, Y, alpha, kernel=True)
+    for i, y in enumerate(Y):
+        family = sm.families.Poisson() if alpha[i] == 0 else sm.families.NegativeBinomial(alpha=alpha[i])
+        assert full1[i] == pytest.approx(sm.GLM(y, X1, family=family).fit().llf, rel=1e-9)
+    np.testing.assert_allclose(ker1 - ker0, full1 - full0, atol=1e-8)
+    # the size study's shortcut: a few Newton steps from the no-break fit reach the maximum
+    start = np.column_stack([bf.fixed_alpha_loglik(X, Y, alpha)[1], np.zeros(len(Y))])
+    quick, _ = bf.fixed_alpha_loglik(X1, Y, alpha, start=start, tol=0.0, max_iter=cal.BOOT_NEWTON_STEPS)
+    np.testing.assert_allclose(quick, full1, atol=1e-9)
+
+
+def test_logit_trend_wilson_and_newcombe_agree_with_statsmodels() -> None:
+    rng = np.random.default_rng(5)
+    K = np.vstack([rng.binomial(cal.TREND_TOTALS, 0.2) for _ in range(4)])
+    beta, cov, _ = cal.fit_logit(X, K, cal.TREND_TOTALS)
+    for i, k in enumerate(K):
+        ref = sm.GLM(np.column_stack([k, cal.TREND_TOTALS - k]), X, family=sm.families.Binomial()).fit()
+        np.testing.assert_allclose(beta[i], ref.params, rtol=1e-8)
+        assert math.sqrt(cov[i, 1, 1]) == pytest.approx(ref.bse[1], rel=1e-5)  # statsmodels stops at 1e-8 deviance
+    for k, n in ((0, 100), (3, 100), (61, 300), (180, 300)):
+        assert cal.wilson(np.array([k]), n)[0][0] == pytest.approx(
+            proportion_confint(k, n, 0.05, "wilson")[0], abs=1e-12
+        )
+    for k1, n1, k2, n2 in ((2, 100, 15, 300), (30, 100, 30, 100), (150, 300, 180, 300)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            low, high = confint_proportions_2indep(k2, n2, k1, n1, method="newcomb", compare="diff")
+        mine = cal.newcombe(np.array([k1]), n1, np.array([k2]), n2)
+        assert (mine[0][0], mine[1][0]) == pytest.approx((low, high), abs=1e-12)
+
+
+def test_vectorised_mse_profile_intervals_agree_with_the_package() -> None:
+    prob = history_probabilities(cal.FINLAND_PROBS, {(0, 1): math.log(cal.FINLAND_ODDS_RATIO)})
+    rng = np.random.default_rng(6)
+    y = np.vstack([rng.multinomial(1000, prob)[1:] for _ in range(3)])
+    est, low, high = cal.mse_profile_intervals(y)
+    for i in range(3):
+        table = CaptureTable("sim", ("A", "B", "C", "D"), all_histories(4), y[i].astype(np.int64))
+        ref = profile_interval(fit_model(table, [(0, 1)]))
+        assert (est[i], low[i], high[i]) == pytest.approx((ref.estimate, ref.lower, ref.upper), rel=1e-6)
+
+
+def test_the_joinpoint_statistic_and_break_are_those_of_trends_joinpoint() -> None:
+    Y = simulated(3, 0.2, 0.03, 7)
+    null = bf.fit_nb2(X, Y)
+    best, best_ll = cal.best_breaks(Y, null.alpha, cal.joinpoint_candidates())
+    null_ll, _ = bf.fixed_alpha_loglik(X, Y, null.alpha)
+    for i, y in enumerate(Y):
+        ref = trends.joinpoint(pd.Series(y, index=YEARS, name="sim"), n_boot=0)
+        assert best[i] == ref.break_year
+        assert max(0.0, 2 * (best_ll[i] - null_ll[i])) == pytest.approx(ref.lr_statistic, abs=1e-6)
+
+
+def test_results_do_not_depend_on_the_number_of_workers_and_follow_the_seed() -> None:
+    one = cal.run_study(40, 11, 1, ("share_difference",))
+    two = cal.run_study(40, 11, 2, ("share_difference",))
+    pd.testing.assert_frame_equal(one, two)
+    other = cal.run_study(40, 12, 1, ("share_difference",))
+    assert not other["actual"].equals(one["actual"])
+
+
+def test_bad_study_parameters_are_refused_by_name() -> None:
+    with pytest.raises(ParameterError, match="n_replicates"):
+        cal.run_study(5, 1, 1)
+    with pytest.raises(ParameterError, match="n_jobs"):
+        cal.run_study(100, 1, 0)
+    with pytest.raises(ParameterError, match="families"):
+        cal.run_study(100, 1, 1, ("trends",))
+
+
+def hits(block, scenario, index: int, n: int, seed: int) -> dict[str, np.ndarray]:
+    parts = [block(scenario, index, seed, a, min(a + cal.BLOCK, n)) for a in range(0, n, cal.BLOCK)]
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def test_headline_apc_and_doubling_time_intervals_cover_93_to_97_percent() -> None:
+    """2,000 NB2 series like the real one (10 years with 2014 missing, 20% growth, alpha 0.03): the calibrated
+    interval's coverage has a Monte Carlo standard error of about 0.005, so 93-97% is 95% +- 4 standard errors and
+    a miss is not luck. The Wald interval the package reported before covers about 88% there and must fail."""
+    scenario = cal.TrendScenario(0.2, 0.03)
+    h = hits(cal._trend_block, scenario, cal.TREND_SCENARIOS.index(scenario), 2000, 20240613)
+    for key in ("nb2_pearson_t", "doubling:nb2_pearson_t", "quasipoisson_t"):
+        c = h[key].mean()
+        assert 0.93 <= c <= 0.97, (key, c)
+    assert h["nb2_wald_z"].mean() < 0.91
+    assert h["poisson_wald_z"].mean() < 0.75
+
+
+def test_headline_forecast_interval_coverage_on_real_like_series() -> None:
+    """400 real-like NB2 series, four years ahead each (1,600 forecasts, MC standard error about 0.006): the
+    calibrated interval covers about 93% (the full study: 93-94%), the one reported before about 89%. The 93% target
+    is not met reliably by the forecast (see the calibration notebook), so the band asserted is 91-97%, which a
+    normal-draws interval (about 89%) fails."""
+    scenario = cal.TrendScenario(0.2, 0.03)
+    h = hits(cal._forecast_block, scenario, cal.FORECAST_SCENARIOS.index(scenario), 400, 20240613)
+    after = np.mean([h[f"h{k}:nb2_moment_t_draws"].mean() for k in range(1, 5)])
+    before = np.mean([h[f"h{k}:nb2_normal_draws"].mean() for k in range(1, 5)])
+    assert 0.91 <= after <= 0.97, after
+    assert before < after
+
+
+def test_moment_alpha_solves_the_pearson_equation() -> None:
+    Y = simulated(20, 0.2, 0.05, 8)
+    fit = bf.fit_nb2(X, Y)
+    a = forecasting.moment_alpha(Y, fit.mu, len(YEARS) - 2)
+    pearson = np.sum((Y - fit.mu) ** 2 / (fit.mu * (1 + a[:, None] * fit.mu)), axis=1)
+    pos = a > 0
+    assert pos.any()
+    np.testing.assert_allclose(pearson[pos], len(YEARS) - 2, rtol=1e-9)
+    at_zero = np.sum((Y - fit.mu) ** 2 / fit.mu, axis=1)
+    assert np.all(at_zero[~pos] <= len(YEARS) - 2)
+
+
+def test_small_sample_interval_is_the_pearson_scaled_t_interval() -> None:
+    low, high = trends.small_sample_interval(0.2, 0.02, 16.0, 8)
+    half = stats.t.ppf(0.975, 8) * 0.02 * math.sqrt(16.0 / 8)
+    assert (low, high) == pytest.approx((0.2 - half, 0.2 + half), rel=1e-12)
+
+
+def test_calibration_analysis_reports_the_lowest_coverage_and_flags_misses() -> None:
+    from trafficking_research.analyses import calibration as analysis
+
+    result = analysis.run(None, n_replicates=200, seed=3, n_jobs=1, families=("trend", "joinpoint_slopes"))
+    by_name = {e.name: e for e in result.estimates}
+    poisson = by_name["coverage.apc.poisson_wald_z"]
+    assert poisson.value < 0.8 and poisson.extra["in_target"] is False
+    table = result.tables["coverage"]
+    assert poisson.value == table[(table.quantity == "APC") & (table.method == "poisson_wald_z")]["actual"].min()
+    # only intervals the package reports are listed as misses; the AAPC given a chosen break is one of them
+    assert any(note.startswith("AAPC, nb2_pearson_t") for note in result.notes)
+    assert not any("poisson_wald_z" in note or note.startswith("slope") for note in result.notes)
+    assert "coverage" in result.figures

@@ -1,0 +1,218 @@
+"""The calibration analysis: how often each interval the package reports covers the truth. The notebook
+`calibration` calls this module; the simulations and fits are `stats.calibration`."""
+
+from __future__ import annotations
+
+import re
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from ..data.series import annual_series
+from ..errors import FitError
+from ..stats import calibration, trends
+from ..stats.result import Estimate
+from .base import Analysis
+
+#: The band a calibrated 95% interval must hold (issue 13), and the band of the joinpoint test's size at 5%.
+TARGET = (0.93, 0.97)
+SIZE_TARGET = (0.03, 0.07)
+#: Methods the package reports after calibration, and those it reported before.
+REPORTED = {
+    "nb2_pearson_t",
+    "quasipoisson_t",
+    "nb2_moment_t_draws",
+    "wilson",
+    "newcombe",
+    "logit_wald_z",
+    "profile_likelihood",
+    "bootstrap_lr",
+}
+BEFORE = {"nb2_wald_z", "poisson_wald_z", "nb2_normal_draws"}
+#: Quantities whose interval the package does not report at all (the joinpoint's segment slopes: point values only).
+NOT_REPORTED = ("slope before break", "slope after break")
+
+
+def status(quantity: str, method: str) -> str:
+    """Whether the package reports this interval now, reported it before the study, or neither."""
+    if quantity in NOT_REPORTED:
+        return "not reported"
+    if method in REPORTED:
+        return "reported"
+    return "reported before calibration" if method in BEFORE else "candidate, not reported"
+
+
+def slug(text: str) -> str:
+    """Lower-case words joined by underscores, for result names."""
+    return "_".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
+
+
+def real_series_estimates(obs: pd.DataFrame) -> list[Estimate]:
+    """The real series the scenarios imitate: victims admitted 2010-2020, its years, counts and NB2 alpha."""
+    s = annual_series(obs, "admitted")
+    s = s[(s.index >= int(calibration.YEARS[0])) & (s.index <= int(calibration.YEARS[-1]))]
+    s.name = "victims admitted"
+    out = [
+        Estimate(
+            "real_series.years",
+            len(s),
+            "years",
+            "victims admitted: published years in 2010-2020 (the simulated series use the same years)",
+            extra={"years": [int(y) for y in s.index]},
+        ),
+        Estimate(
+            "real_series.min_count", float(s.min()), "persons", "victims admitted: smallest yearly count in 2010-2020"
+        ),
+        Estimate(
+            "real_series.max_count", float(s.max()), "persons", "victims admitted: largest yearly count in 2010-2020"
+        ),
+    ]
+    try:
+        fit = trends.fit_trend(s, "negbin")
+    except FitError:
+        return out
+    out.append(
+        Estimate(
+            "real_series.nb_alpha",
+            fit.alpha,
+            "dimensionless",
+            "victims admitted 2010-2020: NB2 dispersion alpha (maximum likelihood; the scenarios use alpha 0 to 0.06)",
+        )
+    )
+    return out
+
+
+def summary_estimates(table: pd.DataFrame) -> list[Estimate]:
+    """Per quantity and method: the lowest coverage over the scenarios (the range beside it); the test's size."""
+    out = []
+    for (quantity, method), part in table.groupby(["quantity", "method"], sort=False):
+        if method == "-":
+            continue
+        worst = part.loc[part["actual"].idxmin()]
+        kind = status(quantity, method)
+        if quantity == "joinpoint test size at 5%":
+            for row in part.itertuples():
+                out.append(
+                    Estimate(
+                        f"joinpoint_size.{slug(row.scenario)}",
+                        row.actual,
+                        "proportion",
+                        f"share of series without a break in which the joinpoint bootstrap test rejects "
+                        f"at 5% ({row.scenario}; target 3-7%)",
+                        extra={
+                            "mc_se": row.mc_se,
+                            "replicates": int(row.replicates),
+                            "bootstrap_series": calibration.JOINPOINT_BOOT,
+                        },
+                    )
+                )
+            continue
+        out.append(
+            Estimate(
+                f"coverage.{slug(quantity)}.{method}",
+                float(worst.actual),
+                "proportion",
+                f"{quantity}, {method} ({kind}): lowest actual coverage of the nominal 95% interval over "
+                f"{len(part)} simulated scenario(s), the lowest in '{worst.scenario}' (highest "
+                f"{part['actual'].max():.3f}); target {TARGET[0]:.2f}-{TARGET[1]:.2f}",
+                extra={
+                    "highest": float(part["actual"].max()),
+                    "mc_se": float(worst.mc_se),
+                    "replicates": int(worst.replicates),
+                    "scenarios": len(part),
+                    "in_target": bool(part["actual"].between(*TARGET).all()),
+                },
+            )
+        )
+    return out
+
+
+def coverage_figure(table: pd.DataFrame) -> plt.Figure:
+    """Actual coverage of each method in each scenario (with +-1.96 MC standard errors), against the 93-97% band;
+    a second panel: the joinpoint test's size against 3-7%."""
+    cov = table[(table["method"] != "-") & (table["family"] != "joinpoint_size")]
+    size = table[table["family"] == "joinpoint_size"]
+    groups = list(dict.fromkeys(zip(cov["quantity"], cov["method"])))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 0.28 * len(groups) + 1.6), width_ratios=[3, 1], squeeze=False)
+    ax = axes[0][0]
+    ax.axvspan(*TARGET, color="#54a24b", alpha=0.15, lw=0, label="target 93-97%")
+    ax.axvline(calibration.NOMINAL, color="grey", lw=0.8, ls=":")
+    for i, (q, m) in enumerate(groups):
+        part = cov[(cov["quantity"] == q) & (cov["method"] == m)]
+        colour = {"reported": "#4c78a8", "reported before calibration": "#e45756"}.get(status(q, m), "#9d9d9d")
+        jitter = np.linspace(-0.25, 0.25, len(part)) if len(part) > 1 else np.zeros(1)
+        ax.errorbar(part["actual"], i + jitter, xerr=1.96 * part["mc_se"], fmt="o", ms=3, lw=0.8, color=colour)
+    ax.set_yticks(range(len(groups)), [f"{q} · {m}" for q, m in groups], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlim(max(0.0, float(cov["actual"].min()) - 0.05) if len(cov) else 0.0, 1.0)
+    ax.set_xlabel("actual coverage of the nominal 95% interval (points: scenarios; bars: ±1.96 MC s.e.)")
+    ax.plot([], [], "o", color="#4c78a8", label="reported now")
+    ax.plot([], [], "o", color="#e45756", label="reported before calibration")
+    ax.plot([], [], "o", color="#9d9d9d", label="candidate, or not reported")
+    ax.legend(fontsize=7, loc="lower left")
+    ax2 = axes[0][1]
+    if len(size):
+        ax2.axvspan(*SIZE_TARGET, color="#54a24b", alpha=0.15, lw=0)
+        ax2.axvline(0.05, color="grey", lw=0.8, ls=":")
+        ax2.errorbar(size["actual"], range(len(size)), xerr=1.96 * size["mc_se"], fmt="o", color="#4c78a8")
+        ax2.set_yticks(range(len(size)), list(size["scenario"]), fontsize=7)
+        ax2.invert_yaxis()
+        ax2.set_xlim(0, max(0.12, float(size["actual"].max()) + 0.03))
+    ax2.set_xlabel("joinpoint test: rejections at 5%, no break")
+    fig.tight_layout()
+    return fig
+
+
+def run(
+    obs: pd.DataFrame | None = None,
+    *,
+    n_replicates: int = 100,
+    seed: int = 2021,
+    n_jobs: int = 1,
+    families: tuple[str, ...] = tuple(calibration.FAMILY_SPECS),
+) -> Analysis:
+    """The calibration study: coverage of every interval the package reports, on data with known truth.
+
+    Parameters
+    ----------
+    obs : pandas.DataFrame, optional
+        Observations from `load_observations`; when given, the real series the scenarios imitate is described.
+    n_replicates : int
+        Simulated data sets per scenario (2,000 for the full study; the Monte Carlo standard error of a coverage
+        near 95% is then 0.5 points).
+    seed : int
+        Seed of the study; replicate i of every scenario has its own generator spawned from it.
+    n_jobs : int
+        joblib worker processes (-1: all cores); the results do not depend on it.
+    families : tuple of str
+        Which interval families to study (default: all of `stats.calibration.FAMILY_SPECS`).
+
+    Returns
+    -------
+    Analysis
+        Estimates (lowest coverage per quantity and method, the joinpoint test's size per scenario, the real
+        series' shape), tables ``coverage`` (method x scenario: nominal, actual, MC error) and ``joinpoint_size``,
+        figure ``coverage``.
+    """
+    calibration.check_parameters(n_replicates, seed, n_jobs)
+    out = Analysis("calibration", dict(n_replicates=n_replicates, seed=seed, n_jobs=n_jobs, families=list(families)))
+    if obs is not None:
+        out.add(real_series_estimates(obs))
+    table = calibration.run_study(n_replicates, seed, n_jobs, tuple(families))
+    out.table("coverage", table)
+    out.table("joinpoint_size", table[table["family"] == "joinpoint_size"].reset_index(drop=True))
+    out.add(summary_estimates(table))
+    # outside the band by more than the Monte Carlo error: 1.96 standard errors of a coverage at the nominal level
+    # (the estimated error of a share near 0 or 1 is too small to judge by)
+    gap = np.maximum(TARGET[0] - table["actual"], table["actual"] - TARGET[1])
+    null_se = np.sqrt(calibration.NOMINAL * (1 - calibration.NOMINAL) / table["replicates"])
+    reported = np.array([status(q, m) == "reported" for q, m in zip(table["quantity"], table["method"])], dtype=bool)
+    missed = table[(table["nominal"] == calibration.NOMINAL) & reported & (gap > 1.96 * null_se)]
+    for row in missed.itertuples():
+        out.notes.append(
+            f"{row.quantity}, {row.method}, {row.scenario}: coverage {row.actual:.3f} "
+            f"(MC s.e. {row.mc_se:.3f}) is outside {TARGET[0]:.2f}-{TARGET[1]:.2f} beyond Monte Carlo error"
+        )
+    out.figures["coverage"] = coverage_figure(table)
+    return out
