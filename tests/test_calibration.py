@@ -101,7 +101,7 @@ def test_vectorised_mse_profile_intervals_agree_with_the_package() -> None:
     for i in range(3):
         table = CaptureTable("sim", ("A", "B", "C", "D"), all_histories(4), y[i].astype(np.int64))
         ref = profile_interval(fit_model(table, [(0, 1)]))
-        assert (est[i], low[i], high[i]) == pytest.approx((ref.estimate, ref.lower, ref.upper), rel=1e-6)
+        assert (est[i], low[i], high[i]) == pytest.approx((ref.total, ref.lower, ref.upper), rel=1e-6)
 
 
 def test_the_joinpoint_statistic_and_break_are_those_of_trends_joinpoint() -> None:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import optimize, special
 
-from trafficking_research.stats import trends
+from trafficking_research.stats import stock_flow, trends
 from trafficking_research.errors import SeriesError
 
 
@@ -138,8 +138,8 @@ def test_gaps_are_left_out_not_filled() -> None:
 def test_implied_exits_and_reconciliation_by_hand() -> None:
     stock = pd.Series({2019: 676.0, 2020: 916.0, 2021: 1132.0})
     admitted = pd.Series({2020: 297.0, 2021: 291.0})
-    table = trends.implied_exits(stock, admitted)
+    table = stock_flow.implied_exits(stock, admitted)
     assert table["implied_exits"].tolist() == [676 + 297 - 916, 916 + 291 - 1132]
-    rec = trends.reconcile_cumulative(pd.Series({2006: 10.0, 2008: 30.0}), pd.Series({2008: 55.0}))
+    rec = stock_flow.reconcile_cumulative(pd.Series({2006: 10.0, 2008: 30.0}), pd.Series({2008: 55.0}))
     row = rec.iloc[0]
     assert row["residual"] == 15 and row["years_missing"] == "2007" and row["residual_per_missing_year"] == 15
