@@ -16,6 +16,7 @@ import pytest
 
 from helpers import edit_rows, run_cli, tree_digest
 from trafficking_research.data.datapackage import rehash
+from trafficking_research.pipeline import cache
 
 
 def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -228,3 +229,379 @@ def test_interrupted_run_keeps_earlier_results(fresh_run: Path, tmp_path: Path) 
     assert {k: v for k, v in after.items() if not k.startswith(".cache/")} == \
         {k: v for k, v in before.items() if not k.startswith(".cache/")}
     assert not (out / ".staging").exists()
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--params", "/no/such/params.yaml"], "--params: file '/no/such/params.yaml' does not exist"),
+    (["-p", "nosuch.year", "2010"], "parameter 'nosuch.year': notebook 'nosuch' is not among those run (data_audit)"),
+    (["-p", "data_audit.year", "2010"], "unknown parameter 'year' of notebook 'data_audit'"),
+    (["-p", "last_year", "2020.5"], "parameter 'last_year' of notebook 'data_audit' must be int, got '2020.5'"),
+])
+def test_more_bad_parameters(args: list[str], fragment: str, earlier: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = tree_digest(earlier)
+    proc = run_main(capsys, "reproduce", "data_audit", *args, "--output", str(earlier))
+    assert proc.returncode == 2 and fragment in proc.stderr, proc.stderr
+    assert tree_digest(earlier) == before
+
+
+# ---- faults of the environment: a busy or stale output folder, signals, read-only data, a full disk, a damaged cache
+
+
+@pytest.fixture(scope="module")
+def audit_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One real run of the fastest notebook (data_audit): its output folder, with its cache entry."""
+    from trafficking_research.pipeline.runner import raise_for_failures, reproduce
+
+    out = tmp_path_factory.mktemp("audit") / "results"
+    raise_for_failures(reproduce(["data_audit"], output=out, log=lambda _: None))
+    return out
+
+
+@pytest.fixture
+def audit_copy(audit_run: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "results"
+    shutil.copytree(audit_run, out)
+    return out
+
+
+def needs_restore(out: Path) -> None:
+    """Make the current data_audit result look like one of other inputs, so the next run restores it from the cache."""
+    inputs = out / "data_audit" / "inputs.json"
+    inputs.write_text(json.dumps(dict(json.loads(inputs.read_text()), key="earlier")))
+
+
+def cache_entry(out: Path) -> Path:
+    (entry,) = [p for p in (out / ".cache").iterdir() if not p.name.startswith(".")]
+    return entry
+
+
+def hold_lock(folder: Path) -> subprocess.Popen[str]:
+    """Another process holding the output folder's lock, as a running `reproduce` does (ready when it prints)."""
+    code = ("import sys, time; from pathlib import Path; from trafficking_research.pipeline.lock import output_lock\n"
+            "with output_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(120)\n")
+    holder = subprocess.Popen([sys.executable, "-c", code, str(folder)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_busy_output_folder_with_no_wait(earlier: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    holder = hold_lock(earlier)
+    try:
+        before = {k: v for k, v in tree_digest(earlier).items() if k != ".lock"}
+        started = time.monotonic()
+        proc = run_main(capsys, "reproduce", "data_audit", "--no-wait", "--output", str(earlier))
+        assert time.monotonic() - started < 5
+    finally:
+        holder.kill()
+        holder.wait()
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip() == (f"error: output folder '{earlier}' is in use by another run (process {holder.pid}); "
+                                   "wait for it to finish, or choose another --output")
+    assert {k: v for k, v in tree_digest(earlier).items() if k != ".lock"} == before
+
+
+def test_stale_lock_of_a_dead_run_is_taken_over(audit_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    holder = hold_lock(audit_copy)
+    holder.kill()
+    holder.wait()
+    assert (audit_copy / ".lock").read_text().strip() == str(holder.pid)
+    proc = run_main(capsys, "reproduce", "data_audit", "--no-wait", "--output", str(audit_copy))
+    assert proc.returncode == 0, proc.stderr
+    assert (f"took over the lock of output folder '{audit_copy}' left by process {holder.pid}, which is no longer "
+            "running") in proc.stdout
+    assert "data_audit: unchanged inputs, kept" in proc.stdout
+    assert not (audit_copy / ".lock").exists()
+
+
+def test_read_only_data_folder_is_only_read(read_only_data: Path, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    before = tree_digest(read_only_data)
+    out = tmp_path / "results"
+    proc = run_main(capsys, "reproduce", "data_audit", "-p", "data_dir", str(read_only_data), "--output", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((out / "results.json").read_text())["provenance"]["parameters"]["data_audit"]["data_dir"] == \
+        str(read_only_data)
+    assert tree_digest(read_only_data) == before
+    proc = run_main(capsys, "data", "check", "--data-dir", str(read_only_data))
+    assert proc.returncode == 0 and proc.stdout.startswith("ok: "), proc.stderr
+
+
+def test_rehash_of_a_read_only_data_folder(read_only_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = tree_digest(read_only_data)
+    proc = run_main(capsys, "data", "rehash", "--data-dir", str(read_only_data))
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith(f"error: data rehash: cannot write '{read_only_data / 'datapackage.json'}': ")
+    assert "Read-only file system" in proc.stderr or "Permission denied" in proc.stderr
+    assert tree_digest(read_only_data) == before
+
+
+@pytest.fixture
+def read_only_data(tmp_path: Path) -> Path:
+    """A copy of the data package that cannot be written: permissions for a normal user, a read-only bind mount for
+    root (whom permissions do not stop)."""
+    from trafficking_research.paths import DATA_DIR
+
+    source = tmp_path / "data-source"
+    shutil.copytree(DATA_DIR, source)
+    if os.geteuid() != 0:
+        for path in [source, *source.rglob("*")]:
+            path.chmod(path.stat().st_mode & ~0o222)
+        yield source
+        for path in [source, *source.rglob("*")]:
+            path.chmod(path.stat().st_mode | 0o200)
+        return
+    view = tmp_path / "data"
+    view.mkdir()
+    mounted = subprocess.run(["mount", "--bind", "-o", "ro", str(source), str(view)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"running as root, and a read-only bind mount failed ({mounted.stderr.strip()}): "
+                    "no way to make a folder read-only here")
+    try:
+        with pytest.raises(OSError):
+            (view / "probe").write_text("")
+        yield view
+    finally:
+        subprocess.run(["umount", str(view)], check=True)
+
+
+ENOSPC_TEXT = "No space left on device"
+
+
+def full_disk(monkeypatch: pytest.MonkeyPatch, under: Path, writes: bool = True, copies: bool = True) -> None:
+    """Simulate a full disk below `under`: writing bytes to a file there (Path.write_text/write_bytes) and/or copying
+    one there (shutil.copyfile, used by copytree) fail with ENOSPC. Pool workers are forked, so they inherit it."""
+    import errno
+    import pathlib
+
+    def guard(path: object) -> None:
+        if Path(os.fspath(path)).resolve().is_relative_to(under.resolve()):
+            raise OSError(errno.ENOSPC, ENOSPC_TEXT, str(path))
+
+    if writes:
+        for method in ("write_text", "write_bytes"):
+            original = getattr(pathlib.Path, method)
+
+            def failing(self, data, *args, _original=original, **kwargs):  # type: ignore[no-untyped-def]
+                if data:  # as on a real full disk, an empty file can still be created
+                    guard(self)
+                return _original(self, data, *args, **kwargs)
+
+            monkeypatch.setattr(pathlib.Path, method, failing)
+    if copies:
+        original_copy = shutil.copyfile
+
+        def failing_copy(src, dst, *args, **kwargs):  # type: ignore[no-untyped-def]
+            guard(dst)
+            return original_copy(src, dst, *args, **kwargs)
+
+        monkeypatch.setattr(shutil, "copyfile", failing_copy)
+
+
+def no_leftovers(out: Path) -> None:
+    assert not (out / ".staging").exists()
+    assert not (out / ".lock").exists()
+    assert not [p for p in (out / ".cache").iterdir() if p.name.startswith(".")]
+
+
+def test_full_disk_while_restoring_from_cache(audit_copy: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    needs_restore(audit_copy)
+    before = tree_digest(audit_copy)
+    full_disk(monkeypatch, audit_copy)
+    proc = run_main(capsys, "reproduce", "data_audit", "--output", str(audit_copy))
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.startswith(f"error: writing to output folder '{audit_copy}' failed: {ENOSPC_TEXT} ('")
+    assert "Notebook results that were complete stay in place; run again when the cause is fixed" in proc.stderr
+    assert tree_digest(audit_copy) == before
+    no_leftovers(audit_copy)
+
+
+def test_full_disk_while_writing_the_run_files(audit_copy: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    needs_restore(audit_copy)
+    before = tree_digest(audit_copy)
+    cached = tree_digest(cache_entry(audit_copy))
+    full_disk(monkeypatch, audit_copy, copies=False)  # the restore copies; writing results.json fails
+    proc = run_main(capsys, "reproduce", "data_audit", "--output", str(audit_copy))
+    assert proc.returncode == 1, proc.stderr
+    assert f"failed: {ENOSPC_TEXT} ('{audit_copy}/.results.json." in proc.stderr
+    after = tree_digest(audit_copy)
+    # the notebook's folder is the complete restored result; the run files are those of before, not half-written
+    assert {k[len("data_audit/"):]: v for k, v in after.items() if k.startswith("data_audit/")} == \
+        {k: v for k, v in cached.items() if k != ".sha256.json"}
+    assert {k: after[k] for k in ("results.json", "manifest.json", "index.html")} == \
+        {k: before[k] for k in ("results.json", "manifest.json", "index.html")}
+    no_leftovers(audit_copy)
+    monkeypatch.undo()
+    proc = run_main(capsys, "reproduce", "data_audit", "--output", str(audit_copy))
+    assert proc.returncode == 0 and "data_audit: unchanged inputs, kept" in proc.stdout
+    manifest = json.loads((audit_copy / "manifest.json").read_text())["sha256"]
+    assert manifest == {k: v for k, v in tree_digest(audit_copy).items()
+                        if not k.startswith(".cache/") and k != "manifest.json"}
+
+
+def test_full_disk_while_a_worker_writes_the_report(audit_copy: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    before = tree_digest(audit_copy)
+    full_disk(monkeypatch, audit_copy / ".staging", copies=False)
+    proc = run_main(capsys, "reproduce", "data_audit", "--force", "--output", str(audit_copy))
+    assert proc.returncode == 1, proc.stderr
+    assert (f"notebook 'data_audit' failed while writing its report: {ENOSPC_TEXT} "
+            f"('{audit_copy}/.staging/data_audit/data_audit.ipynb')") in proc.stderr
+    after = tree_digest(audit_copy)
+    assert {k: v for k, v in after.items() if not k.startswith("failed/")} == before
+    no_leftovers(audit_copy)
+
+
+def test_full_disk_while_storing_in_the_cache(audit_copy: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.rmtree(audit_copy / ".cache")
+    full_disk(monkeypatch, audit_copy / ".cache")
+    proc = run_main(capsys, "reproduce", "data_audit", "--force", "--output", str(audit_copy))
+    assert proc.returncode == 0, proc.stderr
+    assert f"warning: could not keep data_audit in the cache ({ENOSPC_TEXT} ('{audit_copy}/.cache/.tmp-" in proc.stdout
+    assert "the result itself is in place" in proc.stdout
+    no_leftovers(audit_copy)
+    manifest = json.loads((audit_copy / "manifest.json").read_text())["sha256"]
+    assert manifest == {k: v for k, v in tree_digest(audit_copy).items() if k != "manifest.json"}
+
+
+def truncate_values(entry: Path) -> str:
+    path = entry / "values.json"
+    path.write_bytes(path.read_bytes()[:40])
+    return "file values.json does not match its checksum"
+
+
+def delete_table(entry: Path) -> str:
+    table = sorted((entry / "tables").glob("*.csv"))[0]
+    table.unlink()
+    return f"file tables/{table.name} is missing"
+
+
+def garble_checksums(entry: Path) -> str:
+    (entry / ".sha256.json").write_text("{not json")
+    return "its checksum file .sha256.json is unreadable"
+
+
+@pytest.mark.parametrize("damage", [truncate_values, delete_table, garble_checksums], ids=lambda f: f.__name__)
+def test_damaged_cache_entry_is_discarded_and_rerun(damage: Callable[[Path], str], audit_copy: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    needs_restore(audit_copy)
+    entry = cache_entry(audit_copy)
+    good = {k: v for k, v in tree_digest(entry).items() if k.endswith((".csv", ".png", ".svg", "values.json"))}
+    reason = damage(entry)
+    proc = run_main(capsys, "reproduce", "data_audit", "--output", str(audit_copy))
+    assert proc.returncode == 0, proc.stderr
+    assert f"data_audit: cache entry {entry.name[:12]} is damaged ({reason}" in proc.stdout
+    assert "discarded, the notebook runs again" in proc.stdout and "data_audit: executed" in proc.stdout
+    result = tree_digest(audit_copy / "data_audit")
+    assert {k: result[k] for k in good} == good  # the same bytes as the undamaged entry held
+    assert cache.damage(entry) is None  # stored afresh, intact
+    no_leftovers(audit_copy)
+
+
+# ---- several runs, and runs that are stopped: processes are watched with psutil
+
+
+def start_run(out: Path, log: Path, *args: str) -> subprocess.Popen[str]:
+    """`reproduce` in a new process; its output goes to files (a pipe would wait for every process that inherited it)."""
+    env = dict(os.environ, CI="true")
+    with open(log.with_suffix(".out"), "w") as stdout, open(log.with_suffix(".err"), "w") as stderr:
+        return subprocess.Popen([sys.executable, "-m", "trafficking_research", "reproduce", *args, "--output", str(out)],
+                                stdout=stdout, stderr=stderr, text=True, env=env)
+
+
+def outputs_of(log: Path) -> tuple[str, str]:
+    return log.with_suffix(".out").read_text(), log.with_suffix(".err").read_text()
+
+
+def run_processes(pid: int, kernels: int, timeout: float = 60) -> list:
+    """The processes of a run (its workers and their kernels), once `kernels` kernels are up."""
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            tree = psutil.Process(pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            break
+        if sum("ipykernel_launcher" in " ".join(p.cmdline()) for p in tree if p.is_running()) >= kernels:
+            return tree
+        time.sleep(0.1)
+    raise AssertionError(f"the run (pid {pid}) did not start {kernels} kernel(s) within {timeout} s")
+
+
+def alive(processes: list) -> list:
+    import psutil
+
+    living = []
+    for proc in processes:
+        try:
+            if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
+                living.append(proc)
+        except psutil.NoSuchProcess:
+            pass
+    return living
+
+
+def consistent_with_manifest(out: Path) -> None:
+    manifest = json.loads((out / "manifest.json").read_text())["sha256"]
+    assert manifest == {k: v for k, v in tree_digest(out).items()
+                        if not k.startswith((".cache/", "failed/")) and k != "manifest.json"}
+
+
+def test_two_runs_into_one_output_folder(tmp_path: Path) -> None:
+    """A second run waits for the first and then finds nothing to do; a third, with --no-wait, refuses at once."""
+    out = tmp_path / "results"
+    first = start_run(out, tmp_path / "first", "data_audit")
+    run_processes(first.pid, kernels=1)  # it holds the lock by now
+    second = start_run(out, tmp_path / "second", "data_audit")
+    third = run_cli("reproduce", "data_audit", "--no-wait", "--output", str(out), timeout=60)
+    assert first.wait(timeout=120) == 0, outputs_of(tmp_path / "first")
+    assert second.wait(timeout=120) == 0, outputs_of(tmp_path / "second")
+    assert third.returncode == 2
+    assert third.stderr == (f"error: output folder '{out}' is in use by another run (process {first.pid}); "
+                            "wait for it to finish, or choose another --output\n")
+    stdout, _ = outputs_of(tmp_path / "second")
+    assert stdout.startswith(f"waiting: output folder '{out}' is in use by another run (process {first.pid}); "
+                             "this run starts when that one ends")
+    assert f"output folder '{out}' is free; starting\ndata_audit: unchanged inputs, kept\n" in stdout
+    assert "data_audit: executed" in outputs_of(tmp_path / "first")[0]
+    consistent_with_manifest(out)
+    assert not (out / ".lock").exists() and not (out / ".staging").exists()
+
+
+def test_sigterm_mid_run(audit_copy: Path, tmp_path: Path) -> None:
+    before = tree_digest(audit_copy)
+    run = start_run(audit_copy, tmp_path / "run", "data_audit", "--force")
+    processes = run_processes(run.pid, kernels=1)
+    run.send_signal(signal.SIGTERM)
+    assert run.wait(timeout=30) == 143
+    stdout, stderr = outputs_of(tmp_path / "run")
+    assert stderr == (f"terminated (SIGTERM): the run stopped and its unfinished work was removed; every result in "
+                      f"'{audit_copy}' is complete (notebooks finished before the stop are new, the others as before)\n")
+    assert "executed" not in stdout
+    assert alive(processes) == []  # the command waited for its workers, and they for their kernels
+    assert tree_digest(audit_copy) == before
+    assert not (audit_copy / ".staging").exists() and not (audit_copy / ".lock").exists()
+
+
+def test_sigkill_mid_run_leaves_no_process_and_the_next_run_completes(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    run = start_run(out, tmp_path / "killed", "data_audit", "year_profile", "--jobs", "2")
+    processes = run_processes(run.pid, kernels=2)
+    assert len(processes) == 4  # two workers, two kernels
+    run.kill()
+    run.wait(timeout=10)
+    killed_at = time.monotonic()
+    while alive(processes) and time.monotonic() - killed_at < 10:
+        time.sleep(0.1)
+    assert alive(processes) == [], f"still alive 10 s after SIGKILL: {alive(processes)}"
+    assert (out / ".staging").is_dir() and (out / ".lock").read_text().strip() == str(run.pid)
+    proc = run_cli("reproduce", "data_audit", "year_profile", "--no-wait", "--output", str(out), timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(f"took over the lock of output folder '{out}' left by process {run.pid}, "
+                                  "which is no longer running\n")
+    assert "data_audit: executed" in proc.stdout and "year_profile: executed" in proc.stdout
+    consistent_with_manifest(out)
+    assert not (out / ".staging").exists() and not (out / ".lock").exists()
