@@ -12,6 +12,7 @@ import sys
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -446,7 +447,10 @@ def _execute(tasks: list[dict[str, Any]], output: Path, report: RunReport, jobs:
             name, stage = task["notebook"], Path(task["stage"])
             try:
                 result = future.result()
-            except Exception as exc:  # a worker that died or could not start its kernel
+            except BrokenProcessPool as exc:  # a worker killed from outside (out of memory, say)
+                result = {"ok": False, "seconds": 0.0,
+                          "message": f"because its worker process ended ({type(exc).__name__}: {exc})"}
+            except Exception as exc:  # a worker that could not start its kernel
                 result = {"ok": False, "seconds": 0.0,
                           "message": f"in start-up: the worker failed ({type(exc).__name__}: {exc})"}
             if result["ok"]:
