@@ -9,12 +9,12 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
-
 from helpers import edit_rows, run_cli, tree_digest
+
 from trafficking_research.data.datapackage import rehash
 from trafficking_research.pipeline import cache
 
@@ -53,6 +53,7 @@ def set_value(value: str, **match: str) -> Callable:
     def edit(rows):
         preferred(rows, **match)["value"] = value
         return rows
+
     return edit
 
 
@@ -61,6 +62,7 @@ def write_raw(name: str, data: bytes, keep_hash: bool = False) -> Callable[[Path
         (folder / name).write_bytes(data)
         if not keep_hash:
             rehash(folder)
+
     return apply
 
 
@@ -82,11 +84,14 @@ def columns(fields_edit: Callable[[list[str]], list[str]]) -> Callable[[Path], N
     def apply(folder: Path) -> None:
         with open(folder / "observations.csv", encoding="utf-8") as handle:
             header = handle.readline().strip().split(",")
+
         def add(rows):
             for r in rows:
                 r["comment"] = "x"
             return rows
+
         edit_rows(folder, add, fields=fields_edit(header))
+
     return apply
 
 
@@ -100,39 +105,86 @@ DATA_CASES: dict[str, tuple[Callable[[Path], None], str]] = {
     "unknown_code": (lambda f: edit_rows(f, first_row({"form": "smuggling"})), "column form: unknown code 'smuggling'"),
     "text_value": (lambda f: edit_rows(f, first_row({"value": "many"})), "column value: 'many' is not a number"),
     "negative_count": (lambda f: edit_rows(f, first_row({"value": "-4"})), "below the minimum 0"),
-    "fractional_count": (lambda f: edit_rows(f, set_value("7.5", client_type="witness", place="all", **ADMITTED_2020)),
-                         "7.5 persons is not a whole number"),
-    "percent_over_100": (lambda f: edit_rows(f, lambda rows: [dict(r, value="140") if r["unit"] == "percent" and i == 0 else r
-                                                         for i, r in enumerate(sorted(rows, key=lambda r: r["unit"] != "percent"))]),
-                         "percent exceeds 100"),
-    "duplicate_preferred": (lambda f: edit_rows(f, lambda rows: rows + [dict(preferred(rows), source_id=rows[-1]["source_id"])]),
-                            "duplicate preferred rows"),
-    "preferred_without_reason": (lambda f: edit_rows(f, lambda rows: rows + [dict(preferred(rows, note=""), status="alternative", value="4")]),
-                                 "without a reason in note"),
-    "identity_parts_exceed_total": (lambda f: edit_rows(f, set_value("300", client_type="victim", place="finland", **ADMITTED_2020)),
-                                    "place parts sum to 421, more than the total 244"),
-    "identity_complete_parts": (lambda f: edit_rows(f, set_value("40", client_type="child_of_victim", place="all", **ADMITTED_2020)),
-                                "client_type parts are all given and sum to 287, not the total 297"),
-    "unknown_source": (lambda f: edit_rows(f, first_row({"source_id": "made-up-2020"})), "unknown source 'made-up-2020'"),
-    "duplicate_source_id": (lambda f: edit_rows(f, lambda rows: rows + [rows[0]], name="sources.csv"), "is used by more than one source"),
-    "hash_mismatch": (lambda f: edit_rows(f, lambda rows: rows[:-1], keep_hash=True), "does not match datapackage.json"),
+    "fractional_count": (
+        lambda f: edit_rows(f, set_value("7.5", client_type="witness", place="all", **ADMITTED_2020)),
+        "7.5 persons is not a whole number",
+    ),
+    "percent_over_100": (
+        lambda f: edit_rows(
+            f,
+            lambda rows: [
+                dict(r, value="140") if r["unit"] == "percent" and i == 0 else r
+                for i, r in enumerate(sorted(rows, key=lambda r: r["unit"] != "percent"))
+            ],
+        ),
+        "percent exceeds 100",
+    ),
+    "duplicate_preferred": (
+        lambda f: edit_rows(f, lambda rows: rows + [dict(preferred(rows), source_id=rows[-1]["source_id"])]),
+        "duplicate preferred rows",
+    ),
+    "preferred_without_reason": (
+        lambda f: edit_rows(f, lambda rows: rows + [dict(preferred(rows, note=""), status="alternative", value="4")]),
+        "without a reason in note",
+    ),
+    "identity_parts_exceed_total": (
+        lambda f: edit_rows(f, set_value("300", client_type="victim", place="finland", **ADMITTED_2020)),
+        "place parts sum to 421, more than the total 244",
+    ),
+    "identity_complete_parts": (
+        lambda f: edit_rows(f, set_value("40", client_type="child_of_victim", place="all", **ADMITTED_2020)),
+        "client_type parts are all given and sum to 287, not the total 297",
+    ),
+    "unknown_source": (
+        lambda f: edit_rows(f, first_row({"source_id": "made-up-2020"})),
+        "unknown source 'made-up-2020'",
+    ),
+    "duplicate_source_id": (
+        lambda f: edit_rows(f, lambda rows: rows + [rows[0]], name="sources.csv"),
+        "is used by more than one source",
+    ),
+    "hash_mismatch": (
+        lambda f: edit_rows(f, lambda rows: rows[:-1], keep_hash=True),
+        "does not match datapackage.json",
+    ),
     "missing_datapackage": (lambda f: (f / "datapackage.json").unlink(), "datapackage.json: missing"),
-    "invalid_datapackage": (write_raw("datapackage.json", b"{\"resources\": [", keep_hash=True), "not valid UTF-8 JSON"),
-    "datapackage_without_resources": (write_raw("datapackage.json", b"{\"name\": \"x\"}", keep_hash=True), "'resources' must be a non-empty list"),
-    "missing_observations_file": (lambda f: (f / "observations.csv").unlink(), "observations.csv: file named by resource 'observations' does not exist"),
+    "invalid_datapackage": (write_raw("datapackage.json", b'{"resources": [', keep_hash=True), "not valid UTF-8 JSON"),
+    "datapackage_without_resources": (
+        write_raw("datapackage.json", b'{"name": "x"}', keep_hash=True),
+        "'resources' must be a non-empty list",
+    ),
+    "missing_observations_file": (
+        lambda f: (f / "observations.csv").unlink(),
+        "observations.csv: file named by resource 'observations' does not exist",
+    ),
     "empty_file": (write_raw("observations.csv", b""), "observations.csv: file is empty"),
-    "header_only": (write_raw("observations.csv", b"period_start,period_end,measure,client_type,place,form,sex,age,unit,value,source_id,locator,status,note\n"),
-                    "no data rows below the header"),
+    "header_only": (
+        write_raw(
+            "observations.csv",
+            b"period_start,period_end,measure,client_type,place,form,sex,age,unit,value,source_id,locator,status,note\n",
+        ),
+        "no data rows below the header",
+    ),
     "wrong_encoding": (latin1, "not valid UTF-8"),
-    "dates_out_of_order": (lambda f: edit_rows(f, first_row({"period_start": "2031-01-01"})), "start 2031-01-01 is after end"),
-    "non_iso_date": (lambda f: edit_rows(f, first_row({"period_end": "31.12.2020"})), "'31.12.2020' is not an ISO date"),
-    "empty_required_cell": (lambda f: edit_rows(f, first_row({"locator": ""})), "column locator: empty, but the column is required"),
+    "dates_out_of_order": (
+        lambda f: edit_rows(f, first_row({"period_start": "2031-01-01"})),
+        "start 2031-01-01 is after end",
+    ),
+    "non_iso_date": (
+        lambda f: edit_rows(f, first_row({"period_end": "31.12.2020"})),
+        "'31.12.2020' is not an ISO date",
+    ),
+    "empty_required_cell": (
+        lambda f: edit_rows(f, first_row({"locator": ""})),
+        "column locator: empty, but the column is required",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(DATA_CASES))
-def test_bad_data_is_refused_before_any_notebook_runs(case: str, data_copy: Path, earlier: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_data_is_refused_before_any_notebook_runs(
+    case: str, data_copy: Path, earlier: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     breaker, fragment = DATA_CASES[case]
     breaker(data_copy)
     before = tree_digest(earlier)
@@ -143,16 +195,20 @@ def test_bad_data_is_refused_before_any_notebook_runs(case: str, data_copy: Path
     assert tree_digest(earlier) == before
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["-p", "first_year", "twenty"], "parameter 'first_year' of notebook 'data_audit' must be int, got 'twenty'"),
-    (["-p", "colour", "red"], "unknown parameter 'colour'"),
-    (["-p", "output_dir", "/tmp/x"], "parameter 'output_dir' is set by `reproduce` itself"),
-    (["-p", "data_dir", "/no/such/folder"], "directory '/no/such/folder' does not exist"),
-    (["--jobs", "0"], "--jobs must be at least 1"),
-    (["nosuch_notebook"], "unknown notebook 'nosuch_notebook'"),
-])
-def test_bad_parameters_are_refused(args: list[str], fragment: str, earlier: Path,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["-p", "first_year", "twenty"], "parameter 'first_year' of notebook 'data_audit' must be int, got 'twenty'"),
+        (["-p", "colour", "red"], "unknown parameter 'colour'"),
+        (["-p", "output_dir", "/tmp/x"], "parameter 'output_dir' is set by `reproduce` itself"),
+        (["-p", "data_dir", "/no/such/folder"], "directory '/no/such/folder' does not exist"),
+        (["--jobs", "0"], "--jobs must be at least 1"),
+        (["nosuch_notebook"], "unknown notebook 'nosuch_notebook'"),
+    ],
+)
+def test_bad_parameters_are_refused(
+    args: list[str], fragment: str, earlier: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = tree_digest(earlier)
     extra = [] if args and not args[0].startswith("-") else ["data_audit"]
     proc = run_main(capsys, "reproduce", *extra, *args, "--output", str(earlier))
@@ -160,13 +216,17 @@ def test_bad_parameters_are_refused(args: list[str], fragment: str, earlier: Pat
     assert tree_digest(earlier) == before
 
 
-@pytest.mark.parametrize("content, fragment", [
-    ("first_year: [2010\n", "is not valid YAML"),
-    ("first_year: 'soon'\n", "must be int, got 'soon'"),
-    ("- 2010\n", "must be a mapping of parameter names to values"),
-])
-def test_bad_params_file(content: str, fragment: str, tmp_path: Path, earlier: Path,
-                         capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        ("first_year: [2010\n", "is not valid YAML"),
+        ("first_year: 'soon'\n", "must be int, got 'soon'"),
+        ("- 2010\n", "must be a mapping of parameter names to values"),
+    ],
+)
+def test_bad_params_file(
+    content: str, fragment: str, tmp_path: Path, earlier: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     params = tmp_path / "params.yaml"
     params.write_text(content)
     before = tree_digest(earlier)
@@ -188,11 +248,24 @@ def test_bad_list_table_is_refused(tmp_path: Path, earlier: Path, capsys: pytest
 def test_notebooks_that_raise(earlier: Path) -> None:
     """Two notebooks failing in one run (in parallel): each named with its cell and exception, each kept in failed/."""
     before = tree_digest(earlier)
-    proc = run_cli("reproduce", "year_profile", "dark_figure", "-p", "year", "2100", "-p", "method", "guess",
-                   "--output", str(earlier))
+    proc = run_cli(
+        "reproduce",
+        "year_profile",
+        "dark_figure",
+        "-p",
+        "year",
+        "2100",
+        "-p",
+        "method",
+        "guess",
+        "--output",
+        str(earlier),
+    )
     assert proc.returncode == 1, proc.stderr
-    for notebook, fragment in (("year_profile", "ParameterError: parameter 'year': 2100 is outside the years of the data"),
-                               ("dark_figure", "ParameterError: parameter 'method': unknown method 'guess'")):
+    for notebook, fragment in (
+        ("year_profile", "ParameterError: parameter 'year': 2100 is outside the years of the data"),
+        ("dark_figure", "ParameterError: parameter 'method': unknown method 'guess'"),
+    ):
         assert f"notebook '{notebook}' failed in cell" in proc.stderr and fragment in proc.stderr
         partial = earlier / "failed" / f"{notebook}.ipynb"
         assert partial.is_file() and f"partly executed notebook: {partial}" in proc.stderr
@@ -214,9 +287,14 @@ def test_interrupted_run_keeps_earlier_results(fresh_run: Path, tmp_path: Path) 
     out = tmp_path / "results"
     shutil.copytree(fresh_run, out)
     before = tree_digest(out)
-    proc = subprocess.Popen([sys.executable, "-m", "trafficking_research", "reproduce", "growth", "--force",
-                             "--output", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=dict(os.environ, CI="true"), start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "trafficking_research", "reproduce", "growth", "--force", "--output", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, CI="true"),
+        start_new_session=True,
+    )
     deadline = time.time() + 60
     while time.time() < deadline and not (out / ".staging" / "growth").exists():
         time.sleep(0.1)
@@ -226,17 +304,24 @@ def test_interrupted_run_keeps_earlier_results(fresh_run: Path, tmp_path: Path) 
     assert proc.returncode != 0
     assert "interrupted" in err
     after = tree_digest(out)
-    assert {k: v for k, v in after.items() if not k.startswith(".cache/")} == \
-        {k: v for k, v in before.items() if not k.startswith(".cache/")}
+    assert {k: v for k, v in after.items() if not k.startswith(".cache/")} == {
+        k: v for k, v in before.items() if not k.startswith(".cache/")
+    }
     assert not (out / ".staging").exists()
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["--params", "/no/such/params.yaml"], "--params: file '/no/such/params.yaml' does not exist"),
-    (["-p", "nosuch.year", "2010"], "parameter 'nosuch.year': notebook 'nosuch' is not among those run (data_audit)"),
-    (["-p", "data_audit.year", "2010"], "unknown parameter 'year' of notebook 'data_audit'"),
-    (["-p", "last_year", "2020.5"], "parameter 'last_year' of notebook 'data_audit' must be int, got '2020.5'"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--params", "/no/such/params.yaml"], "--params: file '/no/such/params.yaml' does not exist"),
+        (
+            ["-p", "nosuch.year", "2010"],
+            "parameter 'nosuch.year': notebook 'nosuch' is not among those run (data_audit)",
+        ),
+        (["-p", "data_audit.year", "2010"], "unknown parameter 'year' of notebook 'data_audit'"),
+        (["-p", "last_year", "2020.5"], "parameter 'last_year' of notebook 'data_audit' must be int, got '2020.5'"),
+    ],
+)
 def test_more_bad_parameters(args: list[str], fragment: str, earlier: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = tree_digest(earlier)
     proc = run_main(capsys, "reproduce", "data_audit", *args, "--output", str(earlier))
@@ -277,8 +362,10 @@ def cache_entry(out: Path) -> Path:
 
 def hold_lock(folder: Path) -> subprocess.Popen[str]:
     """Another process holding the output folder's lock, as a running `reproduce` does (ready when it prints)."""
-    code = ("import sys, time; from pathlib import Path; from trafficking_research.pipeline.lock import output_lock\n"
-            "with output_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(120)\n")
+    code = (
+        "import sys, time; from pathlib import Path; from trafficking_research.pipeline.lock import output_lock\n"
+        "with output_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(120)\n"
+    )
     holder = subprocess.Popen([sys.executable, "-c", code, str(folder)], stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
     return holder
@@ -295,8 +382,10 @@ def test_busy_output_folder_with_no_wait(earlier: Path, capsys: pytest.CaptureFi
         holder.kill()
         holder.wait()
     assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.strip() == (f"error: output folder '{earlier}' is in use by another run (process {holder.pid}); "
-                                   "wait for it to finish, or choose another --output")
+    assert proc.stderr.strip() == (
+        f"error: output folder '{earlier}' is in use by another run (process {holder.pid}); "
+        "wait for it to finish, or choose another --output"
+    )
     assert {k: v for k, v in tree_digest(earlier).items() if k != ".lock"} == before
 
 
@@ -307,20 +396,23 @@ def test_stale_lock_of_a_dead_run_is_taken_over(audit_copy: Path, capsys: pytest
     assert (audit_copy / ".lock").read_text().strip() == str(holder.pid)
     proc = run_main(capsys, "reproduce", "data_audit", "--no-wait", "--output", str(audit_copy))
     assert proc.returncode == 0, proc.stderr
-    assert (f"took over the lock of output folder '{audit_copy}' left by process {holder.pid}, which is no longer "
-            "running") in proc.stdout
+    assert (
+        f"took over the lock of output folder '{audit_copy}' left by process {holder.pid}, which is no longer running"
+    ) in proc.stdout
     assert "data_audit: unchanged inputs, kept" in proc.stdout
     assert not (audit_copy / ".lock").exists()
 
 
-def test_read_only_data_folder_is_only_read(read_only_data: Path, tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_read_only_data_folder_is_only_read(
+    read_only_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = tree_digest(read_only_data)
     out = tmp_path / "results"
     proc = run_main(capsys, "reproduce", "data_audit", "-p", "data_dir", str(read_only_data), "--output", str(out))
     assert proc.returncode == 0, proc.stderr
-    assert json.loads((out / "results.json").read_text())["provenance"]["parameters"]["data_audit"]["data_dir"] == \
-        str(read_only_data)
+    assert json.loads((out / "results.json").read_text())["provenance"]["parameters"]["data_audit"]["data_dir"] == str(
+        read_only_data
+    )
     assert tree_digest(read_only_data) == before
     proc = run_main(capsys, "data", "check", "--data-dir", str(read_only_data))
     assert proc.returncode == 0 and proc.stdout.startswith("ok: "), proc.stderr
@@ -354,8 +446,10 @@ def read_only_data(tmp_path: Path) -> Path:
     view.mkdir()
     mounted = subprocess.run(["mount", "--bind", "-o", "ro", str(source), str(view)], capture_output=True, text=True)
     if mounted.returncode != 0:
-        pytest.skip(f"running as root, and a read-only bind mount failed ({mounted.stderr.strip()}): "
-                    "no way to make a folder read-only here")
+        pytest.skip(
+            f"running as root, and a read-only bind mount failed ({mounted.stderr.strip()}): "
+            "no way to make a folder read-only here"
+        )
     try:
         with pytest.raises(OSError):
             (view / "probe").write_text("")
@@ -403,8 +497,9 @@ def no_leftovers(out: Path) -> None:
     assert not [p for p in (out / ".cache").iterdir() if p.name.startswith(".")]
 
 
-def test_full_disk_while_restoring_from_cache(audit_copy: Path, monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_full_disk_while_restoring_from_cache(
+    audit_copy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     needs_restore(audit_copy)
     before = tree_digest(audit_copy)
     full_disk(monkeypatch, audit_copy)
@@ -416,8 +511,9 @@ def test_full_disk_while_restoring_from_cache(audit_copy: Path, monkeypatch: pyt
     no_leftovers(audit_copy)
 
 
-def test_full_disk_while_writing_the_run_files(audit_copy: Path, monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_full_disk_while_writing_the_run_files(
+    audit_copy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     needs_restore(audit_copy)
     before = tree_digest(audit_copy)
     cached = tree_digest(cache_entry(audit_copy))
@@ -427,34 +523,41 @@ def test_full_disk_while_writing_the_run_files(audit_copy: Path, monkeypatch: py
     assert f"failed: {ENOSPC_TEXT} ('{audit_copy}/.results.json." in proc.stderr
     after = tree_digest(audit_copy)
     # the notebook's folder is the complete restored result; the run files are those of before, not half-written
-    assert {k[len("data_audit/"):]: v for k, v in after.items() if k.startswith("data_audit/")} == \
-        {k: v for k, v in cached.items() if k != ".sha256.json"}
-    assert {k: after[k] for k in ("results.json", "manifest.json", "index.html")} == \
-        {k: before[k] for k in ("results.json", "manifest.json", "index.html")}
+    assert {k[len("data_audit/") :]: v for k, v in after.items() if k.startswith("data_audit/")} == {
+        k: v for k, v in cached.items() if k != ".sha256.json"
+    }
+    assert {k: after[k] for k in ("results.json", "manifest.json", "index.html")} == {
+        k: before[k] for k in ("results.json", "manifest.json", "index.html")
+    }
     no_leftovers(audit_copy)
     monkeypatch.undo()
     proc = run_main(capsys, "reproduce", "data_audit", "--output", str(audit_copy))
     assert proc.returncode == 0 and "data_audit: unchanged inputs, kept" in proc.stdout
     manifest = json.loads((audit_copy / "manifest.json").read_text())["sha256"]
-    assert manifest == {k: v for k, v in tree_digest(audit_copy).items()
-                        if not k.startswith(".cache/") and k != "manifest.json"}
+    assert manifest == {
+        k: v for k, v in tree_digest(audit_copy).items() if not k.startswith(".cache/") and k != "manifest.json"
+    }
 
 
-def test_full_disk_while_a_worker_writes_the_report(audit_copy: Path, monkeypatch: pytest.MonkeyPatch,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_full_disk_while_a_worker_writes_the_report(
+    audit_copy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = tree_digest(audit_copy)
     full_disk(monkeypatch, audit_copy / ".staging", copies=False)
     proc = run_main(capsys, "reproduce", "data_audit", "--force", "--output", str(audit_copy))
     assert proc.returncode == 1, proc.stderr
-    assert (f"notebook 'data_audit' failed while writing its report: {ENOSPC_TEXT} "
-            f"('{audit_copy}/.staging/data_audit/data_audit.ipynb')") in proc.stderr
+    assert (
+        f"notebook 'data_audit' failed while writing its report: {ENOSPC_TEXT} "
+        f"('{audit_copy}/.staging/data_audit/data_audit.ipynb')"
+    ) in proc.stderr
     after = tree_digest(audit_copy)
     assert {k: v for k, v in after.items() if not k.startswith("failed/")} == before
     no_leftovers(audit_copy)
 
 
-def test_full_disk_while_storing_in_the_cache(audit_copy: Path, monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_full_disk_while_storing_in_the_cache(
+    audit_copy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     shutil.rmtree(audit_copy / ".cache")
     full_disk(monkeypatch, audit_copy / ".cache")
     proc = run_main(capsys, "reproduce", "data_audit", "--force", "--output", str(audit_copy))
@@ -484,8 +587,9 @@ def garble_checksums(entry: Path) -> str:
 
 
 @pytest.mark.parametrize("damage", [truncate_values, delete_table, garble_checksums], ids=lambda f: f.__name__)
-def test_damaged_cache_entry_is_discarded_and_rerun(damage: Callable[[Path], str], audit_copy: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_damaged_cache_entry_is_discarded_and_rerun(
+    damage: Callable[[Path], str], audit_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     needs_restore(audit_copy)
     entry = cache_entry(audit_copy)
     good = {k: v for k, v in tree_digest(entry).items() if k.endswith((".csv", ".png", ".svg", "values.json"))}
@@ -507,8 +611,13 @@ def start_run(out: Path, log: Path, *args: str) -> subprocess.Popen[str]:
     """`reproduce` in a new process; its output goes to files (a pipe would wait for every process that inherited it)."""
     env = dict(os.environ, CI="true")
     with open(log.with_suffix(".out"), "w") as stdout, open(log.with_suffix(".err"), "w") as stderr:
-        return subprocess.Popen([sys.executable, "-m", "trafficking_research", "reproduce", *args, "--output", str(out)],
-                                stdout=stdout, stderr=stderr, text=True, env=env)
+        return subprocess.Popen(
+            [sys.executable, "-m", "trafficking_research", "reproduce", *args, "--output", str(out)],
+            stdout=stdout,
+            stderr=stderr,
+            text=True,
+            env=env,
+        )
 
 
 def outputs_of(log: Path) -> tuple[str, str]:
@@ -546,8 +655,9 @@ def alive(processes: list) -> list:
 
 def consistent_with_manifest(out: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text())["sha256"]
-    assert manifest == {k: v for k, v in tree_digest(out).items()
-                        if not k.startswith((".cache/", "failed/")) and k != "manifest.json"}
+    assert manifest == {
+        k: v for k, v in tree_digest(out).items() if not k.startswith((".cache/", "failed/")) and k != "manifest.json"
+    }
 
 
 def test_two_runs_into_one_output_folder(tmp_path: Path) -> None:
@@ -560,11 +670,15 @@ def test_two_runs_into_one_output_folder(tmp_path: Path) -> None:
     assert first.wait(timeout=120) == 0, outputs_of(tmp_path / "first")
     assert second.wait(timeout=120) == 0, outputs_of(tmp_path / "second")
     assert third.returncode == 2
-    assert third.stderr == (f"error: output folder '{out}' is in use by another run (process {first.pid}); "
-                            "wait for it to finish, or choose another --output\n")
+    assert third.stderr == (
+        f"error: output folder '{out}' is in use by another run (process {first.pid}); "
+        "wait for it to finish, or choose another --output\n"
+    )
     stdout, _ = outputs_of(tmp_path / "second")
-    assert stdout.startswith(f"waiting: output folder '{out}' is in use by another run (process {first.pid}); "
-                             "this run starts when that one ends")
+    assert stdout.startswith(
+        f"waiting: output folder '{out}' is in use by another run (process {first.pid}); "
+        "this run starts when that one ends"
+    )
     assert f"output folder '{out}' is free; starting\ndata_audit: unchanged inputs, kept\n" in stdout
     assert "data_audit: executed" in outputs_of(tmp_path / "first")[0]
     consistent_with_manifest(out)
@@ -578,8 +692,10 @@ def test_sigterm_mid_run(audit_copy: Path, tmp_path: Path) -> None:
     run.send_signal(signal.SIGTERM)
     assert run.wait(timeout=30) == 143
     stdout, stderr = outputs_of(tmp_path / "run")
-    assert stderr == (f"terminated (SIGTERM): the run stopped and its unfinished work was removed; every result in "
-                      f"'{audit_copy}' is complete (notebooks finished before the stop are new, the others as before)\n")
+    assert stderr == (
+        f"terminated (SIGTERM): the run stopped and its unfinished work was removed; every result in "
+        f"'{audit_copy}' is complete (notebooks finished before the stop are new, the others as before)\n"
+    )
     assert "executed" not in stdout
     assert alive(processes) == []  # the command waited for its workers, and they for their kernels
     assert tree_digest(audit_copy) == before
@@ -600,8 +716,9 @@ def test_sigkill_mid_run_leaves_no_process_and_the_next_run_completes(tmp_path: 
     assert (out / ".staging").is_dir() and (out / ".lock").read_text().strip() == str(run.pid)
     proc = run_cli("reproduce", "data_audit", "year_profile", "--no-wait", "--output", str(out), timeout=180)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith(f"took over the lock of output folder '{out}' left by process {run.pid}, "
-                                  "which is no longer running\n")
+    assert proc.stdout.startswith(
+        f"took over the lock of output folder '{out}' left by process {run.pid}, which is no longer running\n"
+    )
     assert "data_audit: executed" in proc.stdout and "year_profile: executed" in proc.stdout
     consistent_with_manifest(out)
     assert not (out / ".staging").exists() and not (out / ".lock").exists()

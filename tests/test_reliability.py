@@ -45,14 +45,17 @@ def test_lock_names_its_holder_and_leaves_no_file(tmp_path: Path) -> None:
 
 
 def test_a_second_holder_waits_and_says_so(tmp_path: Path) -> None:
-    holder = python("""
+    holder = python(
+        """
         import sys, time
         from pathlib import Path
         from trafficking_research.pipeline.lock import output_lock
         with output_lock(Path(sys.argv[1])):
             print("held", flush=True)
             time.sleep(1.5)
-        """, str(tmp_path))
+        """,
+        str(tmp_path),
+    )
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
     lines: list[str] = []
     started = time.monotonic()
@@ -69,14 +72,17 @@ def test_a_second_holder_waits_and_says_so(tmp_path: Path) -> None:
 
 
 def test_no_wait_refuses_while_held_and_takes_over_once_the_holder_is_killed(tmp_path: Path) -> None:
-    holder = python("""
+    holder = python(
+        """
         import sys, time
         from pathlib import Path
         from trafficking_research.pipeline.lock import output_lock
         with output_lock(Path(sys.argv[1])):
             print("held", flush=True)
             time.sleep(60)
-        """, str(tmp_path))
+        """,
+        str(tmp_path),
+    )
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
     with pytest.raises(OutputBusyError, match=f"in use by another run \\(process {holder.pid}\\)"):
         with output_lock(tmp_path, wait=False):
@@ -86,8 +92,9 @@ def test_no_wait_refuses_while_held_and_takes_over_once_the_holder_is_killed(tmp
     lines: list[str] = []
     with output_lock(tmp_path, wait=False, log=lines.append):
         pass
-    assert lines == [f"took over the lock of output folder '{tmp_path}' left by process {holder.pid}, which is no "
-                     "longer running"]
+    assert lines == [
+        f"took over the lock of output folder '{tmp_path}' left by process {holder.pid}, which is no longer running"
+    ]
 
 
 def test_process_alive() -> None:
@@ -155,8 +162,12 @@ def test_a_killed_worker_takes_its_kernel_along(tmp_path: Path) -> None:
     that notebook as failed and ends normally, with no process left."""
     out = tmp_path / "results"
     with open(tmp_path / "run.out", "w") as stdout, open(tmp_path / "run.err", "w") as stderr:
-        run = subprocess.Popen([sys.executable, "-m", "trafficking_research", "reproduce", "data_audit", "--force",
-                                "--output", str(out)], stdout=stdout, stderr=stderr, env=dict(os.environ, CI="true"))
+        run = subprocess.Popen(
+            [sys.executable, "-m", "trafficking_research", "reproduce", "data_audit", "--force", "--output", str(out)],
+            stdout=stdout,
+            stderr=stderr,
+            env=dict(os.environ, CI="true"),
+        )
     deadline = time.monotonic() + 60
     kernel = None
     while kernel is None and time.monotonic() < deadline:
@@ -222,22 +233,33 @@ def test_cache_entry_holds_the_sha256_of_each_file(tmp_path: Path) -> None:
     cache.store(tmp_path, result, "k")
     entry = cache.entry_path(tmp_path, "k")
     recorded = json.loads((entry / cache.CHECKSUMS).read_text())
-    assert recorded == {rel: hashlib.sha256((result / rel).read_bytes()).hexdigest()
-                        for rel in ("inputs.json", "values.json", "tables/t.csv")}
+    assert recorded == {
+        rel: hashlib.sha256((result / rel).read_bytes()).hexdigest()
+        for rel in ("inputs.json", "values.json", "tables/t.csv")
+    }
     assert cache.damage(entry) is None
     stage = tmp_path / "stage"
     cache.copy_out(entry, stage)
-    assert sorted(str(p.relative_to(stage)) for p in stage.rglob("*") if p.is_file()) == \
-        ["inputs.json", "tables/t.csv", "values.json"]
+    assert sorted(str(p.relative_to(stage)) for p in stage.rglob("*") if p.is_file()) == [
+        "inputs.json",
+        "tables/t.csv",
+        "values.json",
+    ]
 
 
-@pytest.mark.parametrize("edit, reason", [
-    (lambda e: (e / "values.json").write_text('{"x": 2}'), "file values.json does not match its checksum"),
-    (lambda e: (e / "tables" / "t.csv").unlink(), "file tables/t.csv is missing"),
-    (lambda e: (e / "extra.csv").write_text(""), "file extra.csv is not in its checksums"),
-    (lambda e: (e / cache.CHECKSUMS).unlink(), "it has no checksum file .sha256.json"),
-    (lambda e: (e / cache.CHECKSUMS).write_text("[]"), "its checksum file .sha256.json does not list the entry's files"),
-])
+@pytest.mark.parametrize(
+    "edit, reason",
+    [
+        (lambda e: (e / "values.json").write_text('{"x": 2}'), "file values.json does not match its checksum"),
+        (lambda e: (e / "tables" / "t.csv").unlink(), "file tables/t.csv is missing"),
+        (lambda e: (e / "extra.csv").write_text(""), "file extra.csv is not in its checksums"),
+        (lambda e: (e / cache.CHECKSUMS).unlink(), "it has no checksum file .sha256.json"),
+        (
+            lambda e: (e / cache.CHECKSUMS).write_text("[]"),
+            "its checksum file .sha256.json does not list the entry's files",
+        ),
+    ],
+)
 def test_cache_damage_is_named(edit, reason: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     cache.store(tmp_path, make_result(tmp_path / "nb"), "k")
     entry = cache.entry_path(tmp_path, "k")
@@ -266,4 +288,3 @@ def test_sweep_removes_half_written_entries(tmp_path: Path) -> None:
     (tmp_path / cache.CACHE_DIR / ".discard-def").mkdir()
     cache.sweep(tmp_path)
     assert [p.name for p in (tmp_path / cache.CACHE_DIR).iterdir()] == ["k"]
-

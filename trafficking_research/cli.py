@@ -19,16 +19,31 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     rep = sub.add_parser("reproduce", help="execute the notebooks into an output folder with a report")
     rep.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="notebook names (default: all)")
-    rep.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                     help="set a notebook parameter (repeatable)")
+    rep.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="set a notebook parameter (repeatable)",
+    )
     rep.add_argument("--params", type=Path, metavar="FILE.yaml", help="YAML mapping of parameter names to values")
-    rep.add_argument("--output", type=Path, default=RESULTS_DIR, metavar="DIR", help="output folder (default: results/)")
+    rep.add_argument(
+        "--output", type=Path, default=RESULTS_DIR, metavar="DIR", help="output folder (default: results/)"
+    )
     rep.add_argument("--jobs", type=int, default=None, metavar="N", help="notebooks run at once (default: one per CPU)")
     rep.add_argument("--force", action="store_true", help="re-run even notebooks whose inputs are unchanged")
-    rep.add_argument("--update-notebooks", action="store_true",
-                     help="after a default run, copy the executed notebooks over notebooks/ (their committed outputs)")
-    rep.add_argument("--no-wait", action="store_true",
-                     help="if another run is writing to the output folder, stop at once (exit 2) instead of waiting")
+    rep.add_argument(
+        "--update-notebooks",
+        action="store_true",
+        help="after a default run, copy the executed notebooks over notebooks/ (their committed outputs)",
+    )
+    rep.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="if another run is writing to the output folder, stop at once (exit 2) instead of waiting",
+    )
     sub.add_parser("list", help="the notebooks and their parameters (as `reproduce` reads them)")
     data = sub.add_parser("data", help="check or re-hash the data package")
     data.add_argument("action", choices=["check", "rehash"], help="check: validate; rehash: record new file hashes")
@@ -37,15 +52,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    """The installed distribution's version, or the package's own when it runs from a source tree."""
-    from importlib import metadata
+    """The version of the package that is running (an editable install's metadata can lag behind its source)."""
+    from . import __version__
 
-    try:
-        return metadata.version("trafficking_research")
-    except metadata.PackageNotFoundError:
-        from . import __version__
-
-        return __version__
+    return __version__
 
 
 def _read_params_file(path: Path) -> dict[str, Any]:
@@ -75,8 +85,16 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     if args.update_notebooks and given:
         raise TraffickingResearchError("--update-notebooks commits the default run: give no parameters with it")
     quiet_bar = bool(os.environ.get("CI")) or not sys.stderr.isatty()
-    report = reproduce(args.notebooks, given, args.output, args.jobs, args.force,
-                       log=lambda line: print(line, flush=True), progress=not quiet_bar, wait=not args.no_wait)
+    report = reproduce(
+        args.notebooks,
+        given,
+        args.output,
+        args.jobs,
+        args.force,
+        log=lambda line: print(line, flush=True),
+        progress=not quiet_bar,
+        wait=not args.no_wait,
+    )
     raise_for_failures(report)
     if args.update_notebooks:
         import json
@@ -124,8 +142,10 @@ def _stopped_message(args: argparse.Namespace, how: str) -> str:
     if args.command != "reproduce":
         return f"{how}: stopped"
     folder = args.output.expanduser().resolve()
-    return (f"{how}: the run stopped and its unfinished work was removed; every result in '{folder}' is complete "
-            "(notebooks finished before the stop are new, the others as before)")
+    return (
+        f"{how}: the run stopped and its unfinished work was removed; every result in '{folder}' is complete "
+        "(notebooks finished before the stop are new, the others as before)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -97,8 +97,10 @@ def output_lock(output: Path, wait: bool = True, log: Callable[[str], None] = pr
                 f"output folder '{output}' is in use by another run ({who}); "
                 "wait for it to finish, or choose another --output"
             ) from None
-        log(f"waiting: output folder '{output}' is in use by another run ({who}); this run starts when that one "
-            "ends (Ctrl-C to give up; --no-wait refuses instead of waiting)")
+        log(
+            f"waiting: output folder '{output}' is in use by another run ({who}); this run starts when that one "
+            "ends (Ctrl-C to give up; --no-wait refuses instead of waiting)"
+        )
         lock.acquire()
         log(f"output folder '{output}' is free; starting")
     else:

@@ -11,11 +11,12 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import NotebookExecutionError, ParameterError, TraffickingResearchError
 from ..paths import NOTEBOOK_DIR, resolve_data_dir
@@ -24,7 +25,14 @@ from .hashing import data_digests, input_key, library_digest
 from .lock import output_lock
 from .notebook_files import export_html, strip_volatile, write_notebook
 from .notebooks import data_kind, notebook_names, notebook_path, resolve_parameters
-from .processes import child_pids, kill_process_group, set_parent_death_signal, signals_deferred, stop_processes, watch_parent
+from .processes import (
+    child_pids,
+    kill_process_group,
+    set_parent_death_signal,
+    signals_deferred,
+    stop_processes,
+    watch_parent,
+)
 
 KEY_FILE = "inputs.json"
 CACHE_DIR = cache.CACHE_DIR
@@ -145,7 +153,9 @@ def _start_kernel() -> None:
     km = KernelManager(kernel_name="python3")
     # the kernel's own log (a warning about unencrypted local TCP at every start) is not the notebook's output,
     # which arrives through the kernel's messages; a kernel that dies is reported by the failing notebook
-    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}  # table widths must not follow a terminal
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")
+    }  # table widths must not follow a terminal
     km.start_kernel(cwd=str(NOTEBOOK_DIR), env=env, stderr=subprocess.DEVNULL)
     _KERNEL["pid"] = km.provisioner.pid  # its own session: the process group to kill if the worker must end
     kc = km.client()
@@ -233,15 +243,25 @@ def _run_notebook(task: dict[str, Any]) -> dict[str, Any]:
     try:
         km = _ready_kernel()
         pm.execute_notebook(
-            task["path"], str(out_nb), parameters=params, kernel_name="python3",
-            cwd=str(NOTEBOOK_DIR), progress_bar=False, log_output=False, km=km,
+            task["path"],
+            str(out_nb),
+            parameters=params,
+            kernel_name="python3",
+            cwd=str(NOTEBOOK_DIR),
+            progress_bar=False,
+            log_output=False,
+            km=km,
         )
     except Exception as exc:  # papermill raises PapermillExecutionError for a failing cell
         cell = getattr(exc, "exec_count", None)
         index = getattr(exc, "cell_index", None)
         ename = getattr(exc, "ename", type(exc).__name__)
         evalue = getattr(exc, "evalue", str(exc))
-        where = f"cell {index}" + (f" (execution count {cell})" if cell is not None else "") if index is not None else "start-up"
+        where = (
+            f"cell {index}" + (f" (execution count {cell})" if cell is not None else "")
+            if index is not None
+            else "start-up"
+        )
         return {"ok": False, "seconds": time.perf_counter() - started, "message": f"in {where}: {ename}: {evalue}"}
     try:
         nb = json.loads(out_nb.read_text(encoding="utf-8"))
@@ -252,8 +272,11 @@ def _run_notebook(task: dict[str, Any]) -> dict[str, Any]:
             json.dumps({"key": task["key"], "parameters": task["params"]}, indent=2, sort_keys=True) + "\n"
         )
     except OSError as exc:  # a full disk, say: the notebook ran, its report could not be written
-        return {"ok": False, "seconds": time.perf_counter() - started,
-                "message": f"while writing its report: {_describe(exc)}"}
+        return {
+            "ok": False,
+            "seconds": time.perf_counter() - started,
+            "message": f"while writing its report: {_describe(exc)}",
+        }
     return {"ok": True, "seconds": time.perf_counter() - started, "message": ""}
 
 
@@ -354,8 +377,15 @@ def reproduce(
         return _reproduce_locked(names, params, output, jobs, force, log, progress)
 
 
-def _reproduce_locked(names: list[str], params: dict[str, dict[str, Any]], output: Path, jobs: int | None,
-                      force: bool, log: Callable[[str], None], progress: bool) -> RunReport:
+def _reproduce_locked(
+    names: list[str],
+    params: dict[str, dict[str, Any]],
+    output: Path,
+    jobs: int | None,
+    force: bool,
+    log: Callable[[str], None],
+    progress: bool,
+) -> RunReport:
     """The run itself, while this process holds the output folder."""
     from .report import write_run_files
 
@@ -371,8 +401,13 @@ def _reproduce_locked(names: list[str], params: dict[str, dict[str, Any]], outpu
                 digests[folder] = data_digests(folder)
             data = digests[folder]
         key = input_key(notebook_path(name), params[name], library, data)
-        task = {"notebook": name, "path": str(notebook_path(name)), "params": params[name], "key": key,
-                "final": str(output / name)}
+        task = {
+            "notebook": name,
+            "path": str(notebook_path(name)),
+            "params": params[name],
+            "key": key,
+            "final": str(output / name),
+        }
         entry = cache.entry_path(output, key)
         if not force and _current_key(output / name) == key:
             report.outcomes.append(Outcome(name, "cached"))
@@ -431,8 +466,9 @@ def _reproduce_locked(names: list[str], params: dict[str, dict[str, Any]], outpu
     return report
 
 
-def _execute(tasks: list[dict[str, Any]], output: Path, report: RunReport, jobs: int, log: Callable[[str], None],
-             progress: bool) -> None:
+def _execute(
+    tasks: list[dict[str, Any]], output: Path, report: RunReport, jobs: int, log: Callable[[str], None], progress: bool
+) -> None:
     bar = None
     if progress:
         from tqdm import tqdm
@@ -448,11 +484,17 @@ def _execute(tasks: list[dict[str, Any]], output: Path, report: RunReport, jobs:
             try:
                 result = future.result()
             except BrokenProcessPool as exc:  # a worker killed from outside (out of memory, say)
-                result = {"ok": False, "seconds": 0.0,
-                          "message": f"because its worker process ended ({type(exc).__name__}: {exc})"}
+                result = {
+                    "ok": False,
+                    "seconds": 0.0,
+                    "message": f"because its worker process ended ({type(exc).__name__}: {exc})",
+                }
             except Exception as exc:  # a worker that could not start its kernel
-                result = {"ok": False, "seconds": 0.0,
-                          "message": f"in start-up: the worker failed ({type(exc).__name__}: {exc})"}
+                result = {
+                    "ok": False,
+                    "seconds": 0.0,
+                    "message": f"in start-up: the worker failed ({type(exc).__name__}: {exc})",
+                }
             if result["ok"]:
                 _swap_in(stage, output / name)
                 report.outcomes.append(Outcome(name, "executed", result["seconds"]))
