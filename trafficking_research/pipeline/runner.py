@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import re
 import shutil
@@ -252,6 +253,12 @@ def _run_notebook(task: dict[str, Any]) -> dict[str, Any]:
             log_output=False,
             km=km,
         )
+    except OSError as exc:  # papermill writes the executed notebook as it goes: a full disk, say
+        return {
+            "ok": False,
+            "seconds": time.perf_counter() - started,
+            "message": f"while writing its executed notebook: {_describe(exc)}",
+        }
     except Exception as exc:  # papermill raises PapermillExecutionError for a failing cell
         cell = getattr(exc, "exec_count", None)
         index = getattr(exc, "cell_index", None)
@@ -475,7 +482,12 @@ def _execute(
 
         bar = tqdm(total=len(tasks), desc="notebooks", unit="nb", file=sys.stderr)
     workers = max(1, min(jobs, len(tasks)))
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(os.getpid(),))
+    # Linux: fork explicitly (later Pythons default to forkserver), so that each worker is the command's own child,
+    # which its parent-death signal and watchdog rely on; elsewhere the platform's default (spawn) is such a child too.
+    context = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(os.getpid(),)
+    )
     try:
         futures = {pool.submit(_run_notebook, t): t for t in sorted(tasks, key=_expected_cost, reverse=True)}
         for done, future in enumerate(as_completed(futures), start=1):
