@@ -569,6 +569,33 @@ def test_full_disk_while_storing_in_the_cache(
     assert manifest == {k: v for k, v in tree_digest(audit_copy).items() if k != "manifest.json"}
 
 
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Path:
+    """A real file system of 64 KiB (tmpfs), for root; elsewhere the simulated full disk above is the test."""
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a 64 KiB tmpfs needs root; the full-disk cases above simulate it instead")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"could not mount a tmpfs ({mounted.stderr.decode().strip()}); the simulated cases above remain")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_output_folder_on_a_really_full_disk(tiny_disk: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tiny_disk / "results"
+    proc = run_main(capsys, "reproduce", "data_audit", "--output", str(out))
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr == (
+        f"error: notebook 'data_audit' failed while writing its executed notebook: {ENOSPC_TEXT}; "
+        f"partly executed notebook: {out / 'failed' / 'data_audit.ipynb'}\n"
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["failed"]  # no staging, no lock, no half result
+
+
 def truncate_values(entry: Path) -> str:
     path = entry / "values.json"
     path.write_bytes(path.read_bytes()[:40])
