@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from helpers import edit_rows, run_cli, tree_digest
 
 
@@ -21,14 +20,20 @@ def earlier_results(tmp_path: Path) -> Path:
     return out
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["reproduce", "nosuch"], "unknown notebook 'nosuch'"),
-    (["reproduce", "-p", "colour", "red"], "unknown parameter 'colour'"),
-    (["reproduce", "-p", "first_year", "abc"], "parameter 'first_year' of notebook 'data_audit' must be int, got 'abc'"),
-    (["reproduce", "-p", "output_dir", "x"], "parameter 'output_dir' is set by `reproduce` itself"),
-    (["reproduce", "-p", "data_dir", "/nonexistent/data"], "directory '/nonexistent/data' does not exist"),
-    (["reproduce", "--jobs", "0"], "--jobs must be at least 1"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["reproduce", "nosuch"], "unknown notebook 'nosuch'"),
+        (["reproduce", "-p", "colour", "red"], "unknown parameter 'colour'"),
+        (
+            ["reproduce", "-p", "first_year", "abc"],
+            "parameter 'first_year' of notebook 'data_audit' must be int, got 'abc'",
+        ),
+        (["reproduce", "-p", "output_dir", "x"], "parameter 'output_dir' is set by `reproduce` itself"),
+        (["reproduce", "-p", "data_dir", "/nonexistent/data"], "directory '/nonexistent/data' does not exist"),
+        (["reproduce", "--jobs", "0"], "--jobs must be at least 1"),
+    ],
+)
 def test_bad_input_one_line_error_and_results_kept(args: list[str], fragment: str, earlier_results: Path) -> None:
     before = tree_digest(earlier_results)
     proc = run_cli(*args, "--output", str(earlier_results))
@@ -83,8 +88,9 @@ def test_second_run_does_no_work(fresh_run: Path, tmp_path: Path) -> None:
     assert "executed" not in proc.stdout
     assert proc.stdout.count("unchanged inputs, kept") >= 1
     after = tree_digest(out)
-    assert {k: v for k, v in after.items() if k != "results.json" and k != "manifest.json"} == \
-        {k: v for k, v in before.items() if k != "results.json" and k != "manifest.json"}
+    assert {k: v for k, v in after.items() if k != "results.json" and k != "manifest.json"} == {
+        k: v for k, v in before.items() if k != "results.json" and k != "manifest.json"
+    }
     assert elapsed < 10, f"a run with nothing to do took {elapsed:.1f} s"
 
 
@@ -105,3 +111,90 @@ def test_run_files_describe_the_outputs(fresh_run: Path) -> None:
         html = (fresh_run / notebook / f"{notebook}.html").read_text()
         assert "from trafficking_research" not in html, f"{notebook}.html shows code"
         assert "<img" in html or "<table" in html
+
+
+def test_version_flag() -> None:
+    import tomllib
+
+    from trafficking_research.paths import PROJECT_ROOT
+
+    version = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["version"]
+    proc = run_cli("--version")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"trafficking-research {version}\n"
+
+
+def declared_parameters(notebook: Path) -> list[tuple[str, str, str, str]]:
+    """Name, type, default (repr) and help of each line of a notebook's parameters cell, read here with json and a
+    regular expression, independently of the package's parser."""
+    import ast
+    import re
+
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    (cell,) = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+    rows = []
+    for line in source.splitlines():
+        if not line.strip():
+            continue
+        match = re.fullmatch(r"(\w+): (\w+) = (.+?)\s+# (.*)", line)
+        assert match, line
+        rows.append((match[1], match[2], repr(ast.literal_eval(match[3])), match[4].strip()))
+    return rows
+
+
+def test_list_shows_the_parameters_reproduce_reads() -> None:
+    """`list` reads the parameters cells with the same parser as `reproduce`: declared types (not papermill's inferred
+    ones), and output_dir marked as set by `reproduce`."""
+    from trafficking_research.paths import NOTEBOOK_DIR
+
+    proc = run_cli("list")
+    assert proc.returncode == 0, proc.stderr
+    expected = []
+    for notebook in sorted(NOTEBOOK_DIR.glob("*.ipynb")):
+        expected.append(notebook.stem)
+        for name, kind, default, help_text in declared_parameters(notebook):
+            note = "  (set by reproduce: --output)" if name == "output_dir" else ""
+            expected.append(f"  {name}: {kind} = {default}  # {help_text}{note}")
+    assert proc.stdout.splitlines() == expected
+
+
+def test_list_and_reproduce_refuse_a_bad_parameters_cell_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A parameters cell that is not `name: type = literal  # help` stops both commands with the same message."""
+    from trafficking_research.cli import main
+    from trafficking_research.pipeline import notebooks
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {"tags": ["parameters"]},
+                "outputs": [],
+                "execution_count": None,
+                "source": "year = 2020  # the year\n",
+            }
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (folder / "broken.ipynb").write_text(json.dumps(nb))
+    for func in (
+        notebooks.notebook_names,
+        notebooks.notebook_path,
+        notebooks.notebook_parameters,
+        notebooks.resolve_parameters,
+        notebooks.data_kind,
+    ):
+        monkeypatch.setattr(
+            func, "__defaults__", tuple(folder if isinstance(d, Path) else d for d in func.__defaults__ or ())
+        )
+    message = "error: broken.ipynb parameters cell, line 1: only `name: type = literal  # help` is allowed\n"
+    assert main(["list"]) == 2
+    assert capsys.readouterr().err == message
+    assert main(["reproduce", "broken", "--output", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == message

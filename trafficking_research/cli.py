@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,22 +15,47 @@ from .paths import RESULTS_DIR
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="trafficking-research", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     rep = sub.add_parser("reproduce", help="execute the notebooks into an output folder with a report")
     rep.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="notebook names (default: all)")
-    rep.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                     help="set a notebook parameter (repeatable)")
+    rep.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="set a notebook parameter (repeatable)",
+    )
     rep.add_argument("--params", type=Path, metavar="FILE.yaml", help="YAML mapping of parameter names to values")
-    rep.add_argument("--output", type=Path, default=RESULTS_DIR, metavar="DIR", help="output folder (default: results/)")
+    rep.add_argument(
+        "--output", type=Path, default=RESULTS_DIR, metavar="DIR", help="output folder (default: results/)"
+    )
     rep.add_argument("--jobs", type=int, default=None, metavar="N", help="notebooks run at once (default: one per CPU)")
     rep.add_argument("--force", action="store_true", help="re-run even notebooks whose inputs are unchanged")
-    rep.add_argument("--update-notebooks", action="store_true",
-                     help="after a default run, copy the executed notebooks over notebooks/ (their committed outputs)")
-    sub.add_parser("list", help="the notebooks and their parameters (papermill's inspection)")
+    rep.add_argument(
+        "--update-notebooks",
+        action="store_true",
+        help="after a default run, copy the executed notebooks over notebooks/ (their committed outputs)",
+    )
+    rep.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="if another run is writing to the output folder, stop at once (exit 2) instead of waiting",
+    )
+    sub.add_parser("list", help="the notebooks and their parameters (as `reproduce` reads them)")
     data = sub.add_parser("data", help="check or re-hash the data package")
     data.add_argument("action", choices=["check", "rehash"], help="check: validate; rehash: record new file hashes")
     data.add_argument("--data-dir", type=Path, default=None, help="data folder (default: the package's data/)")
     return parser
+
+
+def _version() -> str:
+    """The version of the package that is running (an editable install's metadata can lag behind its source)."""
+    from . import __version__
+
+    return __version__
 
 
 def _read_params_file(path: Path) -> dict[str, Any]:
@@ -59,8 +85,16 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     if args.update_notebooks and given:
         raise TraffickingResearchError("--update-notebooks commits the default run: give no parameters with it")
     quiet_bar = bool(os.environ.get("CI")) or not sys.stderr.isatty()
-    report = reproduce(args.notebooks, given, args.output, args.jobs, args.force,
-                       log=lambda line: print(line, flush=True), progress=not quiet_bar)
+    report = reproduce(
+        args.notebooks,
+        given,
+        args.output,
+        args.jobs,
+        args.force,
+        log=lambda line: print(line, flush=True),
+        progress=not quiet_bar,
+        wait=not args.no_wait,
+    )
     raise_for_failures(report)
     if args.update_notebooks:
         import json
@@ -77,14 +111,13 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def _cmd_list() -> int:
-    import papermill as pm
-
-    from .pipeline.notebooks import notebook_names, notebook_path
+    from .pipeline.notebooks import RESERVED, notebook_names, notebook_parameters
 
     for name in notebook_names():
         print(name)
-        for p in pm.inspect_notebook(str(notebook_path(name))).values():
-            print(f"  {p['name']}: {p['inferred_type_name']} = {p['default']}  # {p['help']}")
+        for p in notebook_parameters(name).values():
+            note = "  (set by reproduce: --output)" if p.name in RESERVED else ""
+            print(f"  {p.name}: {p.type} = {p.default!r}  # {p.help}{note}")
     return 0
 
 
@@ -93,7 +126,11 @@ def _cmd_data(args: argparse.Namespace) -> int:
     from .data.observations import load_data
 
     if args.action == "rehash":
-        changed = rehash(args.data_dir)
+        try:
+            changed = rehash(args.data_dir)
+        except OSError as exc:  # a read-only data folder, say
+            where = f" '{exc.filename}'" if exc.filename else ""
+            raise TraffickingResearchError(f"data rehash: cannot write{where}: {exc.strerror or exc}") from None
         print("re-hashed: " + (", ".join(changed) if changed else "nothing changed"))
         return 0
     obs, sources = load_data(args.data_dir)
@@ -101,9 +138,30 @@ def _cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stopped_message(args: argparse.Namespace, how: str) -> str:
+    if args.command != "reproduce":
+        return f"{how}: stopped"
+    folder = args.output.expanduser().resolve()
+    return (
+        f"{how}: the run stopped and its unfinished work was removed; every result in '{folder}' is complete "
+        "(notebooks finished before the stop are new, the others as before)"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; package errors become a one-line message and exit status 2 (1 for a failed notebook)."""
+    """Entry point; package errors become a one-line message and an exit status.
+
+    2: bad input or a busy output folder (nothing was done); 1: a notebook failed or the output folder could not be
+    written; 130: interrupted by Ctrl-C; 143: terminated by SIGTERM.
+    """
+    from .pipeline.processes import Terminated, install_sigterm_handler
+
     args = _parser().parse_args(argv)
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        install_sigterm_handler()
+    except ValueError:  # not the main thread (called from a thread of another program): leave signals alone
+        previous = None
     try:
         if args.command == "reproduce":
             return _cmd_reproduce(args)
@@ -112,12 +170,19 @@ def main(argv: list[str] | None = None) -> int:
         return _cmd_data(args)
     except TraffickingResearchError as exc:
         from .errors import NotebookExecutionError
+        from .pipeline.runner import OutputWriteError
 
         print(f"error: {exc}", file=sys.stderr)
-        return 1 if isinstance(exc, NotebookExecutionError) else 2
+        return 1 if isinstance(exc, (NotebookExecutionError, OutputWriteError)) else 2
+    except Terminated:
+        print(_stopped_message(args, "terminated (SIGTERM)"), file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
-        print("interrupted: earlier results in the output folder are untouched", file=sys.stderr)
-        return 130
+        print(_stopped_message(args, "interrupted (Ctrl-C)"), file=sys.stderr)
+        return 128 + signal.SIGINT
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,9 @@ def library_digest() -> str:
 def notebook_digest(notebook_file: Path) -> str:
     """Hash of a notebook's cell sources and kernel, not its outputs: committing a re-executed notebook changes nothing."""
     nb = json.loads(notebook_file.read_text(encoding="utf-8"))
-    cells = [(c["cell_type"], "".join(c["source"]) if isinstance(c["source"], list) else c["source"]) for c in nb["cells"]]
+    cells = [
+        (c["cell_type"], "".join(c["source"]) if isinstance(c["source"], list) else c["source"]) for c in nb["cells"]
+    ]
     payload = {"cells": cells, "kernel": nb.get("metadata", {}).get("kernelspec", {}).get("name")}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 

@@ -6,7 +6,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-VOLATILE_NB_KEYS = ("start_time", "end_time", "duration", "input_path", "output_path", "exception", "environment_variables")
+VOLATILE_NB_KEYS = (
+    "start_time",
+    "end_time",
+    "duration",
+    "input_path",
+    "output_path",
+    "exception",
+    "environment_variables",
+)
 
 
 def strip_volatile(nb: dict[str, Any], replace: dict[str, str] | None = None) -> dict[str, Any]:

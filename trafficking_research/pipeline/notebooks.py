@@ -109,9 +109,7 @@ def coerce(name: str, raw: Any, param: Parameter, notebook: str) -> Any:
                     return False
                 raise ValueError
         except ValueError:
-            raise ParameterError(
-                f"parameter '{name}' of notebook '{notebook}' must be {kind}, got '{raw}'"
-            ) from None
+            raise ParameterError(f"parameter '{name}' of notebook '{notebook}' must be {kind}, got '{raw}'") from None
     if kind == "float" and isinstance(raw, int) and not isinstance(raw, bool):
         return float(raw)
     if not _is_type(raw, kind):

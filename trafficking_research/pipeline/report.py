@@ -17,8 +17,18 @@ from ..paths import PROJECT_ROOT, resolve_data_dir
 from ..reporting.results import VALUES_FILE
 from .hashing import data_digests
 
-PACKAGES = ("trafficking_research", "numpy", "pandas", "scipy", "statsmodels", "matplotlib", "seaborn",
-            "papermill", "nbconvert", "ipykernel")
+PACKAGES = (
+    "trafficking_research",
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "seaborn",
+    "papermill",
+    "nbconvert",
+    "ipykernel",
+)
 SKIP = (".cache", ".staging", "failed")
 
 
@@ -31,9 +41,16 @@ def _atomic_write(path: Path, text: str) -> None:
 def git_commit() -> dict[str, Any]:
     """The commit of the project tree and whether it has uncommitted changes (None outside git)."""
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT,
-                               capture_output=True, text=True, check=True)
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     except (OSError, subprocess.CalledProcessError):
         return {"commit": None, "dirty": None}
     return {"commit": head.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
@@ -81,18 +98,24 @@ def collect_results(output: Path) -> dict[str, Any]:
 
 def write_index(output: Path) -> None:
     """index.html: a link to each notebook's report and a thumbnail of each of its figures."""
-    parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>trafficking_research results</title>",
-             "<style>body{font-family:sans-serif;max-width:70em;margin:auto}img{max-width:30em;border:1px solid #ccc;margin:.3em}</style>",
-             "</head><body><h1>trafficking_research: reproduction report</h1>",
-             "<p>Every number reported is in <a href='results.json'>results.json</a>; file hashes in "
-             "<a href='manifest.json'>manifest.json</a>.</p>"]
+    parts = [
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>trafficking_research results</title>",
+        "<style>body{font-family:sans-serif;max-width:70em;margin:auto}img{max-width:30em;border:1px solid #ccc;margin:.3em}</style>",
+        "</head><body><h1>trafficking_research: reproduction report</h1>",
+        "<p>Every number reported is in <a href='results.json'>results.json</a>; file hashes in "
+        "<a href='manifest.json'>manifest.json</a>.</p>",
+    ]
     for folder in notebook_dirs(output):
         name = html.escape(folder.name)
-        parts.append(f"<h2>{name}</h2><p><a href='{name}/{name}.html'>report</a> · "
-                     f"<a href='{name}/{name}.ipynb'>executed notebook</a></p>")
+        parts.append(
+            f"<h2>{name}</h2><p><a href='{name}/{name}.html'>report</a> · "
+            f"<a href='{name}/{name}.ipynb'>executed notebook</a></p>"
+        )
         for png in sorted((folder / "figures").glob("*.png")):
             rel = f"{name}/figures/{png.name}"
-            parts.append(f"<a href='{html.escape(rel)}'><img src='{html.escape(rel)}' alt='{html.escape(png.stem)}'></a>")
+            parts.append(
+                f"<a href='{html.escape(rel)}'><img src='{html.escape(rel)}' alt='{html.escape(png.stem)}'></a>"
+            )
     parts.append("</body></html>\n")
     _atomic_write(output / "index.html", "\n".join(parts))
 

@@ -3,29 +3,47 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from ..errors import NotebookExecutionError, ParameterError
+from ..errors import NotebookExecutionError, ParameterError, TraffickingResearchError
 from ..paths import NOTEBOOK_DIR, resolve_data_dir
+from . import cache
 from .hashing import data_digests, input_key, library_digest
+from .lock import output_lock
 from .notebook_files import export_html, strip_volatile, write_notebook
 from .notebooks import data_kind, notebook_names, notebook_path, resolve_parameters
+from .processes import (
+    child_pids,
+    kill_process_group,
+    set_parent_death_signal,
+    signals_deferred,
+    stop_processes,
+    watch_parent,
+)
 
 KEY_FILE = "inputs.json"
-CACHE_DIR = ".cache"
+CACHE_DIR = cache.CACHE_DIR
 STAGING_DIR = ".staging"
 FAILED_DIR = "failed"
-CACHE_KEEP = 50
 KERNEL_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
+
+
+class OutputWriteError(TraffickingResearchError, OSError):
+    """Writing to the output folder failed (a full disk, a folder made read-only during the run)."""
 
 
 @dataclass
@@ -136,8 +154,11 @@ def _start_kernel() -> None:
     km = KernelManager(kernel_name="python3")
     # the kernel's own log (a warning about unencrypted local TCP at every start) is not the notebook's output,
     # which arrives through the kernel's messages; a kernel that dies is reported by the failing notebook
-    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}  # table widths must not follow a terminal
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")
+    }  # table widths must not follow a terminal
     km.start_kernel(cwd=str(NOTEBOOK_DIR), env=env, stderr=subprocess.DEVNULL)
+    _KERNEL["pid"] = km.provisioner.pid  # its own session: the process group to kill if the worker must end
     kc = km.client()
     kc.start_channels()
     kc.wait_for_ready(timeout=120)
@@ -147,14 +168,33 @@ def _start_kernel() -> None:
 
 
 def _stop_kernel() -> None:
+    _KERNEL.pop("pid", None)
     if "km" in _KERNEL:
         _KERNEL["kc"].stop_channels()
         _KERNEL["km"].shutdown_kernel(now=True)
         _KERNEL.clear()
 
 
-def _init_worker() -> None:
-    """Pool initializer: start the warm kernel, then import papermill and nbconvert while the kernel imports."""
+def _end_worker(*_: Any) -> None:
+    """Kill this worker's kernel and exit at once: on SIGTERM, or when the command is gone. A kernel still starting
+    is not yet recorded, so every child of the worker is killed (its kernel is its only child)."""
+    pids = set(child_pids())
+    if _KERNEL.get("pid"):
+        pids.add(_KERNEL["pid"])
+    for pid in pids:
+        kill_process_group(pid)
+    os._exit(128 + signal.SIGTERM)
+
+
+def _init_worker(parent_pid: int) -> None:
+    """Pool initializer: tie the worker's life to the command's, start the warm kernel, then import papermill and
+    nbconvert while the kernel imports."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group; the command decides
+    signal.signal(signal.SIGTERM, _end_worker)
+    set_parent_death_signal(signal.SIGTERM)
+    if os.getppid() != parent_pid:  # the command died before the death signal was set
+        os._exit(1)
+    watch_parent(parent_pid, _end_worker)
     _start_kernel()
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
@@ -204,24 +244,59 @@ def _run_notebook(task: dict[str, Any]) -> dict[str, Any]:
     try:
         km = _ready_kernel()
         pm.execute_notebook(
-            task["path"], str(out_nb), parameters=params, kernel_name="python3",
-            cwd=str(NOTEBOOK_DIR), progress_bar=False, log_output=False, km=km,
+            task["path"],
+            str(out_nb),
+            parameters=params,
+            kernel_name="python3",
+            cwd=str(NOTEBOOK_DIR),
+            progress_bar=False,
+            log_output=False,
+            km=km,
         )
+    except OSError as exc:  # papermill writes the executed notebook as it goes: a full disk, say
+        return {
+            "ok": False,
+            "seconds": time.perf_counter() - started,
+            "message": f"while writing its executed notebook: {_describe(exc)}",
+        }
     except Exception as exc:  # papermill raises PapermillExecutionError for a failing cell
         cell = getattr(exc, "exec_count", None)
         index = getattr(exc, "cell_index", None)
         ename = getattr(exc, "ename", type(exc).__name__)
         evalue = getattr(exc, "evalue", str(exc))
-        where = f"cell {index}" + (f" (execution count {cell})" if cell is not None else "") if index is not None else "start-up"
-        return {"ok": False, "seconds": time.perf_counter() - started, "message": f"{where}: {ename}: {evalue}"}
-    nb = json.loads(out_nb.read_text(encoding="utf-8"))
-    nb = renumber(strip_volatile(nb, replace={str(stage): task["final"]}))
-    write_notebook(nb, out_nb)
-    export_html(out_nb, stage / f"{name}.html")
-    (stage / KEY_FILE).write_text(
-        json.dumps({"key": task["key"], "parameters": task["params"]}, indent=2, sort_keys=True) + "\n"
-    )
+        where = (
+            f"cell {index}" + (f" (execution count {cell})" if cell is not None else "")
+            if index is not None
+            else "start-up"
+        )
+        return {"ok": False, "seconds": time.perf_counter() - started, "message": f"in {where}: {ename}: {evalue}"}
+    try:
+        nb = json.loads(out_nb.read_text(encoding="utf-8"))
+        nb = renumber(strip_volatile(nb, replace={str(stage): task["final"]}))
+        write_notebook(nb, out_nb)
+        export_html(out_nb, stage / f"{name}.html")
+        (stage / KEY_FILE).write_text(
+            json.dumps({"key": task["key"], "parameters": task["params"]}, indent=2, sort_keys=True) + "\n"
+        )
+    except OSError as exc:  # a full disk, say: the notebook ran, its report could not be written
+        return {
+            "ok": False,
+            "seconds": time.perf_counter() - started,
+            "message": f"while writing its report: {_describe(exc)}",
+        }
     return {"ok": True, "seconds": time.perf_counter() - started, "message": ""}
+
+
+def _describe(exc: OSError) -> str:
+    """An OSError in words: what failed, on which file (for copytree's collected errors, the first of them)."""
+    if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list) and exc.args[0]:
+        errors = exc.args[0]
+        why = str(errors[0][2])
+        match = re.fullmatch(r"\[Errno \d+\] (.*?): '(.*)'", why)
+        text = f"{match[1]} ('{match[2]}')" if match else why
+        return text + (f" and {len(errors) - 1} more file(s)" if len(errors) > 1 else "")
+    text = exc.strerror or str(exc)
+    return f"{text} ('{exc.filename}')" if exc.filename else text
 
 
 def _swap_in(stage: Path, final: Path) -> None:
@@ -229,39 +304,29 @@ def _swap_in(stage: Path, final: Path) -> None:
     trash = final.parent / STAGING_DIR / f"old-{final.name}-{uuid.uuid4().hex}"
     if final.exists():
         final.rename(trash)
-    stage.rename(final)
+    try:
+        stage.rename(final)
+    except BaseException:
+        if trash.exists() and not final.exists():
+            trash.rename(final)  # put the earlier result back
+        raise
     shutil.rmtree(trash, ignore_errors=True)
 
 
 def _current_key(folder: Path) -> str | None:
     try:
         return json.loads((folder / KEY_FILE).read_text())["key"]
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-def _store_in_cache(output: Path, folder: Path, key: str) -> None:
-    cache = output / CACHE_DIR
-    cache.mkdir(exist_ok=True)
-    target = cache / key
-    if not target.exists():
-        tmp = cache / f".tmp-{uuid.uuid4().hex}"
-        shutil.copytree(folder, tmp)
-        tmp.rename(target)
-    entries = sorted((p for p in cache.iterdir() if not p.name.startswith(".")), key=lambda p: p.stat().st_mtime)
-    for old in entries[:-CACHE_KEEP]:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _restore_from_cache(output: Path, name: str, key: str) -> bool:
-    cached = output / CACHE_DIR / key
-    if not cached.is_dir():
-        return False
-    stage = output / STAGING_DIR / f"{name}-{uuid.uuid4().hex}"
-    shutil.copytree(cached, stage)
-    _swap_in(stage, output / name)
-    os.utime(cached)
-    return True
+def _store_in_cache(output: Path, folder: Path, key: str, log: Callable[[str], None]) -> None:
+    """Keep a completed result in the cache; the cache only saves time, so a failure to write it is reported and the
+    run goes on."""
+    try:
+        cache.store(output, folder, key)
+    except OSError as exc:
+        log(f"warning: could not keep {folder.name} in the cache ({_describe(exc)}); the result itself is in place")
 
 
 def reproduce(
@@ -272,16 +337,65 @@ def reproduce(
     force: bool = False,
     log: Callable[[str], None] = print,
     progress: bool = False,
+    wait: bool = True,
 ) -> RunReport:
-    """Execute the named notebooks (all by default) into `output`; unchanged ones are skipped unless `force`."""
-    from .report import write_run_files
+    """Execute the named notebooks (all by default) into `output`; unchanged ones are skipped unless `force`.
 
+    Parameters
+    ----------
+    names : list of str, optional
+        Notebook names (default: all).
+    given : dict, optional
+        Parameter values by name (`NAME` or `NOTEBOOK.NAME`), as text or typed values.
+    output : Path or str
+        The output folder; created if its parent exists.
+    jobs : int, optional
+        Notebooks run at once (default: one per CPU).
+    force : bool
+        Re-run notebooks whose inputs are unchanged.
+    log : callable
+        Receives progress and status lines.
+    progress : bool
+        Show a progress bar on standard error instead of a line per notebook.
+    wait : bool
+        If another run holds the output folder, wait for it; if False, raise `OutputBusyError` at once.
+
+    Returns
+    -------
+    RunReport
+        What happened to each notebook.
+
+    Raises
+    ------
+    ParameterError, DataValidationError
+        Bad input, before anything in `output` changes.
+    OutputBusyError
+        `wait` is False and another run holds `output`.
+    OutputWriteError
+        Writing to `output` failed; results that were complete before stay in place.
+    """
     names = list(names) if names else notebook_names()
     for name in names:
         notebook_path(name)
     params = resolve_parameters(names, dict(given or {}))
     check_data_dirs(params)
     output = check_output_dir(Path(output))
+    with output_lock(output, wait=wait, log=log):
+        return _reproduce_locked(names, params, output, jobs, force, log, progress)
+
+
+def _reproduce_locked(
+    names: list[str],
+    params: dict[str, dict[str, Any]],
+    output: Path,
+    jobs: int | None,
+    force: bool,
+    log: Callable[[str], None],
+    progress: bool,
+) -> RunReport:
+    """The run itself, while this process holds the output folder."""
+    from .report import write_run_files
+
     report = RunReport(output)
     library = library_digest()
     tasks, restores = [], []
@@ -294,20 +408,39 @@ def reproduce(
                 digests[folder] = data_digests(folder)
             data = digests[folder]
         key = input_key(notebook_path(name), params[name], library, data)
+        task = {
+            "notebook": name,
+            "path": str(notebook_path(name)),
+            "params": params[name],
+            "key": key,
+            "final": str(output / name),
+        }
+        entry = cache.entry_path(output, key)
         if not force and _current_key(output / name) == key:
             report.outcomes.append(Outcome(name, "cached"))
-        elif not force and (output / CACHE_DIR / key).is_dir():
-            restores.append((name, key))
+        elif not force and entry.is_dir():
+            problem = cache.damage(entry)
+            if problem is None:
+                restores.append((name, key))
+                continue
+            log(f"{name}: cache entry {key[:12]} is damaged ({problem}); discarded, the notebook runs again")
+            cache.discard(entry)
+            tasks.append(task)
         else:
-            tasks.append({"notebook": name, "path": str(notebook_path(name)), "params": params[name], "key": key,
-                          "final": str(output / name)})
+            tasks.append(task)
     validate_inputs(tasks)  # before anything in `output` changes
     staging = output / STAGING_DIR
-    shutil.rmtree(staging, ignore_errors=True)  # left over by an interrupted run; never holds finished results
-    staging.mkdir()
+    changed = False
     try:
+        with signals_deferred():
+            cache.sweep(output)
+            shutil.rmtree(staging, ignore_errors=True)  # left by a killed run; never holds finished results
+            staging.mkdir()
         for name, key in restores:
-            _restore_from_cache(output, name, key)
+            stage = staging / f"{name}-{uuid.uuid4().hex}"
+            cache.copy_out(cache.entry_path(output, key), stage)
+            _swap_in(stage, output / name)
+            changed = True
             report.outcomes.append(Outcome(name, "restored"))
         for o in report.outcomes:
             log(f"{o.notebook}: unchanged inputs, {'kept' if o.status == 'cached' else 'restored from cache'}")
@@ -316,34 +449,68 @@ def reproduce(
             Path(task["stage"]).mkdir()
         if tasks:
             _execute(tasks, output, report, jobs or os.cpu_count() or 1, log, progress)
+        changed = changed or any(o.status == "executed" for o in report.outcomes)
         if any(o.status != "failed" for o in report.outcomes):  # a run that changed nothing rewrites nothing
             write_run_files(output)
+    except OSError as exc:
+        raise OutputWriteError(
+            f"writing to output folder '{output}' failed: {_describe(exc)}. Notebook results that were complete "
+            "stay in place; run again when the cause is fixed"
+        ) from exc
+    except KeyboardInterrupt:
+        # results swapped in before the interruption are complete: make results.json and manifest.json describe them
+        changed = changed or any(o.status == "executed" for o in report.outcomes)
+        if changed:
+            with signals_deferred():
+                try:
+                    write_run_files(output)
+                except OSError:
+                    pass
+        raise
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        with signals_deferred():
+            shutil.rmtree(staging, ignore_errors=True)
     return report
 
 
-def _execute(tasks: list[dict[str, Any]], output: Path, report: RunReport, jobs: int, log: Callable[[str], None],
-             progress: bool) -> None:
+def _execute(
+    tasks: list[dict[str, Any]], output: Path, report: RunReport, jobs: int, log: Callable[[str], None], progress: bool
+) -> None:
     bar = None
     if progress:
         from tqdm import tqdm
 
         bar = tqdm(total=len(tasks), desc="notebooks", unit="nb", file=sys.stderr)
     workers = max(1, min(jobs, len(tasks)))
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker) as pool:
+    # Linux: fork explicitly (later Pythons default to forkserver), so that each worker is the command's own child,
+    # which its parent-death signal and watchdog rely on; elsewhere the platform's default (spawn) is such a child too.
+    context = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(os.getpid(),)
+    )
+    try:
         futures = {pool.submit(_run_notebook, t): t for t in sorted(tasks, key=_expected_cost, reverse=True)}
         for done, future in enumerate(as_completed(futures), start=1):
             task = futures[future]
             name, stage = task["notebook"], Path(task["stage"])
             try:
                 result = future.result()
-            except Exception as exc:  # a worker that died or could not start its kernel
-                result = {"ok": False, "seconds": 0.0, "message": f"start-up: the worker failed ({type(exc).__name__}: {exc})"}
+            except BrokenProcessPool as exc:  # a worker killed from outside (out of memory, say)
+                result = {
+                    "ok": False,
+                    "seconds": 0.0,
+                    "message": f"because its worker process ended ({type(exc).__name__}: {exc})",
+                }
+            except Exception as exc:  # a worker that could not start its kernel
+                result = {
+                    "ok": False,
+                    "seconds": 0.0,
+                    "message": f"in start-up: the worker failed ({type(exc).__name__}: {exc})",
+                }
             if result["ok"]:
                 _swap_in(stage, output / name)
-                _store_in_cache(output, output / name, task["key"])
                 report.outcomes.append(Outcome(name, "executed", result["seconds"]))
+                _store_in_cache(output, output / name, task["key"], log)
                 line = f"[{done}/{len(tasks)}] {name}: executed in {result['seconds']:.1f} s"
             else:
                 failed_dir = output / FAILED_DIR
@@ -351,7 +518,7 @@ def _execute(tasks: list[dict[str, Any]], output: Path, report: RunReport, jobs:
                 partial = failed_dir / f"{name}.ipynb"
                 if (stage / f"{name}.ipynb").exists():
                     shutil.move(str(stage / f"{name}.ipynb"), partial)
-                msg = f"notebook '{name}' failed in {result['message']}; partly executed notebook: {partial}"
+                msg = f"notebook '{name}' failed {result['message']}; partly executed notebook: {partial}"
                 report.outcomes.append(Outcome(name, "failed", result["seconds"], msg))
                 line = f"[{done}/{len(tasks)}] {name}: FAILED"
             if bar is not None:
@@ -359,8 +526,18 @@ def _execute(tasks: list[dict[str, Any]], output: Path, report: RunReport, jobs:
                 bar.update()
             else:
                 log(line)
-    if bar is not None:
-        bar.close()
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM) or a write failed: end the workers, and with them their kernels, before the
+        # caller removes the staging folder they write to. Waiting for running notebooks would take minutes.
+        with signals_deferred():
+            stop_processes(list((pool._processes or {}).values()))  # noqa: SLF001 (no public handle on the workers)
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    else:
+        pool.shutdown(wait=True)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _expected_cost(task: dict[str, Any]) -> int:
