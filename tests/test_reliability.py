@@ -17,8 +17,9 @@ from pathlib import Path
 import psutil
 import pytest
 
+from trafficking_research.errors import OutputBusyError
 from trafficking_research.pipeline import cache
-from trafficking_research.pipeline.lock import LOCK_FILE, OutputBusyError, output_lock, process_alive, read_holder
+from trafficking_research.pipeline.lock import LOCK_FILE, output_lock, process_alive, read_holder
 from trafficking_research.pipeline.processes import Terminated, child_pids, signals_deferred
 
 

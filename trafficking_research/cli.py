@@ -169,8 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_list()
         return _cmd_data(args)
     except TraffickingResearchError as exc:
-        from .errors import NotebookExecutionError
-        from .pipeline.runner import OutputWriteError
+        from .errors import NotebookExecutionError, OutputWriteError
 
         print(f"error: {exc}", file=sys.stderr)
         return 1 if isinstance(exc, (NotebookExecutionError, OutputWriteError)) else 2

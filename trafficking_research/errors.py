@@ -14,6 +14,8 @@ a `FitError` (or one of its subclasses), which an analysis turns into a recorded
     │       ├── EstimateDoesNotExistError
     │       └── ModelNotIdentifiableError
     ├── SelectionError             an MSE model-selection method is unknown or cannot run on a table
+    ├── OutputBusyError            another run holds the output folder (and the caller chose not to wait)
+    ├── OutputWriteError           writing to the output folder failed (a full disk, a read-only folder)
     └── NotebookExecutionError     a notebook raised while it was executed
 """
 
@@ -81,3 +83,11 @@ class SelectionError(TraffickingResearchError, ValueError):
 
 class NotebookExecutionError(TraffickingResearchError, RuntimeError):
     """A notebook raised while it was executed."""
+
+
+class OutputBusyError(TraffickingResearchError):
+    """Another run holds the output folder and the caller chose not to wait."""
+
+
+class OutputWriteError(TraffickingResearchError, OSError):
+    """Writing to the output folder failed (a full disk, a folder made read-only during the run)."""

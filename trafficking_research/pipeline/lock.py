@@ -15,14 +15,10 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from ..errors import TraffickingResearchError
+from ..errors import OutputBusyError
 
 LOCK_FILE = ".lock"
 POLL_SECONDS = 0.2
-
-
-class OutputBusyError(TraffickingResearchError):
-    """Another run holds the output folder and the caller chose not to wait."""
 
 
 def _write_holder(fd: int) -> None:

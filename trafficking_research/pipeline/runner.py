@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import NotebookExecutionError, ParameterError, TraffickingResearchError
+from ..errors import NotebookExecutionError, OutputWriteError, ParameterError
 from ..paths import NOTEBOOK_DIR, resolve_data_dir
 from . import cache
 from .hashing import data_digests, input_key, library_digest
@@ -40,10 +40,6 @@ CACHE_DIR = cache.CACHE_DIR
 STAGING_DIR = ".staging"
 FAILED_DIR = "failed"
 KERNEL_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
-
-
-class OutputWriteError(TraffickingResearchError, OSError):
-    """Writing to the output folder failed (a full disk, a folder made read-only during the run)."""
 
 
 @dataclass
