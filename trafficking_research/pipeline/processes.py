@@ -43,15 +43,27 @@ def install_sigterm_handler() -> None:
 
 @contextmanager
 def signals_deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back while clean-up runs; a signal that arrives meanwhile is delivered afterwards."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+    """Hold SIGINT and SIGTERM back while clean-up runs; a signal that arrives meanwhile is delivered afterwards.
+
+    The handlers are swapped for one that only records the signal (blocking the signals with a mask would hold them
+    back from this thread alone, and a process with a pool's helper threads would still take them).
+    """
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    pending: list[int] = []
+
+    def record(signum: int, frame: object) -> None:
+        pending.append(signum)
+
+    previous = {s: signal.signal(s, record) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if pending:
+            signal.raise_signal(pending[0])
 
 
 def set_parent_death_signal(signum: int = signal.SIGTERM) -> bool:
