@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from ..errors import NotebookExecutionError, ParameterError
 from ..paths import NOTEBOOK_DIR, resolve_data_dir
+from .checks import check_tasks
 from .hashing import data_digests, input_key, library_digest
 from .notebook_files import export_html, strip_volatile, write_notebook
 from .notebooks import data_kind, notebook_names, notebook_path, resolve_parameters
@@ -102,6 +103,7 @@ def validate_inputs(tasks: list[dict[str, Any]]) -> None:
             from ..data.observations import load_data
 
             load_data(folder)
+    check_tasks(tasks)  # every rule the notebooks check on their parameters, before any kernel starts
 
 
 # One warm kernel per worker process: started once with the heavy modules imported, reset between notebooks.
