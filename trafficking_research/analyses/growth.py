@@ -4,19 +4,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
-import numpy as np
-import pandas as pd
 
-from ..config import (ALL_CLIENTS, ALPHA, CI_LABEL, CUMULATIVE_VICTIMS, FIRST_YEAR, GROWTH_SERIES, STOCK_MEASURES,
-                      UNODC_DETECTED, VICTIM_CLIENTS)
+from ..config import (
+    ALL_CLIENTS,
+    ALPHA,
+    CI_LABEL,
+    CUMULATIVE_VICTIMS,
+    FIRST_YEAR,
+    GROWTH_SERIES,
+    STOCK_MEASURES,
+    UNODC_DETECTED,
+    VICTIM_CLIENTS,
+)
 from ..data.series import annual_series, check_years
 from ..errors import FitError
 from ..stats import stock_flow, trends
 from ..stats.result import Estimate
 from .base import Analysis
-from .plotting import DATA_SOURCE, finish_year_axes, headroom, plain_axis, source_caption, with_gaps, years_label
+from .plotting import (
+    DATA_SOURCE,
+    finish_year_axes,
+    headroom,
+    plain_axis,
+    source_caption,
+    with_gaps,
+    years_label,
+)
 
 
 def growth_series(obs: pd.DataFrame) -> dict[str, pd.Series]:

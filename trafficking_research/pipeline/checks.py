@@ -26,13 +26,17 @@ def _years(obs: Loader, values: Mapping[str, Any], *names: str) -> None:
 
 def _order(values: Mapping[str, Any], first: str, last: str) -> None:
     if values[first] > values[last]:
-        raise ParameterError(f"parameters '{first}' {values[first]} and '{last}' {values[last]}: "
-                             f"'{first}' must not be after '{last}'")
+        raise ParameterError(
+            f"parameters '{first}' {values[first]} and '{last}' {values[last]}: "
+            f"'{first}' must not be after '{last}'"
+        )
 
 
 def _at_least(values: Mapping[str, Any], name: str, low: int, why: str) -> None:
     if values[name] < low:
-        raise ParameterError(f"parameter '{name}' must be at least {low} ({why}), got {values[name]}")
+        raise ParameterError(
+            f"parameter '{name}' must be at least {low} ({why}), got {values[name]}"
+        )
 
 
 def _growth(values: Mapping[str, Any], obs: Loader) -> None:
@@ -60,26 +64,40 @@ def _data_audit(values: Mapping[str, Any], obs: Loader) -> None:
 def _forecast(values: Mapping[str, Any], obs: Loader) -> None:
     from ..analyses import forecast
 
-    forecast.check_parameters(forecast.victims_admitted(obs()), values["train_end"], values["horizon"],
-                              values["n_sims"], values["seed"])
+    forecast.check_parameters(
+        forecast.victims_admitted(obs()),
+        values["train_end"],
+        values["horizon"],
+        values["n_sims"],
+        values["seed"],
+    )
 
 
 def _dark_figure(values: Mapping[str, Any], obs: Loader) -> None:
     from ..stats.mse import METHODS
 
     if values["method"] not in METHODS:
-        raise ParameterError(f"parameter 'method': unknown method {values['method']!r}; choose one of "
-                             f"{', '.join(METHODS)}")
+        raise ParameterError(
+            f"parameter 'method': unknown method {values['method']!r}; choose one of "
+            f"{', '.join(METHODS)}"
+        )
     if values["data_dir"] == "":
-        _at_least(values, "population", 1, "the true number of victims in the simulated scenario")
+        _at_least(
+            values,
+            "population",
+            1,
+            "the true number of victims in the simulated scenario",
+        )
     else:
         from ..data.capture_tables import load_tables
         from ..paths import resolve_data_dir
 
         tables = load_tables(resolve_data_dir(values["data_dir"]))
         if values["dataset"] and values["dataset"] not in tables:
-            raise ParameterError(f"parameter 'dataset': no table '{values['dataset']}' in {values['data_dir']} "
-                                 f"(tables: {', '.join(tables)})")
+            raise ParameterError(
+                f"parameter 'dataset': no table '{values['dataset']}' in {values['data_dir']} "
+                f"(tables: {', '.join(tables)})"
+            )
     _at_least(values, "bootstrap", 0, "bootstrap replicates, 0 for none")
     _at_least(values, "reps", 1, "simulated tables per setting")
 
@@ -95,7 +113,11 @@ RULES: dict[str, Callable[[Mapping[str, Any], Loader], None]] = {
 }
 
 
-def check_types(notebook: str, values: Mapping[str, Any], declared: Mapping[str, Parameter] | None = None) -> None:
+def check_types(
+    notebook: str,
+    values: Mapping[str, Any],
+    declared: Mapping[str, Parameter] | None = None,
+) -> None:
     """Refuse a value whose type is not the one the notebook's parameters cell declares.
 
     Parameters
@@ -113,10 +135,14 @@ def check_types(notebook: str, values: Mapping[str, Any], declared: Mapping[str,
             raise ParameterError(f"unknown parameter '{name}' of notebook '{notebook}'")
         kind = declared[name].type
         if not _is_type(value, kind):
-            raise ParameterError(f"parameter '{name}' of notebook '{notebook}' must be {kind}, got {value!r}")
+            raise ParameterError(
+                f"parameter '{name}' of notebook '{notebook}' must be {kind}, got {value!r}"
+            )
 
 
-def check_parameters(notebook: str, obs: pd.DataFrame | None = None, **values: Any) -> None:
+def check_parameters(
+    notebook: str, obs: pd.DataFrame | None = None, **values: Any
+) -> None:
     """A notebook's own check of its parameters, before any work: types first, then the notebook's rules.
 
     Parameters
@@ -138,7 +164,9 @@ def check_parameters(notebook: str, obs: pd.DataFrame | None = None, **values: A
     if rule is None:
         return
     declared = notebook_parameters(notebook)
-    full = {name: p.default for name, p in declared.items() if name not in RESERVED} | values
+    full = {
+        name: p.default for name, p in declared.items() if name not in RESERVED
+    } | values
 
     def load() -> pd.DataFrame:
         if obs is not None:
@@ -169,7 +197,9 @@ def check_tasks(tasks: list[dict[str, Any]]) -> None:
 
         def load(folder: str = folder, name: str = name) -> pd.DataFrame:
             if data_kind(name) != "observations":
-                raise ParameterError(f"notebook '{name}': its data_dir holds no data package")
+                raise ParameterError(
+                    f"notebook '{name}': its data_dir holds no data package"
+                )
             if folder not in loaded:
                 from ..data.observations import load_observations
 

@@ -174,7 +174,7 @@ def _notebook_defaults(notebook: str) -> dict[str, Any]:
         return {}
 
 
-def _headline_items(parameters: dict[str, dict[str, Any]]) -> list[tuple[Headline, str, str]]:
+def headline_items(parameters: dict[str, dict[str, Any]]) -> list[tuple[Headline, str, str]]:
     """Each headline's key and label filled in with the parameters of the run (a notebook that did not run: its
     defaults); a forecast headline once per year of the horizon."""
     out = []
@@ -264,13 +264,13 @@ def write_index(output: Path) -> None:
              "<title>Finland's Assistance System for Victims of Human Trafficking: results of the analysis</title>",
              f"<style>{INDEX_CSS}</style></head><body>",
              "<h1>Finland's Assistance System for Victims of Human Trafficking: results of the analysis</h1>",
-             "<p>Every number below comes from <a href='results.json'>results.json</a> (each with its unit, interval "
-             "and description); the SHA-256 of every file of this run is in <a href='manifest.json'>manifest.json</a>. "
-             f"Intervals are {display.CI_LABEL}s. Contents: <a href='#findings'>findings</a> · "
-             "<a href='#notebooks'>notebooks, tables and figures</a> · <a href='#provenance'>provenance</a>.</p>",
+             ("<p>Every number below comes from <a href='results.json'>results.json</a> (each with its unit, interval "
+              "and description); the SHA-256 of every file of this run is in <a href='manifest.json'>manifest.json</a>. "
+              f"Intervals are {display.CI_LABEL}s. Contents: <a href='#findings'>findings</a> · "
+              "<a href='#notebooks'>notebooks, tables and figures</a> · <a href='#provenance'>provenance</a>.</p>"),
              "<h2 id='findings'>Findings</h2><ul class='findings'>"]
     ran = set(prov.get("parameters", {}))
-    for h, key, label in _headline_items(prov.get("parameters", {})):
+    for h, key, label in headline_items(prov.get("parameters", {})):
         parts.append(_finding(output, h, key, label, values, ran))
     parts.append("</ul>")
 
