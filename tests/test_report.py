@@ -73,7 +73,7 @@ def test_index_leads_with_findings(tmp_path: Path) -> None:
     ) in text
     assert "20.8 percent per year (95% CI 16.4 to 25.4)" in text
     # no id for the statistic: the link goes to the section whose text shows the key
-    assert "growth/growth.html#Trend-models'>Evidence of a change" in text
+    assert "growth/growth.html#Trend-models'>Evidence of a change in that growth" in text
     assert "3.96 chi2, p = 0.14" in text
     # notebooks that did not run: their headlines say so, filled in with the notebook's defaults
     assert (
