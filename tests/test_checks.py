@@ -37,6 +37,7 @@ def test_every_notebook_with_parameters_has_rules() -> None:
         (["year_profile", "-p", "year", "1999"], "year"),
         (["forecast", "-p", "train_end", "2014"], "train_end"),
         (["dark_figure", "-p", "method", "guess"], "method"),
+        (["dark_figure", "-p", "dataset", "nowhere"], "dataset"),
         (
             ["data_audit", "-p", "first_year", "2020", "-p", "last_year", "2010"],
             "first_year",

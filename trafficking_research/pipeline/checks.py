@@ -16,6 +16,8 @@ from ..errors import ParameterError
 from .notebooks import RESERVED, Parameter, _is_type, data_kind, notebook_parameters
 
 Loader = Callable[[], pd.DataFrame]
+#: The table the dark_figure notebook simulates when it is given no data_dir.
+SIMULATED_TABLE = "finland_scenario"
 
 
 def _years(obs: Loader, values: Mapping[str, Any], *names: str) -> None:
@@ -82,22 +84,18 @@ def _dark_figure(values: Mapping[str, Any], obs: Loader) -> None:
             f"{', '.join(METHODS)}"
         )
     if values["data_dir"] == "":
-        _at_least(
-            values,
-            "population",
-            1,
-            "the true number of victims in the simulated scenario",
-        )
+        _at_least(values, "population", 1, "the true number of victims in the simulated scenario")
+        tables = [SIMULATED_TABLE]
     else:
         from ..data.capture_tables import load_tables
         from ..paths import resolve_data_dir
 
-        tables = load_tables(resolve_data_dir(values["data_dir"]))
-        if values["dataset"] and values["dataset"] not in tables:
-            raise ParameterError(
-                f"parameter 'dataset': no table '{values['dataset']}' in {values['data_dir']} "
-                f"(tables: {', '.join(tables)})"
-            )
+        tables = list(load_tables(resolve_data_dir(values["data_dir"])))
+    if values["dataset"] and values["dataset"] not in tables:
+        where = "the simulated scenario" if values["data_dir"] == "" else values["data_dir"]
+        raise ParameterError(
+            f"parameter 'dataset': no table '{values['dataset']}' in {where} (tables: {', '.join(tables)})"
+        )
     _at_least(values, "bootstrap", 0, "bootstrap replicates, 0 for none")
     _at_least(values, "reps", 1, "simulated tables per setting")
 
