@@ -1,11 +1,15 @@
-"""Run the year_profile notebook for every year the data cover (one `reproduce -p year Y` each) and report, per year,
-whether it ran and how many items it could profile, so that a year without data is seen to be reported, not to fail.
+"""Profile every year the data cover and report, per year, how many items could be profiled and what is missing, so
+that a year without data is seen to be reported, not to fail.
 
-Run: .venv/bin/python benchmarks/year_profiles.py
+By default each year is one call of `year_profile.run` in this process (seconds for all years). With `--notebook`
+each year is one `reproduce year_profile -p year Y` instead (the notebook as the pipeline runs it; minutes).
+
+Run: .venv/bin/python benchmarks/year_profiles.py [--notebook]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -17,29 +21,75 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from trafficking_research.data.observations import load_observations  # noqa: E402
+import trafficking_research as tr  # noqa: E402
+from trafficking_research.analyses import year_profile  # noqa: E402
 
 
-def main() -> None:
-    obs = load_observations()
-    first, last = int(obs["period_start"].dt.year.min()), int(obs["period_end"].dt.year.max())
-    cli = str(Path(sys.executable).parent / "trafficking-research")
-    env = dict(os.environ, CI="true")
-    with tempfile.TemporaryDirectory(prefix="tr-years-") as work:
+def with_run(obs, years: range) -> None:
+    """One `year_profile.run` per year."""
+    for year in years:
         started = time.perf_counter()
-        for year in range(first, last + 1):
+        analysis = year_profile.run(obs, year=year)
+        items = {e.name: e.value for e in analysis.estimates if e.name != "year"}
+        missing = int(analysis.tables["profile"]["value"].isna().sum())
+        print(
+            f"{year}: ran in {time.perf_counter() - started:.2f} s, {len(items)} item(s) published, "
+            f"{missing} missing, {len(analysis.figures)} figure(s)"
+            + (f", e.g. victims admitted {items['victims_admitted']:g}" if "victims_admitted" in items else "")
+        )
+
+
+def with_notebook(years: range) -> None:
+    """One `reproduce year_profile -p year Y` per year, in a new process each."""
+    env = dict(os.environ, CI="true", PYTHONPATH=str(ROOT))
+    with tempfile.TemporaryDirectory(prefix="tr-years-") as work:
+        for year in years:
             out = Path(work) / str(year)
-            proc = subprocess.run([cli, "reproduce", "year_profile", "-p", "year", str(year), "--output", str(out)],
-                                  capture_output=True, text=True, env=env)
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "trafficking_research",
+                    "reproduce",
+                    "year_profile",
+                    "-p",
+                    "year",
+                    str(year),
+                    "--output",
+                    str(out),
+                ],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=False,
+            )
             if proc.returncode != 0:
                 print(f"{year}: FAILED: {proc.stderr.strip().splitlines()[-1]}")
                 continue
             values = json.loads((out / "results.json").read_text())["values"]
             items = [k for k in values if k != "year_profile.year"]
-            print(f"{year}: ran, {len(items)} item(s) published"
-                  + (f", e.g. victims admitted {values['year_profile.victims_admitted']['value']:g}"
-                     if "year_profile.victims_admitted" in values else ""))
-        print(f"{last - first + 1} years in {time.perf_counter() - started:.1f} s")
+            print(
+                f"{year}: ran, {len(items)} item(s) published"
+                + (
+                    f", e.g. victims admitted {values['year_profile.victims_admitted']['value']:g}"
+                    if "year_profile.victims_admitted" in values
+                    else ""
+                )
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--notebook", action="store_true", help="run the notebook through reproduce for each year")
+    args = parser.parse_args()
+    obs = tr.load_observations()
+    years = range(int(obs["period_start"].dt.year.min()), int(obs["period_end"].dt.year.max()) + 1)
+    started = time.perf_counter()
+    if args.notebook:
+        with_notebook(years)
+    else:
+        with_run(obs, years)
+    print(f"{len(years)} years in {time.perf_counter() - started:.1f} s")
 
 
 if __name__ == "__main__":

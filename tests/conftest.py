@@ -1,37 +1,18 @@
-"""Shared fixtures: a scratch copy of the data package, and one fresh `reproduce` run for the whole session."""
+"""Shared fixtures: a scratch copy of the data package, and one fresh `reproduce` run for the whole session.
+
+Helper functions the tests share live in helpers.py (tests import them from there, never from conftest)."""
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from trafficking_research.data.datapackage import rehash  # noqa: E402
-from trafficking_research.paths import DATA_DIR, PROJECT_ROOT  # noqa: E402
-
-SHARED = PROJECT_ROOT.parent / "shared"
-
-
-def run_cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    """`python -m trafficking_research ARGS` in a new process, with CI set (plain log lines, no progress bar)."""
-    return subprocess.run([sys.executable, "-m", "trafficking_research", *args], capture_output=True, text=True,
-                          timeout=timeout, env=dict(os.environ, CI="true"))
-
-
-def tree_digest(folder: Path) -> dict[str, str]:
-    """SHA-256 of every file below a folder, by relative path: what "results intact" is checked against."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+from trafficking_research.paths import DATA_DIR  # noqa: E402
 
 
 @pytest.fixture
@@ -40,23 +21,6 @@ def data_copy(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(DATA_DIR, target)
     return target
-
-
-def edit_rows(data_dir: Path, edit: Callable[[list[dict[str, str]]], list[dict[str, str]]],
-              name: str = "observations.csv", fields: list[str] | None = None, keep_hash: bool = False) -> None:
-    """Rewrite a CSV of a data copy through `edit`, then record its new hash (unless the test is about hashes)."""
-    path = data_dir / name
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        header = list(reader.fieldnames or [])
-        rows = edit(list(reader))
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=fields or header, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    path.write_text(out.getvalue(), encoding="utf-8")
-    if not keep_hash:
-        rehash(data_dir)
 
 
 @pytest.fixture(scope="session")

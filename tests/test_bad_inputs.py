@@ -14,7 +14,7 @@ from typing import Callable
 
 import pytest
 
-from conftest import edit_rows, run_cli, tree_digest
+from helpers import edit_rows, run_cli, tree_digest
 from trafficking_research.data.datapackage import rehash
 from trafficking_research.paths import PROJECT_ROOT
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import edit_rows
+from helpers import edit_rows
 from trafficking_research.errors import DataValidationError
 from trafficking_research.data.observations import load_data, load_observations
 

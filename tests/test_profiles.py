@@ -1,95 +1,120 @@
-"""Shares, intervals and tests of the profiles, against hand calculations, simulation and the published 2020 figures."""
+"""The profiles analysis: breakdown tables and the estimates of `profiles.run`, against the published figures and
+formulas written out here (the share statistics themselves are tested in test_shares.py)."""
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
-import pandas as pd
 import pytest
-from scipy import optimize, stats
+from scipy import stats
 
 from trafficking_research.analyses import profiles
 from trafficking_research.data.observations import load_observations
+from trafficking_research.errors import ParameterError
+from trafficking_research.stats.shares import ShareChange, ShareTrend
+
+Z = stats.norm.ppf(0.975)
 
 
-def wilson(k: float, n: float, z: float = stats.norm.ppf(0.975)) -> tuple[float, float]:
+def wilson(k: float, n: float) -> tuple[float, float]:
     p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    centre = (p + Z * Z / (2 * n)) / (1 + Z * Z / n)
+    half = Z * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n)) / (1 + Z * Z / n)
     return centre - half, centre + half
 
 
-@pytest.mark.parametrize("k, n", [(78, 123), (0, 52), (15, 123), (2, 9)])
-def test_share_matches_wilson_formula(k: int, n: int) -> None:
-    p, low, high = profiles.share(k, n)
-    assert p == pytest.approx(k / n)
-    assert (low, high) == pytest.approx(wilson(k, n), abs=1e-12)
+@pytest.fixture(scope="module")
+def obs():
+    return load_observations()
 
 
-def test_wilson_interval_covers_about_95_percent() -> None:
-    rng = np.random.default_rng(5)
-    n, p = 120, 0.3
-    draws = rng.binomial(n, p, size=4000)
-    covered = np.mean([profiles.share(k, n)[1] <= p <= profiles.share(k, n)[2] for k in draws])
-    assert 0.93 <= covered <= 0.97, covered
+@pytest.fixture(scope="module")
+def analysis(obs):
+    return profiles.run(obs, start_year=2006, end_year=2020, compare_from=2019, compare_to=2020)
 
 
-def test_share_change_against_newcombe_and_chi_square() -> None:
-    ch = profiles.share_change(70, 229, 123, 244)
-    l1, u1 = wilson(70, 229)
-    l2, u2 = wilson(123, 244)
-    p1, p2 = 70 / 229, 123 / 244
-    d = p2 - p1
-    newcombe = (d - math.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2), d + math.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2))
-    assert ch.difference == pytest.approx(d)
-    assert ch.ci == pytest.approx(newcombe, rel=1e-9)
-    chi2 = stats.chi2_contingency([[70, 229 - 70], [123, 244 - 123]], correction=False)
-    assert ch.p_value == pytest.approx(chi2.pvalue, rel=0.05)  # the score test adds an n/(n-1) factor
-
-
-def test_share_trend_matches_direct_logistic_fit() -> None:
-    years = [2016, 2018, 2019, 2020]
-    k = pd.Series([42, 52, 70, 123], index=years, dtype=float)
-    n = pd.Series([130, 163, 229, 244], index=years, dtype=float)
-    t = np.array(years) - 2016
-    def nll(b: np.ndarray) -> float:
-        eta = b[0] + b[1] * t
-        return -float(np.sum(k.values * eta - n.values * np.log1p(np.exp(eta))))
-    opt = optimize.minimize(nll, [0.0, 0.0], method="BFGS", options={"gtol": 1e-10})
-    trend = profiles.share_trend(k, n)
-    assert trend.odds_ratio == pytest.approx(math.exp(opt.x[1]), rel=1e-5)
-    assert trend.ci[0] < trend.odds_ratio < trend.ci[1]
-    assert profiles.share_trend(k.iloc[:2], n.iloc[:2]) is None
-
-
-def test_profile_2020_equals_the_published_figures() -> None:
-    table = profiles.year_profile(load_observations(), 2020).set_index("item")["value"]
-    published = {"victims admitted": 244, "witnesses admitted": 3, "children of victims admitted": 50,
-                 "all admitted": 297, "exploited in Finland": 123, "exploited abroad": 121,
-                 "Finland: forced labour": 78, "Finland: sexual exploitation": 15, "Finland: forced marriage": 23,
-                 "Finland: criminal activity": 5, "Finland: benefit fraud": 2}
-    for item, value in published.items():
-        assert table[item] == value, item
-
-
-def test_previous_year_and_window_mean() -> None:
-    table = profiles.year_profile(load_observations(), 2020).set_index("item")
-    assert table.loc["victims admitted", "previous_year"] == 229
-    # 2015-2019: 52, 130, 127, 163, 229
-    assert table.loc["victims admitted", "mean_5_years_before"] == pytest.approx((52 + 130 + 127 + 163 + 229) / 5)
-    assert table.loc["victims admitted", "years_in_mean"] == 5
-
-
-def test_year_without_data_gives_an_empty_profile_not_an_error() -> None:
-    table = profiles.year_profile(load_observations(), 2008)
-    assert table["value"].isna().all()
-
-
-def test_composition_flags_small_denominators_and_keeps_gaps() -> None:
-    obs = load_observations()
+def test_composition_flags_small_denominators_and_keeps_gaps(obs) -> None:
     comp = profiles.composition(obs, 2020, "form, exploited in Finland")
-    assert set(comp["part"]) == {"forced_labour", "sexual_exploitation", "forced_marriage", "criminal_activity",
-                                 "benefit_fraud"}
+    assert set(comp["part"]) == {
+        "forced_labour",
+        "sexual_exploitation",
+        "forced_marriage",
+        "criminal_activity",
+        "benefit_fraud",
+    }
     assert not comp["small"].any() and comp["total"].eq(123).all()
     assert profiles.composition(obs, 2008, "place").empty
+
+
+def test_share_key_is_lower_case_words() -> None:
+    assert (
+        profiles.share_key("form, exploited in Finland", "forced_labour", 2020)
+        == "share.form_exploited_in_finland.forced_labour.y2020"
+    )
+
+
+def test_every_share_of_the_table_is_an_estimate_with_its_wilson_interval(analysis) -> None:
+    table = analysis.tables["shares"]
+    shares = analysis.select("share.")
+    assert len(shares) == len(table)
+    finland = analysis.select(names=["share.place.finland.y2020"])[0]
+    assert finland.value == pytest.approx(123 / 244)
+    assert finland.ci == pytest.approx(wilson(123, 244), abs=1e-12)
+    assert finland.unit == "proportion"
+    assert finland.description == "share of finland in place, 2020: 123 of 244"
+    small = [e for e in shares if e.description.endswith("(small denominator)")]
+    assert len(small) == int(table["small"].sum())
+
+
+def test_changes_and_trends_carry_todays_keys_and_descriptions(analysis) -> None:
+    change = analysis.select(names=["change_2019_2020.share_finland"])[0]
+    assert change.description == "share_finland: 123/244 in 2020 against 70/229 in 2019 (Newcombe CI, score test)"
+    assert change.value == pytest.approx(123 / 244 - 70 / 229)
+    assert change.unit == "difference of proportions" and 0 < change.p_value < 1
+    trend = analysis.select(names=["trend.share_finland"])[0]
+    assert trend.description == "share_finland: binomial logit on year over 2016, 2018, 2019, 2020"
+    assert trend.unit == "odds ratio per year" and trend.ci[0] < trend.value < trend.ci[1]
+    names = [e.name for e in analysis.select("change_2019_2020.", "trend.")]
+    assert names == [f"{kind}.{share}" for share in profiles.SHARE_TESTS for kind in ("change_2019_2020", "trend")]
+    assert isinstance(analysis.models["trend.share_finland"], ShareTrend)
+    assert isinstance(analysis.models["change_2019_2020.minor_share"], ShareChange)
+    assert analysis.notes == []
+
+
+def test_summary_lists_every_estimate(analysis) -> None:
+    summary = analysis.summary()
+    assert list(summary.index) == [e.name for e in analysis.estimates]
+    assert summary.loc["trend.minor_share", "value"] == analysis.models["trend.minor_share"].odds_ratio
+
+
+def test_a_trend_that_cannot_be_fitted_becomes_a_note(obs) -> None:
+    short = profiles.run(obs, start_year=2019, end_year=2020, compare_from=2019, compare_to=2020)
+    assert not short.select("trend.")
+    assert short.notes == [
+        f"{name}: fewer than three years with both figures, no trend" for name in profiles.SHARE_TESTS
+    ]
+    assert len(short.select("change_2019_2020.")) == 3
+
+
+def test_a_comparison_year_without_figures_becomes_a_note(obs) -> None:
+    out = profiles.run(obs, start_year=2006, end_year=2020, compare_from=2017, compare_to=2020)
+    assert "share_finland: no comparison, 2017 or 2020 lacks a published figure" in out.notes
+    assert [e.name for e in out.select("change_")] == ["change_2017_2020.minor_share"]
+    minors = out.select(names=["change_2017_2020.minor_share"])[0]
+    assert minors.value == pytest.approx(10 / 244 - 14 / 127)
+
+
+def test_figures_and_tables_of_the_run(analysis) -> None:
+    assert set(analysis.figures) == set(profiles.FIGURES)
+    assert set(analysis.tables) == {"breakdowns_by_year", "shares"}
+    assert analysis.indexed == {"breakdowns_by_year"}
+    available = analysis.tables["breakdowns_by_year"]
+    assert available.loc["place", 2020] == "finland, abroad"
+    assert 2008 not in profiles.published_years(available).columns
+
+
+def test_years_outside_the_data_are_refused(obs) -> None:
+    with pytest.raises(ParameterError, match="parameter 'compare_to': 2100"):
+        profiles.run(obs, compare_to=2100)
+    with pytest.raises(ParameterError, match="the start is after the end"):
+        profiles.run(obs, start_year=2020, end_year=2015)

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from trafficking_research.analyses import growth
-from trafficking_research.analyses import profiles
+from trafficking_research.stats.shares import share_change
 from trafficking_research.analyses.data_audit import identity_table
 from trafficking_research.data.datapackage import rehash
 from trafficking_research.errors import SeriesError
@@ -93,7 +93,7 @@ def test_models_return_a_fit_or_a_clear_error(values: list[int], gaps: list[bool
 @given(n1=st.integers(1, 500), n2=st.integers(1, 500), f1=st.floats(0, 1), f2=st.floats(0, 1))
 def test_share_change_is_bounded(n1: int, n2: int, f1: float, f2: float) -> None:
     k1, k2 = int(n1 * f1), int(n2 * f2)
-    ch = profiles.share_change(k1, n1, k2, n2)
+    ch = share_change(k1, n1, k2, n2)
     assert -1 <= ch.ci[0] <= ch.difference <= ch.ci[1] <= 1
     assert 0 <= ch.p_value <= 1 or math.isnan(ch.p_value)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import edit_rows, run_cli, tree_digest
+from helpers import edit_rows, run_cli, tree_digest
 
 
 @pytest.fixture

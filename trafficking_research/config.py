@@ -16,7 +16,9 @@ FIRST_YEAR: int = 2006
 
 #: Confidence level of every interval the package reports, and the matching two-sided normal quantile.
 CONFIDENCE: float = 0.95
-ALPHA: float = 1.0 - CONFIDENCE
+# Rounded, so that ALPHA is exactly 0.05: 1.0 - 0.95 is 0.050000000000000044 in binary floating point, which moves
+# the last digits of statsmodels' Wilson and Newcombe intervals (they take the quantile of ALPHA / 2).
+ALPHA: float = round(1.0 - CONFIDENCE, 12)
 Z: float = float(stats.norm.ppf(1.0 - ALPHA / 2.0))
 CI_LABEL: str = f"{CONFIDENCE:.0%} CI"
 

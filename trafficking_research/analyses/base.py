@@ -59,6 +59,13 @@ class Analysis:
             self.indexed.add(name)
         return table
 
+    def figure(self, name: str, fig: matplotlib.figure.Figure) -> None:
+        """Keep a figure under `name` for publishing, closed so that no inline backend shows it before then."""
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+        self.figures[name] = fig
+
     def select(self, *prefixes: str, names: Iterable[str] = ()) -> list[Estimate]:
         """The estimates whose names start with any of `prefixes` or are among `names`, in order."""
         wanted = set(names)

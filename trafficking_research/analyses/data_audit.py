@@ -1,4 +1,5 @@
-"""What the data audit reports: coverage of years by series, conflicts between sources, identities checked, gaps."""
+"""The data_audit analysis: the package at a glance, coverage of years by series, gaps, conflicts between sources,
+the accounting identities checked, and the sources. The notebook `data_audit` calls this module."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..data.codes import KEY_COLUMNS
+from ..config import CORE_SERIES, FIRST_YEAR
+from ..data.codes import IDENTITY_EXEMPT_MEASURES, KEY_COLUMNS
 from ..data.observations import identity_checks
-from ..config import CORE_SERIES
 from ..data.series import coverage
+from ..stats.result import Estimate
+from .base import Analysis
 
 
 def _rows(obs: pd.DataFrame) -> list[dict[str, str]]:
@@ -21,55 +24,272 @@ def _rows(obs: pd.DataFrame) -> list[dict[str, str]]:
     return [{k: (v if k == "value" else str(v)) for k, v in r.items()} for r in frame.to_dict("records")]
 
 
-def identity_table(obs: pd.DataFrame, exempt: frozenset[str] = frozenset({"identified"})) -> pd.DataFrame:
-    """Every identity checked on the preferred counts, with its parts and whether it holds."""
+def identity_table(obs: pd.DataFrame, exempt: frozenset[str] = IDENTITY_EXEMPT_MEASURES) -> pd.DataFrame:
+    """Every identity checked on the preferred counts, with its parts and whether it holds.
+
+    Parameters
+    ----------
+    obs : pandas.DataFrame
+        Observations from `load_data`.
+    exempt : frozenset of str
+        Measures whose identities are not checked (by default those exempt on load).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per identity: its label, dimension, total, parts and ``ok``.
+    """
     return pd.DataFrame(identity_checks(_rows(obs), exempt))
 
 
 def conflicts(obs: pd.DataFrame) -> pd.DataFrame:
-    """Keys for which sources give different values: the preferred value and source against the others."""
+    """Keys for which sources give different values: the preferred value and source against the others.
+
+    Parameters
+    ----------
+    obs : pandas.DataFrame
+        Observations from `load_data` (every version, not only the preferred).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per figure with conflicting versions: period, series, preferred value and source, the other values
+        with their sources, and the reason for the preference.
+    """
     out = []
     for key, group in obs.groupby(list(KEY_COLUMNS), observed=True, sort=True):
         if group["value"].nunique() < 2:
             continue
         pref = group[group["status"] == "preferred"]
         others = group[group["value"] != (pref["value"].iloc[0] if len(pref) else np.nan)]
-        out.append({
-            "period": f"{key[0]:%Y-%m-%d}..{key[1]:%Y-%m-%d}",
-            "series": "/".join(str(k) for k in key[2:]),
-            "preferred": pref["value"].iloc[0] if len(pref) else None,
-            "preferred_source": pref["source_id"].iloc[0] if len(pref) else None,
-            "other_values": "; ".join(f"{v:g} ({s})" for v, s in zip(others["value"], others["source_id"])),
-            "reason": pref["note"].iloc[0] if len(pref) else group["note"].iloc[0],
-        })
+        out.append(
+            {
+                "period": f"{key[0]:%Y-%m-%d}..{key[1]:%Y-%m-%d}",
+                "series": "/".join(str(k) for k in key[2:]),
+                "preferred": pref["value"].iloc[0] if len(pref) else None,
+                "preferred_source": pref["source_id"].iloc[0] if len(pref) else None,
+                "other_values": "; ".join(f"{v:g} ({s})" for v, s in zip(others["value"], others["source_id"])),
+                "reason": pref["note"].iloc[0] if len(pref) else group["note"].iloc[0],
+            }
+        )
     return pd.DataFrame(out)
 
 
 def core_coverage(obs: pd.DataFrame) -> pd.DataFrame:
-    """Years x the analyses' core series (NaN where no source gives the figure)."""
+    """Years x the analyses' core series (`config.CORE_SERIES`; NaN where no source gives the figure).
+
+    Parameters
+    ----------
+    obs : pandas.DataFrame
+        Observations from `load_data`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by year, one column per core series.
+    """
     return coverage(obs, CORE_SERIES)
 
 
 def gaps(table: pd.DataFrame, first_year: int, last_year: int) -> pd.DataFrame:
-    """Per series, the years between `first_year` and `last_year` with no published figure."""
+    """Per series, the years between `first_year` and `last_year` with no published figure.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A coverage table (years x series).
+    first_year, last_year : int
+        The years looked at.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``series`` and ``missing_years`` (comma-separated, or "none").
+    """
     years = range(first_year, last_year + 1)
     full = table.reindex(years)
-    rows = [{"series": col.strip(), "missing_years": ", ".join(str(y) for y in years if pd.isna(full.loc[y, col])) or "none"}
-            for col in full.columns]
+    rows = [
+        {
+            "series": col.strip(),
+            "missing_years": ", ".join(str(y) for y in years if pd.isna(full.loc[y, col])) or "none",
+        }
+        for col in full.columns
+    ]
     return pd.DataFrame(rows)
 
 
 def coverage_figure(table: pd.DataFrame) -> plt.Figure:
-    """Heat-map of which years have a figure for each series (the number printed in each cell)."""
+    """Heat-map of which years have a figure for each series (the number printed in each cell).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A coverage table (years x series).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import seaborn as sns
 
     fig, ax = plt.subplots(figsize=(max(8, 0.55 * len(table)), 0.42 * len(table.columns) + 1.5))
     present = table.T.notna().astype(float)
     labels = table.T.map(lambda v: "" if pd.isna(v) else f"{v:.0f}")
-    sns.heatmap(present, ax=ax, cmap=["#f2f2f2", "#4c78a8"], cbar=False, linewidths=0.5, linecolor="white",
-                annot=labels.values, fmt="", annot_kws={"fontsize": 7, "color": "white"})
+    sns.heatmap(
+        present,
+        ax=ax,
+        cmap=["#f2f2f2", "#4c78a8"],
+        cbar=False,
+        linewidths=0.5,
+        linecolor="white",
+        annot=labels.values,
+        fmt="",
+        annot_kws={"fontsize": 7, "color": "white"},
+    )
     ax.set_xlabel("year")
     ax.set_ylabel("")
     ax.set_title("Published figures per year (blank: no source gives the number)")
     fig.tight_layout()
     return fig
+
+
+def sources_table(obs: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """Every source with the number of rows that cite it.
+
+    Parameters
+    ----------
+    obs, sources : pandas.DataFrame
+        Observations and sources from `load_data`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of sources.csv and ``rows`` (missing for a source no row cites).
+    """
+    per_source = obs.groupby("source_id", observed=True).size().rename("rows")
+    return sources.set_index("source_id").join(per_source).reset_index()
+
+
+def sources_by_kind(table: pd.DataFrame) -> pd.DataFrame:
+    """Sources and the rows citing them, per kind of source.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table from `sources_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by kind: ``sources`` and ``rows``.
+    """
+    return (
+        table.groupby("kind", observed=True)["rows"]
+        .agg(["size", "sum"])
+        .rename(columns={"size": "sources", "sum": "rows"})
+    )
+
+
+def identities_by_dimension(identities: pd.DataFrame) -> pd.DataFrame:
+    """Identities checked and holding, per dimension.
+
+    Parameters
+    ----------
+    identities : pandas.DataFrame
+        A table from `identity_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by dimension: ``checked`` and ``hold``.
+    """
+    return identities.groupby("dimension")["ok"].agg(["size", "sum"]).rename(columns={"size": "checked", "sum": "hold"})
+
+
+def broken_identities(identities: pd.DataFrame) -> pd.DataFrame:
+    """The identities that fail, with their totals and parts.
+
+    Parameters
+    ----------
+    identities : pandas.DataFrame
+        A table from `identity_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``label``, ``dimension``, ``total`` and ``parts`` of each failing identity.
+    """
+    return identities[~identities["ok"]][["label", "dimension", "total", "parts"]]
+
+
+def package_estimates(obs: pd.DataFrame) -> list[Estimate]:
+    """Rows, preferred rows, sources cited, and the first and last year any figure refers to.
+
+    Parameters
+    ----------
+    obs : pandas.DataFrame
+        Observations from `load_data` (every version, not only the preferred).
+
+    Returns
+    -------
+    list of Estimate
+        ``rows``, ``preferred_rows``, ``sources``, ``first_year`` and ``last_year``.
+    """
+    preferred = obs[obs["status"] == "preferred"]
+    return [
+        Estimate("rows", len(obs), "rows", "rows in observations.csv (every version of every published figure)"),
+        Estimate("preferred_rows", len(preferred), "rows", "rows marked preferred (one per figure)"),
+        Estimate("sources", int(obs["source_id"].nunique()), "sources", "sources cited by at least one row"),
+        Estimate("first_year", int(obs["period_end"].dt.year.min()), "year", "earliest year any figure refers to"),
+        Estimate("last_year", int(obs["period_end"].dt.year.max()), "year", "latest year any figure refers to"),
+    ]
+
+
+def run(obs: pd.DataFrame, sources: pd.DataFrame, *, first_year: int = FIRST_YEAR, last_year: int = 2025) -> Analysis:
+    """The data audit: what the package holds, which years each core series covers, conflicts and identities.
+
+    Parameters
+    ----------
+    obs, sources : pandas.DataFrame
+        Observations (every version) and sources from `load_data`, which has validated them.
+    first_year, last_year : int
+        Years of the coverage table, its figure and the gap list.
+
+    Returns
+    -------
+    Analysis
+        Estimates (``rows``, ``preferred_rows``, ``sources``, ``first_year``, ``last_year``, ``conflicts``,
+        ``identities_checked``, ``identities_failed``, ``unodc_identities_failed``), tables (``coverage``, ``gaps``,
+        ``conflicts``, ``identities``, ``identities_unodc``, ``sources``) and the figure ``coverage``.
+    """
+    out = Analysis("data_audit", {"first_year": first_year, "last_year": last_year})
+    out.add(package_estimates(obs))
+
+    table = out.table("coverage", core_coverage(obs).loc[first_year:last_year], index=True)
+    fig = coverage_figure(table)
+    plt.close(fig)  # kept for `Results.publish`, not shown by the inline backend at the end of the run's cell
+    out.figures["coverage"] = fig
+    out.table("gaps", gaps(table, first_year, last_year))
+
+    found = out.table("conflicts", conflicts(obs))
+    out.add([Estimate("conflicts", len(found), "figures", "figures for which sources give different values")])
+
+    identities = out.table("identities", identity_table(obs))
+    unodc = identity_table(obs, exempt=frozenset())
+    unodc = out.table("identities_unodc", unodc[unodc["label"].str.contains("identified")])
+    out.add(
+        [
+            Estimate(
+                "identities_checked", len(identities), "checks", "identities checked on the Assistance System's figures"
+            ),
+            Estimate("identities_failed", int((~identities["ok"]).sum()), "checks", "identities that fail (must be 0)"),
+            Estimate(
+                "unodc_identities_failed",
+                int((~unodc["ok"]).sum()),
+                "checks",
+                "identities that UNODC's detected-victims table breaks (reported, not enforced)",
+            ),
+        ]
+    )
+    out.table("sources", sources_table(obs, sources))
+    return out

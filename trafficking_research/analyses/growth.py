@@ -189,10 +189,10 @@ def run(obs: pd.DataFrame, *, start_year: int = FIRST_YEAR, end_year: int = 2020
                                                                    "system admitted"))
     out.add(reconciliation_estimates(reconciliation, unodc))
 
-    out.figures["trends_linear"] = trend_figure(fits, log_scale=False)
-    out.figures["trends_log"] = trend_figure(fits, log_scale=True)
-    out.figures["finland_vs_abroad"] = place_figure(series, start_year, end_year)
-    out.figures["stock_and_flows"] = stock_flow_figure(stock_all, admitted_all, exits_all)
+    out.figure("trends_linear", trend_figure(fits, log_scale=False))
+    out.figure("trends_log", trend_figure(fits, log_scale=True))
+    out.figure("finland_vs_abroad", place_figure(series, start_year, end_year))
+    out.figure("stock_and_flows", stock_flow_figure(stock_all, admitted_all, exits_all))
     return out
 
 

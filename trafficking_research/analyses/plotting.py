@@ -104,3 +104,22 @@ def finish_year_axes(fig: matplotlib.figure.Figure, ax: Axes, ylabel: str, title
     else:
         fig.tight_layout()
     return fig
+
+
+def source_caption(fig: matplotlib.figure.Figure, text: str) -> matplotlib.figure.Figure:
+    """Name the figure's source in a caption under the axes (saved with the figure, so it travels with it).
+
+    Parameters
+    ----------
+    fig : Figure
+        The finished figure.
+    text : str
+        The source, e.g. ``"Source: Assistance System annual reviews; UNODC GLOTIP (data/observations.csv)"``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        `fig`, captioned.
+    """
+    fig.text(0.01, -0.01, text, ha="left", va="top", fontsize=7, color="#555555", wrap=True)
+    return fig

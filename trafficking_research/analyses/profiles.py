@@ -1,59 +1,68 @@
-"""Victim profiles: compositions of those admitted by place, form, sex and age, as shares with 95% intervals.
+"""The profiles analysis: compositions of the victims admitted by place, form, sex and age, as shares with 95%
+intervals, their changes between two years and their trends. The notebook `profiles` calls this module.
 
-Shares use Wilson intervals; trends in a share use a binomial logit model on year; changes between two years use
-the score test and Newcombe's interval for a difference of proportions (all from statsmodels).
+The statistics (Wilson intervals, Newcombe's interval with the score test, the binomial logit trend) are
+`stats.shares`; this module chooses the breakdowns and the shares, names the estimates and draws the figures.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint, test_proportions_2indep
 
+from ..config import BREAKDOWNS, FIRST_YEAR, SMALL_DENOMINATOR, VICTIMS, SeriesSpec
 from ..data.codes import PARTITIONS
+from ..data.series import annual_series, check_years
+from ..errors import FitError
+from ..stats.result import Estimate
+from ..stats.shares import (
+    ShareChange,
+    ShareTrend,
+    share_change,
+    share_trend,
+    wilson_share,
+)
+from .base import Analysis
+from .fifteen_years import fifteen_years
 from .plotting import finish_year_axes
-from ..data.series import annual_series
-
-SMALL_DENOMINATOR = 30
-VICTIMS = ("victim", "unspecified")
-FORMS = PARTITIONS["form"][1]
-
-# Breakdowns of a year's admitted victims: label -> (dimension, fixed selection of the other dimensions)
-BREAKDOWNS: dict[str, tuple[str, dict[str, str]]] = {
-    "place": ("place", {}),
-    "form, all places": ("form", {}),
-    "form, exploited in Finland": ("form", {"place": "finland"}),
-    "form, exploited abroad": ("form", {"place": "abroad"}),
-    "sex": ("sex", {}),
-    "age": ("age", {}),
-}
-PARTS = {"place": ("finland", "abroad"), "form": FORMS, "sex": ("female", "male"), "age": ("minor", "adult")}
-
-
-def share(count: float, total: float) -> tuple[float, float, float]:
-    """A share and its 95% Wilson interval."""
-    low, high = proportion_confint(count, total, alpha=0.05, method="wilson")
-    return count / total, float(low), float(high)
-
 
 COLUMNS = ["year", "breakdown", "part", "count", "total", "share", "ci_low", "ci_high", "small"]
+
+#: Shares whose change between two years and trend over the years are tested: name -> (part, whole), each a query
+#: of the victims admitted.
+SHARE_TESTS: dict[str, tuple[SeriesSpec, SeriesSpec]] = {
+    "share_finland": ({"place": "finland"}, {}),
+    "forced_labour_share_in_finland": ({"place": "finland", "form": "forced_labour"}, {"place": "finland"}),
+    "minor_share": ({"age": "minor"}, {}),
+}
+
+#: The figures of the analysis: file stem -> (drawing, breakdown, title).
+FIGURES: dict[str, tuple[str, str, str]] = {
+    "share_place": ("shares", "place", "Share exploited in Finland and abroad"),
+    "share_forms_finland": (
+        "shares",
+        "form, exploited in Finland",
+        "Forms of exploitation among victims exploited in Finland",
+    ),
+    "stacked_forms_finland": ("stacked", "form, exploited in Finland", "Victims exploited in Finland by form (counts)"),
+    "share_minors": ("shares", "age", "Share of minors among victims admitted"),
+}
 
 
 def _breakdown(obs: pd.DataFrame, breakdown: str, years: range | list[int]) -> pd.DataFrame:
     """Counts and shares (Wilson 95% CIs) of the published parts of one breakdown, for the given years.
 
     Each series (the total and every part) is read from the data once for all years. The denominator is the published
-    total of the same selection; a year whose total is missing or zero has no rows; a denominator under 30 is flagged.
+    total of the same selection; a year whose total is missing or zero has no rows; a denominator under
+    `SMALL_DENOMINATOR` is flagged.
     """
     dim, fixed = BREAKDOWNS[breakdown]
     total = annual_series(obs, "admitted", client_type=VICTIMS, **fixed)
-    parts = {part: annual_series(obs, "admitted", client_type=VICTIMS, **dict(fixed, **{dim: part}))
-             for part in PARTS[dim]}
+    parts = {
+        part: annual_series(obs, "admitted", client_type=VICTIMS, **dict(fixed, **{dim: part}))
+        for part in PARTITIONS[dim][1]
+    }
     rows = []
     for year in years:
         if year not in total.index or total[year] == 0:
@@ -61,29 +70,85 @@ def _breakdown(obs: pd.DataFrame, breakdown: str, years: range | list[int]) -> p
         n = float(total[year])
         for part, s in parts.items():
             if year in s.index:
-                p, low, high = share(float(s[year]), n)
-                rows.append({"year": year, "breakdown": breakdown, "part": part, "count": float(s[year]), "total": n,
-                             "share": p, "ci_low": low, "ci_high": high, "small": n < SMALL_DENOMINATOR})
+                share = wilson_share(float(s[year]), n)
+                rows.append(
+                    {
+                        "year": year,
+                        "breakdown": breakdown,
+                        "part": part,
+                        "count": share.count,
+                        "total": n,
+                        "share": share.value,
+                        "ci_low": share.ci[0],
+                        "ci_high": share.ci[1],
+                        "small": n < SMALL_DENOMINATOR,
+                    }
+                )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def composition(obs: pd.DataFrame, year: int, breakdown: str) -> pd.DataFrame:
-    """One breakdown of one year's admitted victims (see `_breakdown`); empty when the year has no such breakdown."""
+    """One breakdown of one year's admitted victims.
+
+    Parameters
+    ----------
+    obs : pandas.DataFrame
+        Observations from `load_observations`.
+    year : int
+        The year.
+    breakdown : str
+        A label of `config.BREAKDOWNS`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per published part (columns `COLUMNS`); empty when the year has no such breakdown.
+    """
     return _breakdown(obs, breakdown, [year])
 
 
 def compositions(obs: pd.DataFrame, start_year: int, end_year: int) -> pd.DataFrame:
-    """Every breakdown of every year in the range that the data allow."""
+    """Every breakdown of every year in the range that the data allow.
+
+    Parameters
+    ----------
+    obs : pandas.DataFrame
+        Observations from `load_observations`.
+    start_year, end_year : int
+        First and last year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per year, breakdown and published part (columns `COLUMNS`), by year and then breakdown.
+    """
     frames = [_breakdown(obs, b, range(start_year, end_year + 1)) for b in BREAKDOWNS]
     frames = [f for f in frames if len(f)]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
     order = table["breakdown"].map({b: i for i, b in enumerate(BREAKDOWNS)})
-    return table.assign(_order=order).sort_values(["year", "_order"], kind="stable").drop(columns="_order") \
+    return (
+        table.assign(_order=order)
+        .sort_values(["year", "_order"], kind="stable")
+        .drop(columns="_order")
         .reset_index(drop=True)
+    )
 
 
 def availability(table: pd.DataFrame, start_year: int, end_year: int) -> pd.DataFrame:
-    """Which breakdowns each year has (the parts published, out of the parts that exist)."""
+    """Which breakdowns each year has.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Shares from `compositions`.
+    start_year, end_year : int
+        First and last year (one column each).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Breakdowns x years; each cell lists the parts published (empty: none).
+    """
     rows = []
     for b in BREAKDOWNS:
         row = {"breakdown": b}
@@ -94,50 +159,225 @@ def availability(table: pd.DataFrame, start_year: int, end_year: int) -> pd.Data
     return pd.DataFrame(rows).set_index("breakdown")
 
 
-@dataclass
-class ShareTrend:
-    """Binomial logit trend of a share: odds ratio per year with its 95% CI and the Wald p-value."""
+def published_years(available: pd.DataFrame) -> pd.DataFrame:
+    """The columns (years) of an `availability` table in which some breakdown is published.
 
-    odds_ratio: float
-    ci: tuple[float, float]
-    p_value: float
-    years: list[int]
+    Parameters
+    ----------
+    available : pandas.DataFrame
+        A table from `availability`.
 
-
-def share_trend(counts: pd.Series, totals: pd.Series) -> ShareTrend | None:
-    """Logit of a share on year, from the years where both the part and the total are published (None if < 3)."""
-    years = sorted(set(counts.index) & set(totals.index))
-    if len(years) < 3:
-        return None
-    k = np.array([counts[y] for y in years])
-    n = np.array([totals[y] for y in years])
-    X = sm.add_constant(np.array(years, dtype=float) - years[0])
-    res = sm.GLM(np.column_stack([k, n - k]), X, family=sm.families.Binomial()).fit()
-    b, se = float(res.params[1]), float(res.bse[1])
-    return ShareTrend(math.exp(b), (math.exp(b - 1.96 * se), math.exp(b + 1.96 * se)), float(res.pvalues[1]), years)
+    Returns
+    -------
+    pandas.DataFrame
+        The same table without the years that have no breakdown at all.
+    """
+    return available.loc[:, (available != "").any()]
 
 
-@dataclass
-class ShareChange:
-    """Difference between two years' shares, its Newcombe 95% CI and the score test's p-value."""
+def share_key(breakdown: str, part: str, year: int) -> str:
+    """The estimate name of a share: ``share.<breakdown>.<part>.y<year>``, in lower-case words.
 
-    first: tuple[float, float]
-    second: tuple[float, float]
-    difference: float
-    ci: tuple[float, float]
-    p_value: float
+    Parameters
+    ----------
+    breakdown : str
+        A label of `config.BREAKDOWNS` (``"form, exploited in Finland"``).
+    part : str
+        The part's code (``"forced_labour"``).
+    year : int
+        The year.
+
+    Returns
+    -------
+    str
+        For example ``share.form_exploited_in_finland.forced_labour.y2020``.
+    """
+    slug = "_".join(breakdown.lower().replace(",", " ").split())
+    return f"share.{slug}.{part}.y{year}"
 
 
-def share_change(k1: float, n1: float, k2: float, n2: float) -> ShareChange:
-    """Change of a share from (k1 of n1) to (k2 of n2)."""
-    with np.errstate(divide="ignore", invalid="ignore"):  # statsmodels also computes ratios we do not use
-        low, high = confint_proportions_2indep(k2, n2, k1, n1, method="newcomb", compare="diff")
-        test = test_proportions_2indep(k2, n2, k1, n1, method="score", compare="diff")
-    return ShareChange((k1, n1), (k2, n2), k2 / n2 - k1 / n1, (float(low), float(high)), float(test.pvalue))
+def share_estimates(table: pd.DataFrame) -> list[Estimate]:
+    """Every share of a `compositions` table as an estimate with its Wilson interval.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Shares from `compositions`.
+
+    Returns
+    -------
+    list of Estimate
+        Named by `share_key`, in the table's order.
+    """
+    return [
+        Estimate(
+            share_key(row.breakdown, row.part, row.year),
+            row.share,
+            "proportion",
+            f"share of {row.part} in {row.breakdown}, {row.year}: {row.count:g} of {row.total:g}"
+            + (" (small denominator)" if row.small else ""),
+            ci=(row.ci_low, row.ci_high),
+        )
+        for row in table.itertuples(index=False)
+    ]
+
+
+def change_estimate(name: str, change: ShareChange, first_year: int, second_year: int) -> Estimate:
+    """The difference of a share between two years, named ``change_<first>_<second>.<name>``.
+
+    Parameters
+    ----------
+    name : str
+        The share (a key of `SHARE_TESTS`).
+    change : ShareChange
+        The change from `stats.shares.share_change`.
+    first_year, second_year : int
+        The years compared.
+
+    Returns
+    -------
+    Estimate
+        The difference with Newcombe's interval and the score test's p-value; the description gives both counts.
+    """
+    (k1, n1), (k2, n2) = change.first, change.second
+    return change.estimate("difference").renamed(
+        f"change_{first_year}_{second_year}.{name}",
+        f"{name}: {k2:g}/{n2:g} in {second_year} against {k1:g}/{n1:g} in {first_year} (Newcombe CI, score test)",
+    )
+
+
+def trend_estimate(name: str, trend: ShareTrend) -> Estimate:
+    """The odds ratio per year of a share's logit trend, named ``trend.<name>``.
+
+    Parameters
+    ----------
+    name : str
+        The share (a key of `SHARE_TESTS`).
+    trend : ShareTrend
+        The trend from `stats.shares.share_trend`.
+
+    Returns
+    -------
+    Estimate
+        The odds ratio with its interval and Wald p-value; the description lists the years fitted.
+    """
+    return trend.estimate("odds_ratio").renamed(
+        f"trend.{name}", f"{name}: binomial logit on year over {', '.join(map(str, trend.years))}"
+    )
+
+
+def shares_of_year(analysis: Analysis, year: int) -> list[Estimate]:
+    """The share estimates of one year.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        A profiles analysis from `run`.
+    year : int
+        The year.
+
+    Returns
+    -------
+    list of Estimate
+        The ``share.*.y<year>`` estimates, in the analysis' order.
+    """
+    return [e for e in analysis.select("share.") if e.name.endswith(f".y{year}")]
+
+
+def run(
+    obs: pd.DataFrame,
+    *,
+    start_year: int = FIRST_YEAR,
+    end_year: int = 2020,
+    compare_from: int = 2019,
+    compare_to: int = 2020,
+) -> Analysis:
+    """The profiles analysis: shares of every published breakdown, two-year changes and logit trends of three shares.
+
+    Parameters
+    ----------
+    obs : pandas.DataFrame
+        Observations from `load_observations`.
+    start_year, end_year : int
+        Years of the shares and of the trends.
+    compare_from, compare_to : int
+        The two years whose shares are compared.
+
+    Returns
+    -------
+    Analysis
+        Estimates (``share.*``, ``change_<from>_<to>.*``, ``trend.*``), tables (``breakdowns_by_year``,
+        ``shares``), figures (`FIGURES`), the fitted changes and trends as models, and a note for every change or
+        trend the data do not allow; and the fifteen-year profiles of both series from `start_year` to the last
+        year of the data (``fifteen_years.*``; see `analyses.fifteen_years`).
+
+    Raises
+    ------
+    ParameterError
+        A year outside the years of the data, or `start_year` after `end_year`.
+    """
+    check_years(obs, start_year=start_year, end_year=end_year, compare_from=compare_from, compare_to=compare_to)
+    params = {"start_year": start_year, "end_year": end_year, "compare_from": compare_from, "compare_to": compare_to}
+    out = Analysis("profiles", params)
+    table = compositions(obs, start_year, end_year)
+    out.table("breakdowns_by_year", availability(table, start_year, end_year), index=True)
+    out.table("shares", table)
+    out.add(share_estimates(table))
+
+    a, b = compare_from, compare_to
+    for name, (part_query, whole_query) in SHARE_TESTS.items():
+        part = annual_series(obs, "admitted", client_type=VICTIMS, **part_query)
+        whole = annual_series(obs, "admitted", client_type=VICTIMS, **whole_query)
+        if all(y in part.index and y in whole.index for y in (a, b)):
+            change = share_change(part[a], whole[a], part[b], whole[b])
+            out.models[f"change_{a}_{b}.{name}"] = change
+            out.add([change_estimate(name, change, a, b)])
+        else:
+            out.notes.append(f"{name}: no comparison, {a} or {b} lacks a published figure")
+        try:
+            trend = share_trend(_within(part, start_year, end_year), _within(whole, start_year, end_year))
+        except FitError:
+            out.notes.append(f"{name}: fewer than three years with both figures, no trend")
+            continue
+        out.models[f"trend.{name}"] = trend
+        out.add([trend_estimate(name, trend)])
+
+    for stem, (kind, breakdown, title) in FIGURES.items():
+        draw = shares_figure if kind == "shares" else stacked_figure
+        fig = draw(table, breakdown, title)
+        plt.close(fig)  # kept for `Results.publish`, not shown by the inline backend at the end of the run's cell
+        out.figures[stem] = fig
+
+    estimates, tables, figures, notes = fifteen_years(obs, start_year)
+    out.add(estimates)
+    for name, tab in tables.items():
+        out.table(name, tab)
+    for name, fig in figures.items():
+        out.figure(name, fig)
+    out.notes += notes
+    return out
+
+
+def _within(s: pd.Series, start_year: int, end_year: int) -> pd.Series:
+    return s[(s.index >= start_year) & (s.index <= end_year)]
 
 
 def shares_figure(table: pd.DataFrame, breakdown: str, title: str) -> plt.Figure:
-    """Shares over time with their 95% intervals, one line per part; small denominators drawn hollow."""
+    """Shares over time with their 95% intervals, one line per part; small denominators drawn hollow.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Shares from `compositions`.
+    breakdown : str
+        The breakdown drawn.
+    title : str
+        The figure's title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, ax = plt.subplots(figsize=(7, 3.8))
     sel = table[table["breakdown"] == breakdown]
     for part, grp in sel.groupby("part", sort=True):
@@ -151,7 +391,21 @@ def shares_figure(table: pd.DataFrame, breakdown: str, title: str) -> plt.Figure
 
 
 def stacked_figure(table: pd.DataFrame, breakdown: str, title: str) -> plt.Figure:
-    """Stacked counts of the published parts per year (the remainder up to the total drawn grey)."""
+    """Stacked counts of the published parts per year (the remainder up to the total drawn grey).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Shares from `compositions`.
+    breakdown : str
+        The breakdown drawn.
+    title : str
+        The figure's title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     sel = table[table["breakdown"] == breakdown]
     pivot = sel.pivot_table(index="year", columns="part", values="count", aggfunc="first").fillna(0)
     totals = sel.groupby("year")["total"].first()
@@ -163,39 +417,3 @@ def stacked_figure(table: pd.DataFrame, breakdown: str, title: str) -> plt.Figur
     rest = totals.reindex(pivot.index).to_numpy() - bottom
     ax.bar(pivot.index, np.clip(rest, 0, None), bottom=bottom, color="#d9d9d9", label="not broken down")
     return finish_year_axes(fig, ax, "persons", title, legend_size=7)
-
-
-def year_profile(obs: pd.DataFrame, year: int, window: int = 5) -> pd.DataFrame:
-    """A year's admissions laid out as an annual review: each item against the previous year and the mean of the
-    `window` years before it (over the years with data, with their number); missing figures stay empty."""
-    items: list[tuple[str, dict]] = [
-        ("victims admitted", {"client_type": VICTIMS}),
-        ("witnesses admitted", {"client_type": "witness"}),
-        ("children of victims admitted", {"client_type": "child_of_victim"}),
-        ("all admitted", {"client_type": "all"}),
-        ("exploited in Finland", {"client_type": VICTIMS, "place": "finland"}),
-        ("exploited abroad", {"client_type": VICTIMS, "place": "abroad"}),
-    ]
-    items += [(f"Finland: {f.replace('_', ' ')}", {"client_type": VICTIMS, "place": "finland", "form": f}) for f in FORMS]
-    items += [(f"abroad: {f.replace('_', ' ')}", {"client_type": VICTIMS, "place": "abroad", "form": f}) for f in FORMS]
-    items += [(f"all places: {f.replace('_', ' ')}", {"client_type": VICTIMS, "form": f}) for f in FORMS]
-    items += [("women and girls", {"client_type": VICTIMS, "sex": "female"}),
-              ("men and boys", {"client_type": VICTIMS, "sex": "male"}),
-              ("minors", {"client_type": VICTIMS, "age": "minor"}),
-              ("exploited as minors", {"client_type": VICTIMS, "age": "minor_when_exploited"})]
-    rows = []
-    for label, query in items:
-        s = annual_series(obs, "admitted", **query)
-        before = s[(s.index >= year - window) & (s.index < year)]
-        rows.append({"item": label, "value": s.get(year, np.nan), "previous_year": s.get(year - 1, np.nan),
-                     f"mean_{window}_years_before": before.mean() if len(before) else np.nan,
-                     "years_in_mean": len(before)})
-    table = pd.DataFrame(rows)
-    keep = table[["value", "previous_year", f"mean_{window}_years_before"]].notna().any(axis=1)
-    return table[keep].reset_index(drop=True)
-
-
-def share_key(breakdown: str, part: str, year: int) -> str:
-    """The results.json name of a share: share.<breakdown>.<part>.y<year>, in lower-case words."""
-    slug = "_".join(breakdown.lower().replace(",", " ").split())
-    return f"share.{slug}.{part}.y{year}"

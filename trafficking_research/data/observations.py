@@ -254,5 +254,25 @@ def load_data(data_dir: str | Path | None = None, *, verify_hashes: bool = True)
 
 
 def load_observations(data_dir: str | Path | None = None, *, verify_hashes: bool = True) -> pd.DataFrame:
-    """The validated observations as a typed DataFrame (dates, categorical codes, float values, CSV line)."""
+    """Load the data package's observations, validated on every load.
+
+    Parameters
+    ----------
+    data_dir : str or Path, optional
+        Folder of a data package (``datapackage.json`` beside its CSV files); default: the project's ``data/``.
+    verify_hashes : bool
+        Refuse files whose SHA-256 differs from the one ``datapackage.json`` records.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per published figure: period dates, categorical codes (measure, client type, place, form, sex,
+        age, unit), the value as published, its source, locator and status (``preferred`` or not), and the CSV
+        line it came from.
+
+    Raises
+    ------
+    DataValidationError
+        Listing every problem with its file, line, column and rule.
+    """
     return load_data(data_dir, verify_hashes=verify_hashes)[0]

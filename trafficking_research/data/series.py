@@ -34,9 +34,29 @@ def annual_series(
 ) -> pd.Series:
     """One preferred value per year: flows over calendar years, stocks (clients) on `stock_date` of each year.
 
-    `client_type` may be a tuple in order of preference: per year the first type with a figure is used (for example
-    victims, else figures whose source does not say whether children are included); `attrs["client_type"]` says
-    which type each year's value is. Years without a published figure are absent from the index, never filled.
+    Years without a published figure are absent from the index, never filled. The period each figure must cover
+    is `config.period_of`, the rule the claims ledger uses too.
+
+    Parameters
+    ----------
+    obs : pandas.DataFrame
+        Observations from `load_observations`.
+    measure : str
+        ``admitted``, ``referred``, ``clients``, ``identified`` (UNODC's detected victims), ...
+    client_type : str or tuple of str
+        A client type, or several in order of preference: per year the first type with a figure is used (the
+        default: victims, else figures whose source does not say whether witnesses are included).
+    place, form, sex, age, unit : str
+        The other coded dimensions (``"all"``: not broken down).
+    stock_date : str
+        Month-day of a stock measure (``"12-31"``).
+    cumulative : bool
+        Totals counted from 1 January of the system's first year to the end of each year.
+
+    Returns
+    -------
+    pandas.Series
+        Values indexed by year (``year``); ``attrs["client_type"]`` says which client type each year's value is.
     """
     types = (client_type,) if isinstance(client_type, str) else tuple(client_type)
     sel = obs[

@@ -29,9 +29,10 @@ def data_digests(data_dir: str | Path | None) -> dict[str, str]:
 
 
 def library_digest() -> str:
-    """One hash over the package's Python source and the claims ledger, so that a change to either re-runs the
-    notebooks."""
-    files = {"package": folder_digests(PACKAGE_DIR, "*.py"), "claims": folder_digests(CLAIMS_DIR)}
+    """One hash over the package's Python source and JSON files (the ledger's schema) and the claims ledger, so that
+    a change to any of them re-runs the notebooks."""
+    package = {**folder_digests(PACKAGE_DIR, "*.py"), **folder_digests(PACKAGE_DIR, "*.json")}
+    files = {"package": package, "claims": folder_digests(CLAIMS_DIR)}
     return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
 
 

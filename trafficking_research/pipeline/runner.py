@@ -111,9 +111,9 @@ def validate_inputs(tasks: list[dict[str, Any]]) -> None:
 WARM_UP = """
 import numpy, pandas, scipy.stats, statsmodels.api, matplotlib.pyplot, seaborn
 from IPython.display import display
-import trafficking_research.observations, trafficking_research.series, trafficking_research.results
-import trafficking_research.figures, trafficking_research.trends, trafficking_research.growth
-import trafficking_research.profiles, trafficking_research.audit
+import trafficking_research.data.observations, trafficking_research.data.series, trafficking_research.reporting.results
+import trafficking_research.reporting.figures, trafficking_research.stats.trends, trafficking_research.analyses.growth
+import trafficking_research.analyses.profiles, trafficking_research.analyses.data_audit
 """
 # Between notebooks: a clean namespace, no open figures, pandas' display options as a fresh kernel has them
 # (a notebook may set them, and the next one must not inherit that).

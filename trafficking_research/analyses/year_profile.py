@@ -1,0 +1,166 @@
+"""The year_profile analysis: one year's admissions laid out as an annual review would lay them out, each item against
+the previous year and the mean of the years before it. The notebook `year_profile` calls this module."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from ..config import ALL_CLIENTS, VICTIMS, SeriesSpec
+from ..data.codes import PARTITIONS
+from ..data.series import annual_series, check_years
+from ..stats.result import Estimate
+from .base import Analysis
+
+FORMS: tuple[str, ...] = PARTITIONS["form"][1]
+
+
+def _label(form: str) -> str:
+    return form.replace("_", " ")
+
+
+#: The items of a year's profile, in the order of an annual review: label -> query of the admitted.
+ITEMS: dict[str, SeriesSpec] = {
+    "victims admitted": {"client_type": VICTIMS},
+    "witnesses admitted": {"client_type": "witness"},
+    "children of victims admitted": {"client_type": "child_of_victim"},
+    "all admitted": {"client_type": ALL_CLIENTS},
+    "exploited in Finland": {"client_type": VICTIMS, "place": "finland"},
+    "exploited abroad": {"client_type": VICTIMS, "place": "abroad"},
+    **{f"Finland: {_label(f)}": {"client_type": VICTIMS, "place": "finland", "form": f} for f in FORMS},
+    **{f"abroad: {_label(f)}": {"client_type": VICTIMS, "place": "abroad", "form": f} for f in FORMS},
+    **{f"all places: {_label(f)}": {"client_type": VICTIMS, "form": f} for f in FORMS},
+    "women and girls": {"client_type": VICTIMS, "sex": "female"},
+    "men and boys": {"client_type": VICTIMS, "sex": "male"},
+    "minors": {"client_type": VICTIMS, "age": "minor"},
+    "exploited as minors": {"client_type": VICTIMS, "age": "minor_when_exploited"},
+}
+
+
+def year_profile(obs: pd.DataFrame, year: int, window: int = 5) -> pd.DataFrame:
+    """A year's admissions laid out as an annual review.
+
+    Parameters
+    ----------
+    obs : pandas.DataFrame
+        Observations from `load_observations`.
+    year : int
+        The year profiled.
+    window : int
+        Years before `year` averaged for comparison (over the years with data, with their number).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per item of `ITEMS` that has a figure in `year`, the year before or the window: ``item``,
+        ``value``, ``previous_year``, ``mean_<window>_years_before`` and ``years_in_mean``; missing figures stay
+        empty (NaN).
+    """
+    rows = []
+    for label, query in ITEMS.items():
+        s = annual_series(obs, "admitted", **query)
+        before = s[(s.index >= year - window) & (s.index < year)]
+        rows.append(
+            {
+                "item": label,
+                "value": s.get(year, np.nan),
+                "previous_year": s.get(year - 1, np.nan),
+                f"mean_{window}_years_before": before.mean() if len(before) else np.nan,
+                "years_in_mean": len(before),
+            }
+        )
+    table = pd.DataFrame(rows)
+    keep = table[["value", "previous_year", f"mean_{window}_years_before"]].notna().any(axis=1)
+    return table[keep].reset_index(drop=True)
+
+
+def item_key(item: str) -> str:
+    """The estimate name of a profile item: lower case, colons dropped, spaces as underscores.
+
+    Parameters
+    ----------
+    item : str
+        A label of `ITEMS` (``"Finland: forced labour"``).
+
+    Returns
+    -------
+    str
+        For example ``finland_forced_labour``.
+    """
+    return item.lower().replace(":", "").replace(" ", "_")
+
+
+def run(obs: pd.DataFrame, *, year: int = 2020, window: int = 5) -> Analysis:
+    """The year_profile analysis: every published item of one year's admissions, and what the year lacks.
+
+    Parameters
+    ----------
+    obs : pandas.DataFrame
+        Observations from `load_observations`.
+    year : int
+        The year profiled.
+    window : int
+        Years before `year` averaged for comparison.
+
+    Returns
+    -------
+    Analysis
+        Estimates (``year`` and one per item published for `year`, in persons), the table ``profile``, the figure
+        ``profile`` (when the year has any figure) and notes on what is not published for the year.
+
+    Raises
+    ------
+    ParameterError
+        `year` outside the years of the data.
+    """
+    check_years(obs, year=year)
+    out = Analysis("year_profile", {"year": year, "window": window})
+    profile = out.table("profile", year_profile(obs, year, window))
+    have = profile[profile["value"].notna()]
+    missing = profile[profile["value"].isna()]["item"].tolist()
+    out.add([Estimate("year", year, "year", "the year profiled")])
+    out.add(
+        Estimate(item_key(row["item"]), row["value"], "persons", f"{row['item']}, {year}") for _, row in have.iterrows()
+    )
+    if have.empty:
+        out.notes.append(f"No admissions figure is published for {year}: nothing to profile.")
+    else:
+        fig = profile_figure(profile, year, window)
+        plt.close(fig)  # kept for `Results.publish`, not shown by the inline backend at the end of the run's cell
+        out.figures["profile"] = fig
+    if missing:
+        out.notes.append(f"Not published for {year} (shown for earlier years only): " + "; ".join(missing))
+    return out
+
+
+def profile_figure(profile: pd.DataFrame, year: int, window: int) -> plt.Figure:
+    """Each item of the year against the mean of the years before it, as paired horizontal bars.
+
+    Parameters
+    ----------
+    profile : pandas.DataFrame
+        A table from `year_profile`.
+    year, window : int
+        The year profiled and the number of years averaged before it.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, ax = plt.subplots(figsize=(7, 0.35 * len(profile) + 1))
+    y = range(len(profile))
+    ax.barh([i + 0.2 for i in y], profile["value"].fillna(0), height=0.4, label=str(year))
+    ax.barh(
+        [i - 0.2 for i in y],
+        profile[f"mean_{window}_years_before"].fillna(0),
+        height=0.4,
+        label=f"mean of {window} years before",
+        color="#bab0ac",
+    )
+    ax.set_yticks(list(y), profile["item"], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("persons (empty bar: not published)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,98 @@
+"""The ledger's verdicts as tables and counts: one row per claim, totals, claims per source and verdict."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .checks import CORROBORATION, VERDICTS, ClaimResult
+
+TABLE_COLUMNS: tuple[str, ...] = (
+    "id",
+    "source_id",
+    "claim",
+    "expected",
+    "computed",
+    "verdict",
+    "corroboration",
+    "corroborating_sources",
+    "reason",
+    "disputed",
+)
+
+
+def results_table(results: list[ClaimResult]) -> pd.DataFrame:
+    """One row per claim: id, source, statement, expected, computed, verdict, corroboration, sources, reason.
+
+    Parameters
+    ----------
+    results : list of ClaimResult
+        From `evaluate`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns `TABLE_COLUMNS`, claims in the given order.
+    """
+    return pd.DataFrame(
+        [
+            {
+                "id": r.id,
+                "source_id": r.source_id,
+                "claim": r.statement,
+                "expected": r.expected,
+                "computed": r.computed,
+                "verdict": r.verdict,
+                "corroboration": r.corroboration,
+                "corroborating_sources": "; ".join(r.corroborating_sources),
+                "reason": r.reason,
+                "disputed": r.disputed,
+            }
+            for r in results
+        ],
+        columns=list(TABLE_COLUMNS),
+    )
+
+
+def verdict_counts(results: list[ClaimResult]) -> dict[str, int]:
+    """Totals: claims, each verdict, how the checked ones are corroborated, and the disputed ones.
+
+    Parameters
+    ----------
+    results : list of ClaimResult
+        From `evaluate`.
+
+    Returns
+    -------
+    dict of str to int
+        ``total``, one count per verdict, ``independent``, ``self_consistent`` and ``disputed`` (a claim that
+        cannot be checked is never counted as passed).
+    """
+    counts = {"total": len(results)}
+    counts.update({v: sum(r.verdict == v for r in results) for v in VERDICTS})
+    counts.update({c: sum(r.corroboration == c for r in results) for c in CORROBORATION if c != "n/a"})
+    counts["disputed"] = sum(bool(r.disputed) for r in results)
+    return counts
+
+
+def counts_by_source(results: list[ClaimResult]) -> pd.DataFrame:
+    """Claims per source and verdict (every verdict a column, zeros included), sources in ledger order.
+
+    Parameters
+    ----------
+    results : list of ClaimResult
+        From `evaluate`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``source_id``, one column per verdict of `VERDICTS`.
+    """
+    order = list(dict.fromkeys(r.source_id for r in results))
+    table = pd.crosstab(
+        pd.Categorical([r.source_id for r in results], categories=order),
+        pd.Categorical([r.verdict for r in results], categories=list(VERDICTS)),
+        dropna=False,
+    )
+    table.index.name, table.columns.name = "source_id", None
+    table.columns = [str(c) for c in table.columns]
+    return table
