@@ -9,12 +9,12 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
+from helpers import edit_rows, tree_digest
 
-from helpers import edit_rows, run_cli, tree_digest
 from trafficking_research.data.datapackage import rehash
 from trafficking_research.paths import PROJECT_ROOT
 

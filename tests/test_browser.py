@@ -64,22 +64,14 @@ def crawl(browser, root: Path) -> dict:
     requests: list[str] = []
     page.on(
         "console",
-        lambda m: (
-            console_errors.append(f"{page.url}: {m.text}")
-            if m.type == "error"
-            else None
-        ),
+        lambda m: console_errors.append(f"{page.url}: {m.text}") if m.type == "error" else None,
     )
     page.on("pageerror", lambda e: console_errors.append(f"{page.url}: {e}"))
     page.on("requestfailed", lambda r: failed.append(f"{r.url}: {r.failure}"))
     page.on("request", lambda r: requests.append(r.url))
     page.on(
         "request",
-        lambda r: (
-            remote.append(r.url)
-            if urlparse(r.url).scheme not in ("file", "data", "about")
-            else None
-        ),
+        lambda r: remote.append(r.url) if urlparse(r.url).scheme not in ("file", "data", "about") else None,
     )
     todo, seen, pages = [(root / "index.html").as_uri()], set(), {}
     links: list[tuple[str, str]] = []
@@ -121,13 +113,9 @@ def test_results_read_in_a_browser(browser, fresh_run: Path) -> None:
     )
     assert seen["console"] == [], seen["console"]
     assert seen["failed"] == [], seen["failed"]
-    assert seen["remote"] == [], (
-        f"requests leaving the results folder: {seen['remote']}"
-    )
+    assert seen["remote"] == [], f"requests leaving the results folder: {seen['remote']}"
 
-    broken_images = [
-        (u, i["src"]) for u, p in pages.items() for i in p["images"] if not i["ok"]
-    ]
+    broken_images = [(u, i["src"]) for u, p in pages.items() for i in p["images"] if not i["ok"]]
     assert broken_images == []
     assert sum(len(p["images"]) for p in pages.values()) > 0
 
@@ -136,9 +124,7 @@ def test_results_read_in_a_browser(browser, fresh_run: Path) -> None:
     for source, href in seen["links"]:
         target, fragment = urldefrag(href)
         parsed = urlparse(target)
-        assert parsed.scheme == "file", (
-            f"{source}: link to {href} leaves the results folder"
-        )
+        assert parsed.scheme == "file", f"{source}: link to {href} leaves the results folder"
         path = Path(unquote(parsed.path))
         if not path.exists():
             bad_links.append((source, href))
@@ -150,9 +136,7 @@ def test_results_read_in_a_browser(browser, fresh_run: Path) -> None:
 
     cut = {u: p["cut"] for u, p in pages.items() if p["cut"]}
     assert cut == {}, f"table cells cut short: {cut}"
-    untitled = [
-        u for u, p in pages.items() if not p["title"] or p["title"] == "Notebook"
-    ]
+    untitled = [u for u, p in pages.items() if not p["title"] or p["title"] == "Notebook"]
     assert untitled == []
 
     index = pages[(fresh_run.resolve() / "index.html").as_uri()]
@@ -162,13 +146,6 @@ def test_results_read_in_a_browser(browser, fresh_run: Path) -> None:
         if headline.notebook in parameters:
             assert key in results["values"], f"headline {key} missing from results.json"
             assert f"finding-{key}" in index["ids"], f"headline {key} not on the index"
-    reports = {f"{nb}/{nb}.html" for nb in parameters} | {
-        f"{nb}/{nb}-with-code.html" for nb in parameters
-    }
-    opened = {
-        str(Path(unquote(urlparse(u).path)).relative_to(fresh_run.resolve()))
-        for u in pages
-    }
-    assert reports <= opened, (
-        f"reports not reachable from the index: {sorted(reports - opened)}"
-    )
+    reports = {f"{nb}/{nb}.html" for nb in parameters} | {f"{nb}/{nb}-with-code.html" for nb in parameters}
+    opened = {str(Path(unquote(urlparse(u).path)).relative_to(fresh_run.resolve())) for u in pages}
+    assert reports <= opened, f"reports not reachable from the index: {sorted(reports - opened)}"

@@ -19,9 +19,7 @@ from trafficking_research.pipeline.notebooks import notebook_names
 
 def test_every_notebook_with_parameters_has_rules() -> None:
     assert set(RULES) <= set(notebook_names())
-    assert set(notebook_names()) - set(RULES) <= {
-        "claims"
-    }  # claims takes only data_dir
+    assert set(notebook_names()) - set(RULES) <= {"claims"}  # claims takes only data_dir
 
 
 @pytest.mark.parametrize(
@@ -44,23 +42,15 @@ def test_every_notebook_with_parameters_has_rules() -> None:
         ),
     ],
 )
-def test_refused_before_any_kernel(
-    args: list[str], parameter: str, tmp_path: Path
-) -> None:
+def test_refused_before_any_kernel(args: list[str], parameter: str, tmp_path: Path) -> None:
     out = tmp_path / "out"
     started = time.perf_counter()
     done = run_cli("reproduce", *args, "--output", str(out), timeout=120)
     assert done.returncode == 2, done.stdout + done.stderr
-    assert (
-        f"'{parameter}'" in done.stderr and len(done.stderr.strip().splitlines()) == 1
-    )
+    assert f"'{parameter}'" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert "executed" not in done.stdout and "FAILED" not in done.stdout
     assert time.perf_counter() - started < 60  # no kernel, no notebook
-    assert (
-        not [p for p in out.rglob("*") if p.name in ("figures", "tables")]
-        if out.exists()
-        else True
-    )
+    assert not [p for p in out.rglob("*") if p.name in ("figures", "tables")] if out.exists() else True
 
 
 def test_check_tasks_names_the_notebook() -> None:
@@ -84,13 +74,9 @@ def test_check_parameters_types_first() -> None:
         match=r"^parameter 'start_year' of notebook 'growth' must be int, got '2010'$",
     ):
         check_parameters("growth", start_year="2010")
-    with pytest.raises(
-        ParameterError, match=r"unknown parameter 'start' of notebook 'growth'"
-    ):
+    with pytest.raises(ParameterError, match=r"unknown parameter 'start' of notebook 'growth'"):
         check_parameters("growth", start=2010)
-    check_parameters(
-        "growth", start_year=2010, end_year=2020
-    )  # within the data: no error
+    check_parameters("growth", start_year=2010, end_year=2020)  # within the data: no error
 
 
 def test_papermill_user_gets_one_line(tmp_path: Path) -> None:
@@ -118,13 +104,6 @@ def test_papermill_user_gets_one_line(tmp_path: Path) -> None:
         timeout=300,
     )
     assert done.returncode != 0
-    assert (
-        "ParameterError: parameter 'start_year' of notebook 'growth' must be int, got 'abc'"
-        in done.stderr
-    )
+    assert "ParameterError: parameter 'start_year' of notebook 'growth' must be int, got 'abc'" in done.stderr
     assert "Traceback" not in done.stderr.split("PapermillExecutionError")[-1]
-    assert (
-        not [p for p in out_dir.rglob("*") if p.name in ("figures", "tables")]
-        if out_dir.exists()
-        else True
-    )
+    assert not [p for p in out_dir.rglob("*") if p.name in ("figures", "tables")] if out_dir.exists() else True

@@ -26,9 +26,7 @@ def cffconvert() -> list[str]:
     """
     digest = hashlib.sha256(TOOL_PINS.read_bytes()).hexdigest()[:16]
     cache = (
-        Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-        / "trafficking_research"
-        / f"cffconvert-{digest}"
+        Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "trafficking_research" / f"cffconvert-{digest}"
     )
     if not (cache / "cffconvert").is_dir():
         tmp = cache.with_name(f"{cache.name}.{os.getpid()}")
@@ -50,9 +48,7 @@ def cffconvert() -> list[str]:
             text=True,
             timeout=600,
         )
-        assert done.returncode == 0, (
-            f"could not install cffconvert from {TOOL_PINS}:\n{done.stderr}"
-        )
+        assert done.returncode == 0, f"could not install cffconvert from {TOOL_PINS}:\n{done.stderr}"
         try:
             tmp.rename(cache)
         except OSError:  # another worker installed it meanwhile
@@ -78,15 +74,13 @@ def test_citation_cff_is_valid(cffconvert: list[str]) -> None:
     assert "valid" in done.stdout
 
 
-def test_cffconvert_refuses_a_broken_file(
-    cffconvert: list[str], tmp_path: Path
-) -> None:
+def test_cffconvert_refuses_a_broken_file(cffconvert: list[str], tmp_path: Path) -> None:
     text = (PROJECT_ROOT / "CITATION.cff").read_text(encoding="utf-8")
     broken = tmp_path / "CITATION.cff"
     broken.write_text(
-        text.replace(
-            "cff-version: 1.2.0\n", "cff-version: 1.2.0\nlicense-url: not a url\n"
-        ).replace("authors:\n  - name", "authors: []\nx-authors:\n  - name", 1),
+        text.replace("cff-version: 1.2.0\n", "cff-version: 1.2.0\nlicense-url: not a url\n").replace(
+            "authors:\n  - name", "authors: []\nx-authors:\n  - name", 1
+        ),
         encoding="utf-8",
     )
     done = subprocess.run(
@@ -101,23 +95,15 @@ def test_cffconvert_refuses_a_broken_file(
 
 def test_citation_matches_the_package() -> None:
     text = (PROJECT_ROOT / "CITATION.cff").read_text(encoding="utf-8")
-    project = tomllib.loads(
-        (PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    )["project"]
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert f"version: {project['version']}\n" in text
     assert f"license: {project['license']['text']}\n" in text
 
 
 def test_licences_of_code_and_data() -> None:
     code = (PROJECT_ROOT / "LICENSE").read_text(encoding="utf-8")
-    assert (
-        code.startswith("MIT License")
-        and "Permission is hereby granted, free of charge" in code
-    )
+    assert code.startswith("MIT License") and "Permission is hereby granted, free of charge" in code
     data_licence = (DATA_DIR / "LICENSE").read_text(encoding="utf-8")
-    assert (
-        "CC-BY-4.0" in data_licence
-        and "creativecommons.org/licenses/by/4.0" in data_licence
-    )
+    assert "CC-BY-4.0" in data_licence and "creativecommons.org/licenses/by/4.0" in data_licence
     package = json.loads((DATA_DIR / "datapackage.json").read_text(encoding="utf-8"))
     assert [lic["name"] for lic in package["licenses"]] == ["CC-BY-4.0"]

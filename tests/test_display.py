@@ -104,18 +104,11 @@ def test_formatted_table() -> None:
     assert shown["flagged"].tolist() == ["no", "no", "yes"]
     assert shown["note"].tolist() == ["a " * 200, "–", "x"]  # never cut
     html = display.table_html(table, "t")
-    assert (
-        "a " * 200 in html
-        and "..." not in html
-        and "NaN" not in html
-        and "id='table-t'" in html
-    )
+    assert "a " * 200 in html and "..." not in html and "NaN" not in html and "id='table-t'" in html
 
 
 def test_named_index_is_kept() -> None:
-    table = pd.DataFrame(
-        {"n": [1, 2]}, index=pd.Index(["apc", "nb_alpha"], name="estimate")
-    )
+    table = pd.DataFrame({"n": [1, 2]}, index=pd.Index(["apc", "nb_alpha"], name="estimate"))
     assert list(display.formatted(table).columns) == ["estimate", "n"]
 
 
@@ -133,11 +126,7 @@ def test_estimates_html_has_key_ids() -> None:
         "growth",
     )
     html = display.estimates_html(entries)
-    assert (
-        "id='growth.victims_admitted.apc'" in html
-        and "16.4 to 25.4" in html
-        and "95% CI" in html
-    )
+    assert "id='growth.victims_admitted.apc'" in html and "16.4 to 25.4" in html and "95% CI" in html
 
 
 def test_pandas_options_only_inside_the_context() -> None:

@@ -47,9 +47,7 @@ def jupyterlab_new_notebook() -> nbformat.NotebookNode:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_committed_notebook_is_what_jupyterlab_writes(
-    path: Path, kernel_language_info: dict
-) -> None:
+def test_committed_notebook_is_what_jupyterlab_writes(path: Path, kernel_language_info: dict) -> None:
     text = path.read_text(encoding="utf-8")
     nb = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
     new = jupyterlab_new_notebook()
@@ -58,9 +56,7 @@ def test_committed_notebook_is_what_jupyterlab_writes(
     assert (nb.nbformat, nb.nbformat_minor) == (new.nbformat, new.nbformat_minor)
     assert all("id" in cell for cell in nb.cells)
     saved = nbformat.writes(nb, version=nbformat.NO_CONVERT)
-    assert (
-        text == saved + "\n"
-    )  # what Jupyter's server writes on save (nbformat.write adds the newline)
+    assert text == saved + "\n"  # what Jupyter's server writes on save (nbformat.write adds the newline)
 
 
 def test_write_notebook_sets_the_kernelspec(tmp_path: Path) -> None:
@@ -69,8 +65,5 @@ def test_write_notebook_sets_the_kernelspec(tmp_path: Path) -> None:
     out = tmp_path / "nb.ipynb"
     write_notebook(nb, out)
     written = out.read_text(encoding="utf-8")
-    assert (
-        json.loads(written)["metadata"]["kernelspec"]
-        == jupyterlab_new_notebook().metadata["kernelspec"]
-    )
+    assert json.loads(written)["metadata"]["kernelspec"] == jupyterlab_new_notebook().metadata["kernelspec"]
     assert written == nbformat.writes(nbformat.reads(written, as_version=4)) + "\n"

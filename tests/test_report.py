@@ -31,11 +31,7 @@ def fake_run(output: Path) -> Path:
     folder = output / "growth"
     (folder / "tables").mkdir(parents=True)
     (folder / "figures").mkdir()
-    params = {
-        p.name: p.default
-        for p in notebook_parameters("growth").values()
-        if p.name != "output_dir"
-    }
+    params = {p.name: p.default for p in notebook_parameters("growth").values() if p.name != "output_dir"}
     (folder / "inputs.json").write_text(json.dumps({"key": "k", "parameters": params}))
     (folder / "values.json").write_text(
         json.dumps(
@@ -62,11 +58,7 @@ def test_index_leads_with_findings(tmp_path: Path) -> None:
     output = fake_run(tmp_path)
     report.write_run_files(output)
     text = (output / "index.html").read_text(encoding="utf-8")
-    assert (
-        text.index("id='findings'")
-        < text.index("id='notebooks'")
-        < text.index("id='provenance'")
-    )
+    assert text.index("id='findings'") < text.index("id='notebooks'") < text.index("id='provenance'")
     assert (
         "<a href='growth/growth.html#growth.victims_admitted.apc'>Growth of the yearly number of victims "
         "admitted, 2006–2020"
@@ -108,33 +100,23 @@ def test_index_has_no_date_and_is_reproducible(tmp_path: Path) -> None:
 
 def test_headline_keys_name_reference_values() -> None:
     """Every headline key is filled in from the notebooks' defaults (the fresh run checks that it is reported)."""
-    defaults = {
-        nb: {p.name: p.default for p in notebook_parameters(nb).values()}
-        for nb in notebook_names()
-    }
+    defaults = {nb: {p.name: p.default for p in notebook_parameters(nb).values()} for nb in notebook_names()}
     items = report.headline_items(defaults)
     assert {h.notebook for h, _, _ in items} <= set(notebook_names())
     keys = [key for _, key, _ in items]
     assert "{" not in "".join(keys)
-    assert (
-        "forecast.2021.victims_admitted" in keys
-        and "forecast.2024.victims_admitted" in keys
-    )
+    assert "forecast.2021.victims_admitted" in keys and "forecast.2024.victims_admitted" in keys
     assert "profiles.change_2019_2020.share_finland" in keys
 
 
 @pytest.mark.parametrize("name", notebook_names())
 def test_every_notebook_is_in_reading_order(name: str) -> None:
-    assert report.READING_ORDER.get(name), (
-        f"notebook {name} needs a one-line description in READING_ORDER"
-    )
+    assert report.READING_ORDER.get(name), f"notebook {name} needs a one-line description in READING_ORDER"
 
 
 def test_fresh_run_has_every_headline(fresh_run: Path) -> None:
     values = json.loads((fresh_run / "results.json").read_text())["values"]
-    params = json.loads((fresh_run / "results.json").read_text())["provenance"][
-        "parameters"
-    ]
+    params = json.loads((fresh_run / "results.json").read_text())["provenance"]["parameters"]
     missing = [key for _, key, _ in report.headline_items(params) if key not in values]
     assert missing == []
     text = (fresh_run / "index.html").read_text(encoding="utf-8")

@@ -235,9 +235,8 @@ def trend_figure(fits: list[SeriesFit], log_scale: bool) -> Figure:
         ax.set_xlabel("year")
         ax.set_ylabel(_per_year_label(f.key) + (" (log scale)" if log_scale else ""), fontsize=8)
     axes[0][0].legend(fontsize=7, loc="lower right")
-    source_caption(fig)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
-    return fig
+    fig.tight_layout()
+    return source_caption(fig, DATA_SOURCE)
 
 
 def place_figure(series: dict[str, pd.Series], start_year: int, end_year: int) -> Figure:

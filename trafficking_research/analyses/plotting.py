@@ -67,11 +67,6 @@ def years_label(n: int) -> str:
     return f"{n} year" if n == 1 else f"{n} years"
 
 
-def source_caption(fig: matplotlib.figure.Figure, text: str = DATA_SOURCE) -> None:
-    """Name the figure's source in a caption under it."""
-    fig.text(0.01, 0.005, text, fontsize=7, color="#555555", ha="left", va="bottom")
-
-
 def finish_year_axes(fig: matplotlib.figure.Figure, ax: Axes, ylabel: str, title: str,
                      legend_size: int = 8, source: str | None = None) -> matplotlib.figure.Figure:
     """The common ending of a figure over years: whole-year ticks, plain numbers, labels, title, legend, caption.
@@ -98,11 +93,9 @@ def finish_year_axes(fig: matplotlib.figure.Figure, ax: Axes, ylabel: str, title
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=legend_size)
+    fig.tight_layout()
     if source:
         source_caption(fig, source)
-        fig.tight_layout(rect=(0, 0.04, 1, 1))
-    else:
-        fig.tight_layout()
     return fig
 
 

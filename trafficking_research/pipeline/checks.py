@@ -29,16 +29,13 @@ def _years(obs: Loader, values: Mapping[str, Any], *names: str) -> None:
 def _order(values: Mapping[str, Any], first: str, last: str) -> None:
     if values[first] > values[last]:
         raise ParameterError(
-            f"parameters '{first}' {values[first]} and '{last}' {values[last]}: "
-            f"'{first}' must not be after '{last}'"
+            f"parameters '{first}' {values[first]} and '{last}' {values[last]}: '{first}' must not be after '{last}'"
         )
 
 
 def _at_least(values: Mapping[str, Any], name: str, low: int, why: str) -> None:
     if values[name] < low:
-        raise ParameterError(
-            f"parameter '{name}' must be at least {low} ({why}), got {values[name]}"
-        )
+        raise ParameterError(f"parameter '{name}' must be at least {low} ({why}), got {values[name]}")
 
 
 def _growth(values: Mapping[str, Any], obs: Loader) -> None:
@@ -80,8 +77,7 @@ def _dark_figure(values: Mapping[str, Any], obs: Loader) -> None:
 
     if values["method"] not in METHODS:
         raise ParameterError(
-            f"parameter 'method': unknown method {values['method']!r}; choose one of "
-            f"{', '.join(METHODS)}"
+            f"parameter 'method': unknown method {values['method']!r}; choose one of {', '.join(METHODS)}"
         )
     if values["data_dir"] == "":
         _at_least(values, "population", 1, "the true number of victims in the simulated scenario")
@@ -133,14 +129,10 @@ def check_types(
             raise ParameterError(f"unknown parameter '{name}' of notebook '{notebook}'")
         kind = declared[name].type
         if not _is_type(value, kind):
-            raise ParameterError(
-                f"parameter '{name}' of notebook '{notebook}' must be {kind}, got {value!r}"
-            )
+            raise ParameterError(f"parameter '{name}' of notebook '{notebook}' must be {kind}, got {value!r}")
 
 
-def check_parameters(
-    notebook: str, obs: pd.DataFrame | None = None, **values: Any
-) -> None:
+def check_parameters(notebook: str, obs: pd.DataFrame | None = None, **values: Any) -> None:
     """A notebook's own check of its parameters, before any work: types first, then the notebook's rules.
 
     Parameters
@@ -162,9 +154,7 @@ def check_parameters(
     if rule is None:
         return
     declared = notebook_parameters(notebook)
-    full = {
-        name: p.default for name, p in declared.items() if name not in RESERVED
-    } | values
+    full = {name: p.default for name, p in declared.items() if name not in RESERVED} | values
 
     def load() -> pd.DataFrame:
         if obs is not None:
@@ -195,9 +185,7 @@ def check_tasks(tasks: list[dict[str, Any]]) -> None:
 
         def load(folder: str = folder, name: str = name) -> pd.DataFrame:
             if data_kind(name) != "observations":
-                raise ParameterError(
-                    f"notebook '{name}': its data_dir holds no data package"
-                )
+                raise ParameterError(f"notebook '{name}': its data_dir holds no data package")
             if folder not in loaded:
                 from ..data.observations import load_observations
 

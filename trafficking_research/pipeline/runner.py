@@ -9,11 +9,10 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..errors import NotebookExecutionError, ParameterError
 from ..paths import NOTEBOOK_DIR, resolve_data_dir

@@ -169,9 +169,7 @@ def joined(number: str, unit: str) -> str:
     """A formatted number and its unit as one piece of text (``50.4%``, ``244 persons``)."""
     if not unit:
         return number
-    return (
-        f"{number}{unit}" if unit == "%" or unit.startswith(" ") else f"{number} {unit}"
-    )
+    return f"{number}{unit}" if unit == "%" or unit.startswith(" ") else f"{number} {unit}"
 
 
 def interval(ci: tuple[Any, Any] | list[Any] | None, unit: str) -> str:
@@ -219,11 +217,7 @@ def entry_text(entry: Mapping[str, Any], label: str | None = None) -> str:
 
 def _is_year(name: Any, column: pd.Series) -> bool:
     values = column.dropna()
-    return (
-        "year" in str(name).lower()
-        and not values.empty
-        and bool(((values >= 1800) & (values <= 2200)).all())
-    )
+    return "year" in str(name).lower() and not values.empty and bool(((values >= 1800) & (values <= 2200)).all())
 
 
 def _integral(column: pd.Series) -> bool:
@@ -232,10 +226,7 @@ def _integral(column: pd.Series) -> bool:
         return False
     if pd.api.types.is_integer_dtype(column):
         return True
-    return bool(
-        pd.api.types.is_float_dtype(column)
-        and np.all(np.mod(values.to_numpy(dtype=float), 1) == 0)
-    )
+    return bool(pd.api.types.is_float_dtype(column) and np.all(np.mod(values.to_numpy(dtype=float), 1) == 0))
 
 
 def _with_index(table: pd.DataFrame) -> pd.DataFrame:
@@ -271,12 +262,7 @@ def formatted(table: pd.DataFrame) -> pd.DataFrame:
         elif pd.api.types.is_numeric_dtype(column):
             out[name] = [plain_number(v) for v in column]
         else:
-            out[name] = [
-                GAP
-                if is_gap(v)
-                else str(plain_number(v) if isinstance(v, float) else v)
-                for v in column
-            ]
+            out[name] = [GAP if is_gap(v) else str(plain_number(v) if isinstance(v, float) else v) for v in column]
     return pd.DataFrame(out, columns=list(frame.columns))
 
 
@@ -298,23 +284,17 @@ def table_html(table: pd.DataFrame, name: str = "", caption: str = "") -> str:
     """The HTML of a table by the display rules: header, every row, gaps as "–", numbers right-aligned."""
     shown = formatted(table)
     numeric = [
-        pd.api.types.is_numeric_dtype(c) and not pd.api.types.is_bool_dtype(c)
-        for _, c in _with_index(table).items()
+        pd.api.types.is_numeric_dtype(c) and not pd.api.types.is_bool_dtype(c) for _, c in _with_index(table).items()
     ]
     ident = f" id='table-{html.escape(name)}'" if name else ""
     parts = [f"<table class='tr-table'{ident}>"]
     if caption:
         parts.append(f"<caption>{html.escape(caption)}</caption>")
-    parts.append(
-        "<thead><tr>"
-        + "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
-        + "</tr></thead>"
-    )
+    parts.append("<thead><tr>" + "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns) + "</tr></thead>")
     parts.append("<tbody>")
     for row in shown.itertuples(index=False):
         cells = "".join(
-            f"<td style='text-align:{'right' if num else 'left'}'>{html.escape(v)}</td>"
-            for v, num in zip(row, numeric)
+            f"<td style='text-align:{'right' if num else 'left'}'>{html.escape(v)}</td>" for v, num in zip(row, numeric)
         )
         parts.append(f"<tr>{cells}</tr>")
     parts.append("</tbody></table>")
@@ -342,9 +322,7 @@ def show_table(table: pd.DataFrame, name: str = "", caption: str = "") -> None:
     display(_Shown(table_html(table, name, caption), text))
 
 
-def estimate_entries(
-    estimates: Iterable[Estimate], notebook: str
-) -> list[tuple[str, dict[str, Any]]]:
+def estimate_entries(estimates: Iterable[Estimate], notebook: str) -> list[tuple[str, dict[str, Any]]]:
     """Each estimate's key (``<notebook>.<name>``) and its entry as results.json holds it."""
     out = []
     for e in estimates:
@@ -365,18 +343,11 @@ def estimates_html(entries: list[tuple[str, Mapping[str, Any]]]) -> str:
     with_p = any("p_value" in entry for _, entry in entries)
     head = ["what", "value", "unit", CI_LABEL] + (["p-value"] if with_p else [])
     parts = [
-        "<table class='tr-estimates'><thead><tr>"
-        + "".join(f"<th>{h}</th>" for h in head)
-        + "</tr></thead><tbody>"
+        "<table class='tr-estimates'><thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>"
     ]
     for key, entry in entries:
         number, unit = value_in_unit(entry.get("value"), entry.get("unit", ""))
-        ci = (
-            interval(entry.get("ci"), entry.get("unit", "")).removeprefix(
-                f"{CI_LABEL} "
-            )
-            or GAP
-        )
+        ci = interval(entry.get("ci"), entry.get("unit", "")).removeprefix(f"{CI_LABEL} ") or GAP
         cells = [
             html.escape(str(entry.get("description", ""))),
             number,
@@ -386,8 +357,7 @@ def estimates_html(entries: list[tuple[str, Mapping[str, Any]]]) -> str:
         if with_p:
             cells.append(p_value(entry["p_value"]) if "p_value" in entry else GAP)
         tds = "".join(
-            f"<td style='text-align:{'left' if i in (0, 2) else 'right'}'>{c}</td>"
-            for i, c in enumerate(cells)
+            f"<td style='text-align:{'left' if i in (0, 2) else 'right'}'>{c}</td>" for i, c in enumerate(cells)
         )
         parts.append(f"<tr id='{html.escape(key)}'>{tds}</tr>")
     parts.append("</tbody></table>")
