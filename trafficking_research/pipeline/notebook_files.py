@@ -82,6 +82,7 @@ table.tr-table td, table.tr-table th, table.tr-estimates td, table.tr-estimates 
   border: 1px solid #ddd; padding: 2px 8px; white-space: normal; max-width: 40em; }
 table.tr-table caption { text-align: left; font-weight: bold; }
 .jp-RenderedImage img { max-width: 100%; height: auto; }
+.jp-InputArea-editor pre, .highlight pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 """
 
 

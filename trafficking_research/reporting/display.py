@@ -290,7 +290,11 @@ def table_html(table: pd.DataFrame, name: str = "", caption: str = "") -> str:
     parts = [f"<table class='tr-table'{ident}>"]
     if caption:
         parts.append(f"<caption>{html.escape(caption)}</caption>")
-    parts.append("<thead><tr>" + "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns) + "</tr></thead>")
+    parts.append(
+        "<thead><tr>"
+        + "".join(f"<th style='text-align:left'>{html.escape(str(c))}</th>" for c in shown.columns)
+        + "</tr></thead>"
+    )
     parts.append("<tbody>")
     for row in shown.itertuples(index=False):
         cells = "".join(
@@ -343,7 +347,9 @@ def estimates_html(entries: list[tuple[str, Mapping[str, Any]]]) -> str:
     with_p = any("p_value" in entry for _, entry in entries)
     head = ["what", "value", "unit", CI_LABEL] + (["p-value"] if with_p else [])
     parts = [
-        "<table class='tr-estimates'><thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>"
+        "<table class='tr-estimates'><thead><tr>"
+        + "".join(f"<th style='text-align:left'>{h}</th>" for h in head)
+        + "</tr></thead><tbody>"
     ]
     for key, entry in entries:
         number, unit = value_in_unit(entry.get("value"), entry.get("unit", ""))
