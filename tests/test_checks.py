@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from helpers import run_cli
 
 from trafficking_research.errors import ParameterError
 from trafficking_research.paths import NOTEBOOK_DIR
