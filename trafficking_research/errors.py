@@ -50,6 +50,10 @@ class LedgerError(TraffickingResearchError, ValueError):
 class ParameterError(TraffickingResearchError, ValueError):
     """A notebook, command or function parameter is unknown, of the wrong type or out of range."""
 
+    def _render_traceback_(self) -> list[str]:
+        """In a notebook (IPython, papermill) the error shows as its one-line message, not a traceback."""
+        return [f"ParameterError: {self}"]
+
 
 class FitError(TraffickingResearchError, ValueError):
     """A model could not be fitted to the data it was given; analyses record the message as the reason."""

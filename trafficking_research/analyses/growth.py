@@ -4,18 +4,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
-from matplotlib.ticker import MaxNLocator
-import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from ..config import ALL_CLIENTS, CUMULATIVE_VICTIMS, FIRST_YEAR, GROWTH_SERIES, UNODC_DETECTED, VICTIM_CLIENTS
+from ..config import (
+    ALL_CLIENTS,
+    ALPHA,
+    CI_LABEL,
+    CUMULATIVE_VICTIMS,
+    FIRST_YEAR,
+    GROWTH_SERIES,
+    STOCK_MEASURES,
+    UNODC_DETECTED,
+    VICTIM_CLIENTS,
+)
 from ..data.series import annual_series, check_years
 from ..errors import FitError
 from ..stats import stock_flow, trends
 from ..stats.result import Estimate
 from .base import Analysis
-from .plotting import finish_year_axes
+from .plotting import (
+    DATA_SOURCE,
+    finish_year_axes,
+    headroom,
+    plain_axis,
+    source_caption,
+    with_gaps,
+    years_label,
+)
 
 
 def growth_series(obs: pd.DataFrame) -> dict[str, pd.Series]:
@@ -179,46 +196,75 @@ def run(obs: pd.DataFrame, *, start_year: int = FIRST_YEAR, end_year: int = 2020
     return out
 
 
-def trend_figure(fits: list[SeriesFit], log_scale: bool) -> plt.Figure:
-    """Counts with the NB2 trend and its 95% band, one panel per fitted series."""
+def _per_year_label(key: str) -> str:
+    """What a growth series counts: persons admitted in a year, or clients on the stock date."""
+    measure = next(query["measure"] for k, query in GROWTH_SERIES.values() if k == key)
+    return "persons on 31 December" if measure in STOCK_MEASURES else "persons admitted in the year"
+
+
+def trend_figure(fits: list[SeriesFit], log_scale: bool) -> Figure:
+    """Counts with the NB2 trend and its 95% band, one panel per fitted series.
+
+    A joinpoint model is drawn only where its bootstrap test finds a break (p below `ALPHA`); otherwise the panel
+    says that no break was found.
+    """
     fitted = [f for f in fits if not f.problem]
-    fig, axes = plt.subplots(1, len(fitted), figsize=(4.2 * len(fitted), 3.6), squeeze=False)
+    fig = Figure(figsize=(4.4 * len(fitted), 3.9))
+    axes = fig.subplots(1, len(fitted), squeeze=False)
     for ax, f in zip(axes[0], fitted):
         years = f.data.index
         ax.plot(years, f.data.values, "o", color="black", label="published")
         ax.plot(years, f.negbin.fitted.values, "-", color="#4c78a8", label="NB2 trend")
         ax.fill_between(years, f.negbin.band["low"], f.negbin.band["high"], color="#4c78a8", alpha=0.25,
-                        label="95% CI of the trend")
-        if f.joinpoint is not None:
-            jp = f.joinpoint.model
-            ax.plot(years, jp.fitted.values, "--", color="#e45756", label=f"joinpoint {f.joinpoint.break_year}")
+                        label=f"{CI_LABEL} of the trend")
+        jp = f.joinpoint
+        if jp is not None and jp.p_value < ALPHA:
+            ax.plot(years, jp.model.fitted.values, "--", color="#e45756",
+                    label=f"break in {jp.break_year} (bootstrap p = {jp.p_value:.2g})")
+        elif jp is not None:
+            ax.text(0.02, 0.98, f"no break: best joinpoint {jp.break_year}, bootstrap p = {jp.p_value:.2g}",
+                    transform=ax.transAxes, fontsize=7, va="top", color="#555555")
         if log_scale:
             ax.set_yscale("log")
+        else:
+            ax.set_ylim(bottom=0)
+        headroom(ax, 0.12)
+        plain_axis(ax, "y")
         ax.set_title(f.label, fontsize=9)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("year")
-    axes[0][0].set_ylabel("persons" + (" (log scale)" if log_scale else ""))
-    axes[0][0].legend(fontsize=7)
+        ax.set_ylabel(_per_year_label(f.key) + (" (log scale)" if log_scale else ""), fontsize=8)
+    axes[0][0].legend(fontsize=7, loc="lower right")
     fig.tight_layout()
-    return fig
+    return source_caption(fig, DATA_SOURCE)
 
 
-def place_figure(series: dict[str, pd.Series], start_year: int, end_year: int) -> plt.Figure:
-    """Victims admitted, exploited in Finland and abroad: the published points only."""
-    fig, ax = plt.subplots(figsize=(7, 3.8))
+def place_figure(series: dict[str, pd.Series], start_year: int, end_year: int) -> Figure:
+    """Victims admitted, exploited in Finland and abroad: the published points, a line only between adjacent years."""
+    fig = Figure(figsize=(7, 4.0))
+    ax = fig.subplots()
     for label, marker in (("victims admitted", "o-"), ("victims exploited in Finland", "s-"),
                           ("victims exploited abroad", "^-")):
         s = series[label]
         s = s[(s.index >= start_year) & (s.index <= end_year)]
-        ax.plot(s.index, s.values, marker, label=f"{label} ({len(s)} years)")
-    return finish_year_axes(fig, ax, "persons", "Where the exploitation happened (gaps: no published figure)")
+        gapped = with_gaps(s, start_year, end_year)
+        ax.plot(gapped.index, gapped.values, marker, label=f"{label} ({years_label(len(s))} with a figure)")
+    ax.set_ylim(bottom=0)
+    headroom(ax)
+    return finish_year_axes(fig, ax, "victims admitted in the year",
+                            "Where the exploitation happened (gaps: no published figure)", source=DATA_SOURCE)
 
 
-def stock_flow_figure(stock: pd.Series, admitted: pd.Series, exits: pd.DataFrame) -> plt.Figure:
-    """Clients on 31 December against admissions and implied exits."""
-    fig, ax = plt.subplots(figsize=(7, 3.8))
-    ax.plot(stock.index, stock.values, "o-", label="clients on 31 Dec (stock)")
+def stock_flow_figure(stock: pd.Series, admitted: pd.Series, exits: pd.DataFrame) -> Figure:
+    """Clients on 31 December against admissions and implied exits (all client types)."""
+    fig = Figure(figsize=(7, 4.0))
+    ax = fig.subplots()
+    gapped = with_gaps(stock)
+    ax.plot(gapped.index, gapped.values, "o-", label="clients on 31 Dec (stock)")
     ax.bar(admitted.index - 0.2, admitted.values, width=0.4, label="admitted in the year", color="#72b7b2")
     if len(exits):
-        ax.bar(exits["year"] + 0.2, exits["implied_exits"], width=0.4, label="implied exits", color="#e45756")
-    return finish_year_axes(fig, ax, "persons", "Stock and flows")
+        ax.bar(exits["year"] + 0.2, exits["implied_exits"], width=0.4, label="implied exits in the year",
+               color="#e45756")
+    ax.set_ylim(bottom=0)
+    headroom(ax)
+    return finish_year_axes(fig, ax, "persons (all client types)", "Stock and flows", source=DATA_SOURCE)

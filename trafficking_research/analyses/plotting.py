@@ -1,15 +1,75 @@
-"""Drawing helpers the analyses' figures share (matplotlib); saving and showing figures is `reporting.figures`."""
+"""Drawing helpers the analyses' figures share (matplotlib); saving and showing figures is `reporting.figures`.
+
+Number formats on axes are plain (``1,000``, never ``3×10²`` or ``1e3``), gaps in a yearly series stay gaps (no line
+across a year without a figure), and every figure names its source in a caption.
+"""
 
 from __future__ import annotations
 
 import matplotlib.figure
+import numpy as np
+import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
+
+#: The caption of a figure drawn from the data package.
+DATA_SOURCE = "Source: published figures of the Assistance System and others, as cited in data/observations.csv"
+
+
+def _plain_tick(value: float, _pos: int | None = None) -> str:
+    if value == 0:
+        return "0"
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.6g}" if abs(value) >= 1e-4 else f"{value:.2g}"
+
+
+def plain_axis(ax: Axes, axis: str = "y") -> None:
+    """Plain tick labels on one axis of `ax`: ``1,000`` and ``0.5``, never e-notation or powers of ten.
+
+    On a log axis the ticks stand at 1, 2 and 5 times the powers of ten, each labelled in full.
+
+    Parameters
+    ----------
+    ax : Axes
+        The axes.
+    axis : {"x", "y"}
+        Which axis.
+    """
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    scale = ax.get_yscale() if axis == "y" else ax.get_xscale()
+    if scale == "log":
+        target.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        target.set_minor_formatter(NullFormatter())
+    target.set_major_formatter(FuncFormatter(_plain_tick))
+
+
+def headroom(ax: Axes, fraction: float = 0.08) -> None:
+    """Leave `fraction` of the height free above the highest point (a linear y axis from 0 keeps its 0)."""
+    low, high = ax.get_ylim()
+    if ax.get_yscale() == "log":
+        ax.set_ylim(low, high * (1 + 2 * fraction))
+    else:
+        ax.set_ylim(low, high + (high - low) * fraction)
+
+
+def with_gaps(series: pd.Series, first: int | None = None, last: int | None = None) -> pd.Series:
+    """The yearly series over every year from `first` to `last`, NaN where it has no figure (so lines break)."""
+    if series.empty:
+        return series.astype(float)
+    first = int(series.index.min()) if first is None else first
+    last = int(series.index.max()) if last is None else last
+    return series.astype(float).reindex(np.arange(first, last + 1))
+
+
+def years_label(n: int) -> str:
+    """``1 year``, ``4 years``."""
+    return f"{n} year" if n == 1 else f"{n} years"
 
 
 def finish_year_axes(fig: matplotlib.figure.Figure, ax: Axes, ylabel: str, title: str,
-                     legend_size: int = 8) -> matplotlib.figure.Figure:
-    """The common ending of a figure over years: whole-year ticks, labels, title, legend, tight layout.
+                     legend_size: int = 8, source: str | None = None) -> matplotlib.figure.Figure:
+    """The common ending of a figure over years: whole-year ticks, plain numbers, labels, title, legend, caption.
 
     Parameters
     ----------
@@ -19,6 +79,8 @@ def finish_year_axes(fig: matplotlib.figure.Figure, ax: Axes, ylabel: str, title
         Label of the y axis and the figure's title.
     legend_size : int
         Font size of the legend.
+    source : str, optional
+        A caption naming the figure's source (none when not given).
 
     Returns
     -------
@@ -26,11 +88,14 @@ def finish_year_axes(fig: matplotlib.figure.Figure, ax: Axes, ylabel: str, title
         `fig`, finished.
     """
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    plain_axis(ax, "y")
     ax.set_xlabel("year")
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=legend_size)
     fig.tight_layout()
+    if source:
+        source_caption(fig, source)
     return fig
 
 

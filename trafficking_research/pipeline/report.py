@@ -6,14 +6,17 @@ import html
 import json
 import os
 import platform
+import re
 import subprocess
 import uuid
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from ..data.datapackage import sha256_of
 from ..paths import PROJECT_ROOT, resolve_data_dir
+from ..reporting import display
 from ..reporting.results import VALUES_FILE
 from .hashing import data_digests
 
@@ -96,27 +99,239 @@ def collect_results(output: Path) -> dict[str, Any]:
     return {"values": dict(sorted(values.items())), "provenance": provenance}
 
 
+@dataclass(frozen=True)
+class Headline:
+    """One finding on the index: the results.json key that holds it and what it says, in words.
+
+    `key` and `label` are templates filled in with the notebook's parameters in the run (``{end_year}``), so that a
+    run with other years finds its own numbers; a `per_year` headline stands once for each year ``{year}`` from
+    ``train_end + 1`` to ``train_end + horizon`` (the forecasts).
+    """
+
+    notebook: str
+    key: str
+    label: str
+    per_year: bool = False
+
+
+#: The findings the index leads with, in order: the one list of headline keys.
+HEADLINES: tuple[Headline, ...] = (
+    Headline("growth", "growth.victims_admitted.apc",
+             "Growth of the yearly number of victims admitted, {start_year}–{end_year} (annual percent change, "
+             "negative-binomial trend)"),
+    Headline("growth", "growth.victims_admitted.doubling_time",
+             "Time in which the yearly number of victims admitted doubled at that rate"),
+    Headline("growth", "growth.victims_admitted.break_lr",
+             "Evidence of a change in that growth: likelihood-ratio statistic of the best break year against none, "
+             "with its bootstrap p-value (a break is drawn only when p < 0.05)"),
+    Headline("year_profile", "year_profile.victims_admitted", "Victims admitted to the system in {year}"),
+    Headline("profiles", "profiles.share.place.finland.y{compare_to}",
+             "Share of the victims admitted in {compare_to} who were exploited in Finland"),
+    Headline("profiles", "profiles.change_{compare_from}_{compare_to}.share_finland",
+             "Change of that share from {compare_from} to {compare_to}"),
+    Headline("profiles", "profiles.share.form_exploited_in_finland.forced_labour.y{compare_to}",
+             "Share of forced labour among the victims exploited in Finland, {compare_to}"),
+    Headline("claims", "claims.total", "Checkable claims of the published sources in the claims ledger"),
+    Headline("claims", "claims.true", "Claims that the preferred figures confirm"),
+    Headline("claims", "claims.false", "Claims that the preferred figures contradict"),
+    Headline("claims", "claims.cannot_check", "Claims no published figure can check"),
+    Headline("forecast", "forecast.{year}.victims_admitted",
+             "Victims admitted in {year} as forecast from the years up to {train_end} (negative-binomial trend)",
+             per_year=True),
+    Headline("dark_figure", "dark_figure.finland_scenario.{method}.estimate",
+             "Simulated Finland-like scenario: total number of victims estimated by multiple systems estimation "
+             "({method} model selection)"),
+    Headline("dark_figure", "dark_figure.finland_scenario.truth", "The scenario's true total, for comparison"),
+)
+
+#: The notebooks in the order a reader should take them, each with one line on what it does.
+READING_ORDER: dict[str, str] = {
+    "data_audit": "What the sources say, year by year: coverage, gaps, how conflicts between sources were settled, "
+                  "and the accounting identities the published figures obey.",
+    "growth": "How fast the system grew: trend models of the yearly figures with annual percent change, doubling "
+              "time and a test for a change in the trend; stock and flows; reconciliations.",
+    "profiles": "Who the victims were: shares by place and form of exploitation, sex and age with 95% intervals, "
+                "their trends and the change between two years.",
+    "year_profile": "One year laid out as an annual review, against the year before and the mean of earlier years.",
+    "claims": "The claims ledger: each checkable statement of the published sources tested against the preferred "
+              "figures.",
+    "forecast": "Forecast and hindcast: how well the trend up to the forecast origin predicted the years published "
+                "since.",
+    "dark_figure": "The dark figure: what multiple systems estimation can say about victims on no list, in a "
+                   "simulated scenario, and how precise it is.",
+}
+
+INDEX_CSS = """
+body { font-family: sans-serif; max-width: 70em; margin: auto; padding: 0 1em 3em; line-height: 1.45; color: #222; }
+h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2em; margin-top: 2em; }
+ul.findings li { margin: .45em 0; } .value { font-weight: bold; } .missing { color: #777; }
+table { border-collapse: collapse; font-size: .9em; } td, th { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
+figure { margin: 1.2em 0; } figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
+figcaption { font-size: .9em; color: #444; } .files a { margin-right: .3em; } code { font-size: .95em; }
+"""
+
+
+def _rank(name: str) -> tuple[int, str]:
+    """Sort key of a notebook name: its place in `READING_ORDER`, any other after them by name."""
+    order = list(READING_ORDER)
+    return (order.index(name) if name in order else len(order), name)
+
+
+def _ordered(folders: list[Path]) -> list[Path]:
+    """Notebook folders in reading order."""
+    return sorted(folders, key=lambda f: _rank(f.name))
+
+
+def _notebook_defaults(notebook: str) -> dict[str, Any]:
+    """A notebook's declared defaults (empty when there is no such notebook)."""
+    from ..errors import ParameterError
+    from .notebooks import notebook_parameters
+
+    try:
+        return {name: p.default for name, p in notebook_parameters(notebook).items()}
+    except ParameterError:
+        return {}
+
+
+def headline_items(parameters: dict[str, dict[str, Any]]) -> list[tuple[Headline, str, str]]:
+    """Each headline's key and label filled in with the parameters of the run (a notebook that did not run: its
+    defaults); a forecast headline once per year of the horizon."""
+    out = []
+    for h in HEADLINES:
+        params = parameters[h.notebook] if h.notebook in parameters else _notebook_defaults(h.notebook)
+        years = [None]
+        if h.per_year:
+            first = params.get("train_end", 0) + 1
+            years = list(range(first, first + params.get("horizon", 0)))
+        for year in years:
+            p = dict(params, year=year) if year is not None else params
+            try:
+                out.append((h, h.key.format(**p), h.label.format(**p)))
+            except KeyError:  # a parameter the headline needs is not declared (any more): say so, do not guess
+                out.append((h, h.key, h.label))
+    return out
+
+
+_HEADING = re.compile(r"<h[1-6] id=\"([^\"]+)\"")
+
+
+def section_link(output: Path, notebook: str, key: str) -> str:
+    """The place in a notebook's report that shows `key`: the row with that id, else the section whose text shows it.
+
+    Parameters
+    ----------
+    output : Path
+        The run's output folder.
+    notebook : str
+        The notebook's name.
+    key : str
+        A results.json key.
+
+    Returns
+    -------
+    str
+        A link relative to the index (the report itself when no section shows the key).
+    """
+    page = f"{notebook}/{notebook}.html"
+    path = output / page
+    if not path.is_file():
+        return page
+    text = path.read_text(encoding="utf-8")
+    if f"id='{key}'" in text or f'id="{key}"' in text:
+        return f"{page}#{key}"
+    at = text.find(key)
+    if at < 0:
+        return page
+    headings = [m for m in _HEADING.finditer(text, 0, at)]
+    return f"{page}#{headings[-1].group(1)}" if headings else page
+
+
+def _finding(output: Path, h: Headline, key: str, label: str, values: dict[str, Any], ran: set[str]) -> str:
+    entry = values.get(key)
+    if entry is None:
+        why = (f"notebook <code>{html.escape(h.notebook)}</code> did not report <code>{html.escape(key)}</code>"
+               if h.notebook in ran else f"notebook <code>{html.escape(h.notebook)}</code> was not run")
+        return f"<li class='missing'>{html.escape(label)}: not available in this run ({why})</li>"
+    text = f"<span class='value'>{html.escape(display.value_text(entry))}</span>"
+    if "actual" in entry:
+        actual, _ = display.value_in_unit(entry["actual"], entry.get("unit", ""))
+        inside = "inside" if entry.get("covered") else "outside"
+        text += f"; published: {html.escape(actual)}, {inside} the interval"
+    link = html.escape(section_link(output, h.notebook, key))
+    return f"<li id='finding-{html.escape(key)}'><a href='{link}'>{html.escape(label)}</a>: {text}</li>"
+
+
+def _files(folder: Path, name: str) -> list[str]:
+    links = [f"<a href='{name}/{name}.html'>report</a>"]
+    for extra, label in ((f"{name}-with-code.html", "notebook with code"), (f"{name}.ipynb", "executed notebook (.ipynb)"),
+                         (VALUES_FILE, "values (JSON)"), ("inputs.json", "inputs (JSON)")):
+        if (folder / extra).is_file():
+            links.append(f"<a href='{name}/{html.escape(extra)}'>{label}</a>")
+    return links
+
+
 def write_index(output: Path) -> None:
-    """index.html: a link to each notebook's report and a thumbnail of each of its figures."""
-    parts = [
-        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>trafficking_research results</title>",
-        "<style>body{font-family:sans-serif;max-width:70em;margin:auto}img{max-width:30em;border:1px solid #ccc;margin:.3em}</style>",
-        "</head><body><h1>trafficking_research: reproduction report</h1>",
-        "<p>Every number reported is in <a href='results.json'>results.json</a>; file hashes in "
-        "<a href='manifest.json'>manifest.json</a>.</p>",
-    ]
-    for folder in notebook_dirs(output):
+    """index.html: the findings first (in words, with value, unit and 95% CI, each linked to the report section that
+    makes it), then the notebooks in reading order with every report, table, figure and values file, then the run's
+    provenance (commit, parameters, package versions; no date, so that the file hashes the same on a rerun)."""
+    results = json.loads((output / "results.json").read_text(encoding="utf-8")) if (output / "results.json").is_file() \
+        else collect_results(output)
+    values, prov = results["values"], results["provenance"]
+    folders = _ordered(notebook_dirs(output))
+    parts = ["<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'>",
+             "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+             "<title>Finland's Assistance System for Victims of Human Trafficking: results of the analysis</title>",
+             f"<style>{INDEX_CSS}</style></head><body>",
+             "<h1>Finland's Assistance System for Victims of Human Trafficking: results of the analysis</h1>",
+             ("<p>Every number below comes from <a href='results.json'>results.json</a> (each with its unit, interval "
+              "and description); the SHA-256 of every file of this run is in <a href='manifest.json'>manifest.json</a>. "
+              f"Intervals are {display.CI_LABEL}s. Contents: <a href='#findings'>findings</a> · "
+              "<a href='#notebooks'>notebooks, tables and figures</a> · <a href='#provenance'>provenance</a>.</p>"),
+             "<h2 id='findings'>Findings</h2><ul class='findings'>"]
+    ran = set(prov.get("parameters", {}))
+    for h, key, label in headline_items(prov.get("parameters", {})):
+        parts.append(_finding(output, h, key, label, values, ran))
+    parts.append("</ul>")
+
+    parts.append("<h2 id='notebooks'>Notebooks in reading order</h2><ol>")
+    for folder in folders:
         name = html.escape(folder.name)
-        parts.append(
-            f"<h2>{name}</h2><p><a href='{name}/{name}.html'>report</a> · "
-            f"<a href='{name}/{name}.ipynb'>executed notebook</a></p>"
-        )
-        for png in sorted((folder / "figures").glob("*.png")):
-            rel = f"{name}/figures/{png.name}"
-            parts.append(
-                f"<a href='{html.escape(rel)}'><img src='{html.escape(rel)}' alt='{html.escape(png.stem)}'></a>"
-            )
-    parts.append("</body></html>\n")
+        parts.append(f"<li><a href='#nb-{name}'>{name}</a>: {html.escape(READING_ORDER.get(folder.name, ''))}</li>")
+    parts.append("</ol>")
+    for folder in folders:
+        name = html.escape(folder.name)
+        parts.append(f"<h3 id='nb-{name}'>{name}</h3><p>{html.escape(READING_ORDER.get(folder.name, ''))}</p>")
+        parts.append(f"<p class='files'>{' · '.join(_files(folder, name))}</p>")
+        tables = sorted((folder / "tables").glob("*.csv")) if (folder / "tables").is_dir() else []
+        if tables:
+            parts.append("<p class='files'>Tables (CSV): " + " · ".join(
+                f"<a href='{name}/tables/{html.escape(t.name)}'>{html.escape(t.stem)}</a>" for t in tables) + "</p>")
+        for png in sorted((folder / "figures").glob("*.png")) if (folder / "figures").is_dir() else []:
+            rel = f"{name}/figures/{html.escape(png.name)}"
+            svg = png.with_suffix(".svg")
+            svg_link = f" · <a href='{name}/figures/{html.escape(svg.name)}'>SVG</a>" if svg.is_file() else ""
+            parts.append(f"<figure><img src='{rel}' alt='figure {html.escape(png.stem)} of {name}'>"
+                         f"<figcaption>{html.escape(png.stem.replace('_', ' '))} ({name}): "
+                         f"<a href='{rel}'>PNG</a>{svg_link}</figcaption></figure>")
+
+    parts.append("<h2 id='provenance'>Provenance</h2>")
+    git = prov.get("git", {})
+    commit = git.get("commit") or "not a git checkout"
+    dirty = " (with uncommitted changes)" if git.get("dirty") else ""
+    parts.append(f"<p>Commit <code>{html.escape(commit)}</code>{dirty}; Python {html.escape(str(prov.get('python')))}."
+                 "</p><h3>Parameters of each notebook in this run</h3><table><tr><th>notebook</th><th>parameters</th></tr>")
+    for nb, params in sorted(prov.get("parameters", {}).items(), key=lambda kv: _rank(kv[0])):
+        shown = ", ".join(f"{k} = {v!r}" for k, v in params.items())
+        parts.append(f"<tr><td>{html.escape(nb)}</td><td><code>{html.escape(shown)}</code></td></tr>")
+    parts.append("</table><h3>Data</h3><table><tr><th>data folder</th><th>file</th><th>SHA-256</th></tr>")
+    for label, digests in sorted(prov.get("data_sha256", {}).items()):
+        for file, digest in sorted(digests.items()):
+            parts.append(f"<tr><td>{html.escape(label)}</td><td>{html.escape(file)}</td><td><code>{html.escape(digest)}"
+                         "</code></td></tr>")
+    parts.append("</table><h3>Package versions</h3><table><tr><th>package</th><th>version</th></tr>")
+    for pkg, version in sorted(prov.get("packages", {}).items()):
+        parts.append(f"<tr><td>{html.escape(pkg)}</td><td>{html.escape(version)}</td></tr>")
+    parts.append("</table></body></html>\n")
     _atomic_write(output / "index.html", "\n".join(parts))
 
 

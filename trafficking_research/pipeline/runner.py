@@ -22,6 +22,7 @@ from typing import Any
 from ..errors import NotebookExecutionError, OutputWriteError, ParameterError
 from ..paths import NOTEBOOK_DIR, resolve_data_dir
 from . import cache
+from .checks import check_tasks
 from .hashing import data_digests, input_key, library_digest
 from .lock import output_lock
 from .notebook_files import export_html, strip_volatile, write_notebook
@@ -116,6 +117,7 @@ def validate_inputs(tasks: list[dict[str, Any]]) -> None:
             from ..data.observations import load_data
 
             load_data(folder)
+    check_tasks(tasks)  # every rule the notebooks check on their parameters, before any kernel starts
 
 
 # One warm kernel per worker process: started once with the heavy modules imported, reset between notebooks.
