@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
@@ -165,6 +164,65 @@ def trend_series(context: pd.DataFrame, country: str, start_year: int, end_year:
     s = pd.Series(exact["value"].astype(float).to_numpy(), index=exact["year"].astype(int).to_numpy(),
                   name=f"{NAMES[country]}: detected victims")
     return s.sort_index(), sorted(int(y) for y in t.loc[t["qualifier"] != "exact", "year"])
+
+
+def _interval_estimate(name: str, est: Interval, unit: str, description: str, **extra: Any) -> Estimate:
+    """An Estimate from an interval; a bound keeps value None and records the bound and its meaning."""
+    if est.value is None:
+        extra = dict(extra, bound=est.bound, qualifier="at_most")
+        description += " (a count was published as '<5': only an upper bound and the interval are known)"
+    return Estimate(name, est.value, unit, description, (est.low, est.high), dict(extra, method=est.method))
+
+
+def estimates(context: pd.DataFrame, population: pd.DataFrame, start_year: int, end_year: int, compare_year: int,
+              confidence: float) -> list[Estimate]:
+    """Every rate, rate ratio and per-victim ratio the analysis reports (APCs come from the trend models).
+
+    Parameters
+    ----------
+    context, population : DataFrame
+        As returned by `load_context`.
+    start_year, end_year : int
+        Years of the per-victim ratios and of the rates over time.
+    compare_year : int
+        The year of the cross-country comparison (rates and Finland's rate ratios).
+    confidence : float
+        Confidence level of every interval.
+
+    Returns
+    -------
+    list of Estimate
+        Named `<country>.rate_per_100k.y<year>`, `rate_ratio.FIN_<country>.y<year>` and
+        `<country>.<stage>_per_victim.y<year>`.
+    """
+    out: list[Estimate] = []
+    pct = f"{100 * confidence:g}%"
+    rates = rates_table(context, population, compare_year, compare_year, confidence)
+    for r in rates.itertuples():
+        est = Interval(None if pd.isna(r.rate) else float(r.rate), float(r.low), float(r.high), confidence,
+                       "exact Poisson (Garwood)", None if pd.isna(r.bound) else float(r.bound))
+        out.append(_interval_estimate(
+            f"{r.country}.rate_per_100k.y{compare_year}", est, "per 100,000 inhabitants",
+            f"{NAMES[r.country]}: detected victims per 100,000 inhabitants in {compare_year} (UNODC GLOTIP count "
+            f"{r.published} over World Bank population {int(r.population)}), exact {pct} Poisson interval"))
+    for country, est in rate_ratios(context, population, compare_year, confidence).items():
+        out.append(_interval_estimate(
+            f"rate_ratio.FIN_{country}.y{compare_year}", est, "ratio",
+            f"Finland's rate of detected victims over {NAMES[country]}'s in {compare_year}, exact conditional "
+            f"{pct} interval; the two countries count different things (see the comparability table)"))
+    for stage in STAGES:
+        table = per_victim_table(context, stage, start_year, end_year, confidence)
+        for r in table[table["status"] != ""].itertuples():
+            if str(r.status).startswith(("missing", "no detected")):
+                continue
+            est = Interval(None if pd.isna(r.ratio) else float(r.ratio), float(r.low), float(r.high), confidence,
+                           "exact conditional binomial", None if pd.isna(r.bound) else float(r.bound))
+            out.append(_interval_estimate(
+                f"{r.country}.{stage}_per_victim.y{r.year}", est, "persons per detected victim",
+                f"{NAMES[r.country]} {r.year}: persons {stage} ({getattr(r, stage)}) per detected victim "
+                f"({r.victims}), exact conditional {pct} interval; offenders and victims are different people "
+                "and cases take years to reach court, so this is a ratio of two counts, not a share"))
+    return out
 
 
 def comparability_table() -> pd.DataFrame:
