@@ -42,7 +42,7 @@ def test_every_computed_point_estimate_has_a_reference(computed: dict[str, cx.Es
 
 def test_bounded_cells_are_reported_as_bounds(computed: dict[str, cx.Estimate]) -> None:
     """Finland 2020: convicted '<5' of 247 victims -> at most 4/247, interval from the range 0-4."""
-    est = computed["context.FIN.convicted_per_victim.y2020"]
+    est = computed["context.fin.convicted_per_victim.y2020"]
     assert est.value is None
     assert est.extra["bound"] == pytest.approx(4 / 247) and est.extra["qualifier"] == "at_most"
     assert est.ci[0] == 0.0 and est.ci[1] > 4 / 247

@@ -8,6 +8,7 @@ point estimate, and the trend models leave such years out (and say so).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,10 +169,17 @@ def trend_series(context: pd.DataFrame, country: str, start_year: int, end_year:
 
 def _interval_estimate(name: str, est: Interval, unit: str, description: str, **extra: Any) -> Estimate:
     """An Estimate from an interval; a bound keeps value None and records the bound and its meaning."""
+    ci: tuple[float, float] | None = (est.low, est.high)
     if est.value is None:
-        extra = dict(extra, bound=est.bound, qualifier="at_most")
-        description += " (a count was published as '<5': only an upper bound and the interval are known)"
-    return Estimate(name, est.value, unit, description, (est.low, est.high), dict(extra, method=est.method))
+        if est.bound is not None and math.isfinite(est.bound):
+            extra = dict(extra, bound=est.bound, qualifier="at_most")
+            description += " (a count was published as '<5': only an upper bound and the interval are known)"
+        else:
+            description += " (the denominator was published as '<5' and may be 0: no bound can be given)"
+    if not (math.isfinite(est.low) and math.isfinite(est.high)):
+        ci = None
+        description += "; the interval has no finite upper limit"
+    return Estimate(name, est.value, unit, description, ci, dict(extra, method=est.method))
 
 
 def estimates(context: pd.DataFrame, population: pd.DataFrame, start_year: int, end_year: int, compare_year: int,
@@ -192,8 +200,9 @@ def estimates(context: pd.DataFrame, population: pd.DataFrame, start_year: int, 
     Returns
     -------
     list of Estimate
-        Named `<country>.rate_per_100k.y<year>`, `rate_ratio.FIN_<country>.y<year>` and
-        `<country>.<stage>_per_victim.y<year>`.
+        Named `<country>.rate_per_100k.y<year>`, `rate_ratio.fin_<country>.y<year>` and
+        `<country>.<stage>_per_victim.y<year>`, with lower-case ISO 3166 alpha-3 country codes (result names are
+        lower-case).
     """
     out: list[Estimate] = []
     pct = f"{100 * confidence:g}%"
@@ -202,12 +211,12 @@ def estimates(context: pd.DataFrame, population: pd.DataFrame, start_year: int, 
         est = Interval(None if pd.isna(r.rate) else float(r.rate), float(r.low), float(r.high), confidence,
                        "exact Poisson (Garwood)", None if pd.isna(r.bound) else float(r.bound))
         out.append(_interval_estimate(
-            f"{r.country}.rate_per_100k.y{compare_year}", est, "per 100,000 inhabitants",
+            f"{r.country.lower()}.rate_per_100k.y{compare_year}", est, "per 100,000 inhabitants",
             f"{NAMES[r.country]}: detected victims per 100,000 inhabitants in {compare_year} (UNODC GLOTIP count "
             f"{r.published} over World Bank population {int(r.population)}), exact {pct} Poisson interval"))
     for country, est in rate_ratios(context, population, compare_year, confidence).items():
         out.append(_interval_estimate(
-            f"rate_ratio.FIN_{country}.y{compare_year}", est, "ratio",
+            f"rate_ratio.fin_{country.lower()}.y{compare_year}", est, "ratio",
             f"Finland's rate of detected victims over {NAMES[country]}'s in {compare_year}, exact conditional "
             f"{pct} interval; the two countries count different things (see the comparability table)"))
     for stage in STAGES:
@@ -218,7 +227,7 @@ def estimates(context: pd.DataFrame, population: pd.DataFrame, start_year: int, 
             est = Interval(None if pd.isna(r.ratio) else float(r.ratio), float(r.low), float(r.high), confidence,
                            "exact conditional binomial", None if pd.isna(r.bound) else float(r.bound))
             out.append(_interval_estimate(
-                f"{r.country}.{stage}_per_victim.y{r.year}", est, "persons per detected victim",
+                f"{r.country.lower()}.{stage}_per_victim.y{r.year}", est, "persons per detected victim",
                 f"{NAMES[r.country]} {r.year}: persons {stage} ({getattr(r, stage)}) per detected victim "
                 f"({r.victims}), exact conditional {pct} interval; offenders and victims are different people "
                 "and cases take years to reach court, so this is a ratio of two counts, not a share"))
@@ -314,3 +323,90 @@ def _gapped(table: pd.DataFrame, column: str) -> pd.Series:
         return pd.Series(dtype=float)
     years = range(int(table["year"].min()), int(table["year"].max()) + 1)
     return table.set_index("year")[column].astype(float).reindex(years)
+
+
+@dataclass
+class ContextResult:
+    """What `run` returns: named estimates, tables and figures, and the years each series used."""
+
+    estimates: list[Estimate]
+    tables: dict[str, pd.DataFrame]
+    figures: dict[str, plt.Figure]
+
+
+def check_parameters(context: pd.DataFrame, start_year: int, end_year: int, compare_year: int,
+                     confidence: float) -> None:
+    """Refuse year ranges the data cannot answer and impossible confidence levels, naming the parameter."""
+    from ..errors import ParameterError
+
+    first, last = int(context["year"].min()), int(context["year"].max())
+    if start_year > end_year:
+        raise ParameterError(f"start_year {start_year} is after end_year {end_year}")
+    if end_year < first or start_year > last:
+        raise ParameterError(f"start_year..end_year {start_year}..{end_year} lies outside the data's years "
+                             f"{first}..{last}")
+    if not start_year <= compare_year <= end_year:
+        raise ParameterError(f"compare_year {compare_year} is outside start_year..end_year {start_year}..{end_year}")
+    if not 0 < confidence < 1:
+        raise ParameterError(f"confidence must lie strictly between 0 and 1, got {confidence}")
+
+
+def apc_estimates(context: pd.DataFrame, start_year: int, end_year: int) -> tuple[list[Estimate], pd.DataFrame]:
+    """Each country's annual percent change of detected victims (NB2 log-linear trend) over the years it reports an
+    exact total within the range, with the years used and the years left out."""
+    from .. import trends
+    from ..errors import SeriesError
+
+    out, rows = [], []
+    for country in COUNTRIES:
+        series, bounded = trend_series(context, country, start_year, end_year)
+        row: dict[str, Any] = {"country": country, "years used": ", ".join(map(str, series.index)) or "none",
+                               "left out (<5)": ", ".join(map(str, bounded)) or "none"}
+        try:
+            fit = trends.fit_negbin(trends.prepare(series, str(series.name), start_year, end_year), start_year)
+        except SeriesError as exc:
+            row["apc"] = None
+            row["problem"] = str(exc)
+            rows.append(row)
+            continue
+        row.update(apc=fit.apc, low=fit.apc_ci[0], high=fit.apc_ci[1], problem="")
+        rows.append(row)
+        out.append(Estimate(f"{country.lower()}.apc", fit.apc, "percent per year",
+                            f"{NAMES[country]}: annual percent change of detected victims {start_year}-{end_year}, "
+                            f"NB2 log-linear trend over the {len(series)} years with an exact total "
+                            f"({row['years used']})" + (f"; years published as '<5' left out: {row['left out (<5)']}"
+                                                         if bounded else ""), fit.apc_ci, {"years": len(series)}))
+    return out, pd.DataFrame(rows)
+
+
+def run(context: pd.DataFrame, population: pd.DataFrame, *, start_year: int = 2008, end_year: int = 2022,
+        compare_year: int = 2020, confidence: float = 0.95) -> ContextResult:
+    """The whole context analysis.
+
+    Parameters
+    ----------
+    context, population : DataFrame
+        As returned by `load_context`.
+    start_year, end_year : int
+        The years analysed (rates over time, trends, per-victim ratios).
+    compare_year : int
+        The year of the cross-country comparison.
+    confidence : float
+        Confidence level of every interval.
+
+    Returns
+    -------
+    ContextResult
+        Estimates (rates, rate ratios, APCs, per-victim ratios), tables and figures.
+    """
+    check_parameters(context, start_year, end_year, compare_year, confidence)
+    rates = rates_table(context, population, start_year, end_year, confidence)
+    by_form = {form: rates_table(context, population, start_year, end_year, confidence, form=form) for form in FORMS}
+    per_victim = {stage: per_victim_table(context, stage, start_year, end_year, confidence) for stage in STAGES}
+    apcs, apc_table = apc_estimates(context, start_year, end_year)
+    found = estimates(context, population, start_year, end_year, compare_year, confidence) + apcs
+    tables = {"comparability": comparability_table(), "rates": rates, "apc": apc_table,
+              **{f"rates_{form}": t for form, t in by_form.items()},
+              **{f"{stage}_per_victim": t for stage, t in per_victim.items()}}
+    figures = {"rates": rates_figure(rates), "forms": forms_figure(by_form), "per_victim": per_victim_figure(per_victim)}
+    return ContextResult(found, tables, figures)
