@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from trafficking_research.analyses import context as cx
-from trafficking_research.context_data import load_context
+from trafficking_research.data.context import load_context
 
 EXPECTED = {k: v for k, v in json.loads((Path(__file__).parent / "expected" / "results_expected.json").read_text())
             .items() if k.startswith("context.")}
@@ -70,3 +70,41 @@ def test_comparability_table_covers_every_country() -> None:
     table = cx.comparability_table()
     assert list(table["country"]) == list(cx.COUNTRIES)
     assert table["source"].str.startswith("http").all()
+
+
+@pytest.fixture(scope="module")
+def analysis():
+    context, population = load_context()
+    return cx.run(context, population)
+
+
+@pytest.mark.parametrize("key", sorted(k for k in EXPECTED if k.endswith(".apc")))
+def test_apc_matches_independent_nb2_fit(key: str, analysis) -> None:
+    """The package's calibrated NB2 trend (fit_trend) against a direct maximisation of the NB2 likelihood."""
+    got = {f"context.{e.name}": e for e in analysis.estimates}[key]
+    want = EXPECTED[key]
+    assert close(got.value, want["value"], want["tolerance"]), (got.value, want["value"])
+    for g, w in zip(got.ci, want["ci"]):
+        assert close(g, w, want["ci_tolerance"]), (got.ci, want["ci"])
+
+
+def test_run_returns_tables_figures_and_unique_names(analysis) -> None:
+    names = [e.name for e in analysis.estimates]
+    assert len(names) == len(set(names))
+    assert set(analysis.figures) == {"rates", "forms", "per_victim"}
+    assert {"comparability", "rates", "apc", "convicted_per_victim", "prosecuted_per_victim"} <= set(analysis.tables)
+    assert all(n == n.lower() for n in names)
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    (dict(start_year=1990), "parameter 'start_year': 1990 is outside the years of the data (2003-2022)"),
+    (dict(start_year=2015, end_year=2010), "the start is after the end"),
+    (dict(compare_year=2009, start_year=2010), "parameter 'compare_year': 2009 is outside start_year-end_year"),
+    (dict(confidence=1.5), "parameter 'confidence'"),
+])
+def test_bad_parameters(params: dict, message: str) -> None:
+    from trafficking_research.errors import ParameterError
+
+    context, population = load_context()
+    with pytest.raises(ParameterError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        cx.run(context, population, **params)

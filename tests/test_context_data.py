@@ -10,7 +10,7 @@ import pytest
 from frictionless import validate
 
 from conftest import edit_rows
-from trafficking_research.context_data import bounds, identity_checks, load_context
+from trafficking_research.data.context import bounds, identity_checks, load_context
 from trafficking_research.errors import DataValidationError
 from trafficking_research.paths import DATA_DIR
 

@@ -9,14 +9,18 @@ point estimate, and the trend models leave such years out (and say so).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
+from ..config import CONFIDENCE
+from ..errors import FitError, ParameterError
 from ..stats.rates import CountRange, Interval, count_ratio, poisson_rate, rate_ratio
+from ..stats.result import Estimate
+from ..stats.trends import fit_trend
+from .base import Analysis
 
 COUNTRIES: tuple[str, ...] = ("FIN", "SWE", "NOR", "DNK", "ISL", "EST")
 NAMES: dict[str, str] = {"FIN": "Finland", "SWE": "Sweden", "NOR": "Norway", "DNK": "Denmark", "ISL": "Iceland",
@@ -66,18 +70,6 @@ COMPARABILITY: list[dict[str, str]] = [
      "caveats": "the method of counting identifications changed in 2021 and 2022 (State Department 2023)",
      "source": "https://statenewswire.com/stories/644592236-2023-trafficking-in-persons-report-estonia"},
 ]
-
-
-@dataclass
-class Estimate:
-    """One reported number: value (None for a bound), interval, unit, description, and any caveat."""
-
-    name: str
-    value: float | None
-    unit: str
-    description: str
-    ci: tuple[float, float] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def cells(context: pd.DataFrame, indicator: str, form: str = "all", sex: str = "all", age: str = "all") -> pd.DataFrame:
@@ -325,88 +317,106 @@ def _gapped(table: pd.DataFrame, column: str) -> pd.Series:
     return table.set_index("year")[column].astype(float).reindex(years)
 
 
-@dataclass
-class ContextResult:
-    """What `run` returns: named estimates, tables and figures, and the years each series used."""
-
-    estimates: list[Estimate]
-    tables: dict[str, pd.DataFrame]
-    figures: dict[str, plt.Figure]
-
 
 def check_parameters(context: pd.DataFrame, start_year: int, end_year: int, compare_year: int,
                      confidence: float) -> None:
-    """Refuse year ranges the data cannot answer and impossible confidence levels, naming the parameter."""
-    from ..errors import ParameterError
+    """Refuse year ranges the data cannot answer and impossible confidence levels, naming the parameter.
 
+    Parameters
+    ----------
+    context : DataFrame
+        As returned by `load_context`.
+    start_year, end_year, compare_year : int
+        The notebook's year parameters.
+    confidence : float
+        The notebook's confidence level.
+    """
     first, last = int(context["year"].min()), int(context["year"].max())
+    for name, year in (("start_year", start_year), ("end_year", end_year), ("compare_year", compare_year)):
+        if not first <= int(year) <= last:
+            raise ParameterError(f"parameter '{name}': {year} is outside the years of the data ({first}-{last})")
     if start_year > end_year:
-        raise ParameterError(f"start_year {start_year} is after end_year {end_year}")
-    if end_year < first or start_year > last:
-        raise ParameterError(f"start_year..end_year {start_year}..{end_year} lies outside the data's years "
-                             f"{first}..{last}")
+        raise ParameterError(f"parameters 'start_year' {start_year} and 'end_year' {end_year}: the start is after "
+                             "the end")
     if not start_year <= compare_year <= end_year:
-        raise ParameterError(f"compare_year {compare_year} is outside start_year..end_year {start_year}..{end_year}")
+        raise ParameterError(f"parameter 'compare_year': {compare_year} is outside start_year-end_year "
+                             f"({start_year}-{end_year})")
     if not 0 < confidence < 1:
-        raise ParameterError(f"confidence must lie strictly between 0 and 1, got {confidence}")
+        raise ParameterError(f"parameter 'confidence': {confidence} must lie strictly between 0 and 1")
 
 
-def apc_estimates(context: pd.DataFrame, start_year: int, end_year: int) -> tuple[list[Estimate], pd.DataFrame]:
-    """Each country's annual percent change of detected victims (NB2 log-linear trend) over the years it reports an
-    exact total within the range, with the years used and the years left out."""
-    from .. import trends
-    from ..errors import SeriesError
+def apc_estimates(context: pd.DataFrame, start_year: int, end_year: int) -> tuple[list[Estimate], pd.DataFrame, dict]:
+    """Each country's annual percent change of detected victims from the package's NB2 trend model (`fit_trend`),
+    fitted to the years it reports an exact total within the range.
 
-    out, rows = [], []
+    Parameters
+    ----------
+    context : DataFrame
+        As returned by `load_context`.
+    start_year, end_year : int
+        The years of the fits.
+
+    Returns
+    -------
+    tuple
+        The APC estimates (``<country>.apc``), a table of years used and left out per country, and the fits.
+    """
+    out, rows, fits = [], [], {}
     for country in COUNTRIES:
         series, bounded = trend_series(context, country, start_year, end_year)
         row: dict[str, Any] = {"country": country, "years used": ", ".join(map(str, series.index)) or "none",
                                "left out (<5)": ", ".join(map(str, bounded)) or "none"}
         try:
-            fit = trends.fit_negbin(trends.prepare(series, str(series.name), start_year, end_year), start_year)
-        except SeriesError as exc:
-            row["apc"] = None
-            row["problem"] = str(exc)
-            rows.append(row)
+            fit = fit_trend(series, model="negbin", start_year=start_year, end_year=end_year, origin=start_year)
+        except FitError as exc:
+            rows.append(dict(row, apc=None, low=None, high=None, problem=str(exc)))
             continue
-        row.update(apc=fit.apc, low=fit.apc_ci[0], high=fit.apc_ci[1], problem="")
-        rows.append(row)
+        fits[country.lower()] = fit
+        rows.append(dict(row, apc=fit.apc, low=fit.apc_ci[0], high=fit.apc_ci[1], problem=""))
+        left_out = f"; years published as '<5' left out: {row['left out (<5)']}" if bounded else ""
         out.append(Estimate(f"{country.lower()}.apc", fit.apc, "percent per year",
                             f"{NAMES[country]}: annual percent change of detected victims {start_year}-{end_year}, "
                             f"NB2 log-linear trend over the {len(series)} years with an exact total "
-                            f"({row['years used']})" + (f"; years published as '<5' left out: {row['left out (<5)']}"
-                                                         if bounded else ""), fit.apc_ci, {"years": len(series)}))
-    return out, pd.DataFrame(rows)
+                            f"({row['years used']}){left_out}", fit.apc_ci, {"years": len(series)}))
+    return out, pd.DataFrame(rows), fits
 
 
 def run(context: pd.DataFrame, population: pd.DataFrame, *, start_year: int = 2008, end_year: int = 2022,
-        compare_year: int = 2020, confidence: float = 0.95) -> ContextResult:
+        compare_year: int = 2020, confidence: float = CONFIDENCE) -> Analysis:
     """The whole context analysis.
 
     Parameters
     ----------
     context, population : DataFrame
-        As returned by `load_context`.
+        As returned by `trafficking_research.data.context.load_context`.
     start_year, end_year : int
         The years analysed (rates over time, trends, per-victim ratios).
     compare_year : int
-        The year of the cross-country comparison.
+        The year of the cross-country comparison (rates and Finland's rate ratios).
     confidence : float
-        Confidence level of every interval.
+        Confidence level of the exact intervals (the trend models' intervals are the package's 95%).
 
     Returns
     -------
-    ContextResult
-        Estimates (rates, rate ratios, APCs, per-victim ratios), tables and figures.
+    Analysis
+        Estimates (``<country>.rate_per_100k.y<year>``, ``rate_ratio.fin_<country>.y<year>``, ``<country>.apc``,
+        ``<country>.<prosecuted|convicted>_per_victim.y<year>``), tables (``comparability``, ``rates``,
+        ``rates_<form>``, ``apc``, ``<stage>_per_victim``), figures (``rates``, ``forms``, ``per_victim``) and notes.
     """
     check_parameters(context, start_year, end_year, compare_year, confidence)
-    rates = rates_table(context, population, start_year, end_year, confidence)
-    by_form = {form: rates_table(context, population, start_year, end_year, confidence, form=form) for form in FORMS}
-    per_victim = {stage: per_victim_table(context, stage, start_year, end_year, confidence) for stage in STAGES}
-    apcs, apc_table = apc_estimates(context, start_year, end_year)
-    found = estimates(context, population, start_year, end_year, compare_year, confidence) + apcs
-    tables = {"comparability": comparability_table(), "rates": rates, "apc": apc_table,
-              **{f"rates_{form}": t for form, t in by_form.items()},
-              **{f"{stage}_per_victim": t for stage, t in per_victim.items()}}
-    figures = {"rates": rates_figure(rates), "forms": forms_figure(by_form), "per_victim": per_victim_figure(per_victim)}
-    return ContextResult(found, tables, figures)
+    params = dict(start_year=start_year, end_year=end_year, compare_year=compare_year, confidence=confidence)
+    out = Analysis("context", params)
+    out.table("comparability", comparability_table())
+    rates = out.table("rates", rates_table(context, population, start_year, end_year, confidence))
+    by_form = {form: out.table(f"rates_{form}", rates_table(context, population, start_year, end_year, confidence,
+                                                            form=form)) for form in FORMS}
+    per_victim = {stage: out.table(f"{stage}_per_victim", per_victim_table(context, stage, start_year, end_year,
+                                                                         confidence)) for stage in STAGES}
+    apcs, apc_table, fits = apc_estimates(context, start_year, end_year)
+    out.table("apc", apc_table)
+    out.models.update(fits)
+    out.notes += [f"{NAMES[r.country]}: no trend fitted ({r.problem})" for r in apc_table.itertuples() if r.problem]
+    out.add(estimates(context, population, start_year, end_year, compare_year, confidence))
+    out.add(apcs)
+    out.figures.update(rates=rates_figure(rates), forms=forms_figure(by_form), per_victim=per_victim_figure(per_victim))
+    return out

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 
 from scipy import stats
 
+from ..config import CONFIDENCE
 from ..errors import ParameterError
-
-CONFIDENCE = 0.95
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,10 @@ from typing import Any
 
 import pandas as pd
 
+from ..errors import DataValidationError
+from ..paths import resolve_data_dir
 from .datapackage import check_hashes, read_descriptor
-from .errors import DataValidationError
 from .observations import _table, _typed
-from .paths import resolve_data_dir
 
 CONTEXT_RESOURCE = "context"
 POPULATION_RESOURCE = "population"
