@@ -97,10 +97,10 @@ def test_run_returns_tables_figures_and_unique_names(analysis) -> None:
 
 
 @pytest.mark.parametrize(("params", "message"), [
-    (dict(start_year=1990), "parameter 'start_year': 1990 is outside the years of the data (2003-2022)"),
-    (dict(start_year=2015, end_year=2010), "the start is after the end"),
-    (dict(compare_year=2009, start_year=2010), "parameter 'compare_year': 2009 is outside start_year-end_year"),
-    (dict(confidence=1.5), "parameter 'confidence'"),
+    ({"start_year": 1990}, "parameter 'start_year': 1990 is outside the years of the data (2003-2022)"),
+    ({"start_year": 2015, "end_year": 2010}, "the start is after the end"),
+    ({"compare_year": 2009, "start_year": 2010}, "parameter 'compare_year': 2009 is outside start_year-end_year"),
+    ({"confidence": 1.5}, "parameter 'confidence'"),
 ])
 def test_bad_parameters(params: dict, message: str) -> None:
     from trafficking_research.errors import ParameterError

@@ -11,7 +11,12 @@ from scipy import stats
 
 from trafficking_research.errors import ParameterError
 from trafficking_research.stats.rates import (
-    CountRange, clopper_pearson, count_ratio, garwood, poisson_rate, rate_ratio,
+    CountRange,
+    clopper_pearson,
+    count_ratio,
+    garwood,
+    poisson_rate,
+    rate_ratio,
 )
 
 

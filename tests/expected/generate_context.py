@@ -11,9 +11,8 @@ import csv
 import math
 from pathlib import Path
 
+from generate_growth import apc_fits
 from scipy import stats
-
-from generate_growth import apc_fits  # noqa: E402 (beside this file)
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 COUNTRIES = ("FIN", "SWE", "NOR", "DNK", "ISL", "EST")

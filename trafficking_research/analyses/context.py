@@ -404,7 +404,7 @@ def run(context: pd.DataFrame, population: pd.DataFrame, *, start_year: int = 20
         ``rates_<form>``, ``apc``, ``<stage>_per_victim``), figures (``rates``, ``forms``, ``per_victim``) and notes.
     """
     check_parameters(context, start_year, end_year, compare_year, confidence)
-    params = dict(start_year=start_year, end_year=end_year, compare_year=compare_year, confidence=confidence)
+    params = {"start_year": start_year, "end_year": end_year, "compare_year": compare_year, "confidence": confidence}
     out = Analysis("context", params)
     out.table("comparability", comparability_table())
     rates = out.table("rates", rates_table(context, population, start_year, end_year, confidence))

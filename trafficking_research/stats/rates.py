@@ -34,7 +34,7 @@ class CountRange:
         return self.low == self.high
 
     @classmethod
-    def published(cls, value: float, qualifier: str) -> "CountRange":
+    def published(cls, value: float, qualifier: str) -> CountRange:
         """The counts a published cell allows: exact, or a bound such as '<5' (value 5, qualifier less_than)."""
         v = int(value)
         if v != value:
