@@ -7,8 +7,8 @@ import csv
 from pathlib import Path
 
 import pytest
-from conftest import edit_rows
 from frictionless import validate
+from helpers import edit_rows
 
 from trafficking_research.data.context import bounds, identity_checks, load_context
 from trafficking_research.errors import DataValidationError
