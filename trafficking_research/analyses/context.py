@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
@@ -70,6 +71,15 @@ COMPARABILITY: list[dict[str, str]] = [
      "caveats": "the method of counting identifications changed in 2021 and 2022 (State Department 2023)",
      "source": "https://statenewswire.com/stories/644592236-2023-trafficking-in-persons-report-estonia"},
 ]
+
+
+# What a trend in each country's series mixes, from the comparability table: carried into the APC descriptions.
+TREND_CAVEATS: dict[str, str] = {
+    "SWE": "the jump from 19 (2018) to 269 (2019) is a change in what is counted, so the trend mixes two definitions",
+    "NOR": "the 2017-2022 figures are not official identification statistics",
+    "ISL": "four years only (2017-2020)",
+    "EST": "the counting of identifications changed in 2021 and 2022",
+}
 
 
 def cells(context: pd.DataFrame, indicator: str, form: str = "all", sex: str = "all", age: str = "all") -> pd.DataFrame:
@@ -298,7 +308,8 @@ def per_victim_figure(tables: dict[str, pd.DataFrame]) -> plt.Figure:
             ax.errorbar(x[exact.index], exact["ratio"], yerr=[exact["ratio"] - exact["low"],
                         exact["high"] - exact["ratio"]], fmt="o", ms=3.5, color=colours[country], lw=0.8,
                         label=NAMES[country], alpha=1 if country == FOCUS else 0.7)
-            bounded = r[r["ratio"].isna() & r["bound"].notna()]
+            # Upper bounds only: a ratio whose denominator is "<5" has no finite upper bound to draw.
+            bounded = r[r["ratio"].isna() & np.isfinite(r["bound"].astype(float))]
             ax.plot(x[bounded.index], bounded["bound"], "v", mfc="none", color=colours[country], ms=4)
         ax.set_yscale("log")
         ax.set_title(f"persons {stage} per detected victim", fontsize=9)
@@ -374,6 +385,7 @@ def apc_estimates(context: pd.DataFrame, start_year: int, end_year: int) -> tupl
         fits[country.lower()] = fit
         rows.append(dict(row, apc=fit.apc, low=fit.apc_ci[0], high=fit.apc_ci[1], problem=""))
         left_out = f"; years published as '<5' left out: {row['left out (<5)']}" if bounded else ""
+        left_out += f"; caveat: {TREND_CAVEATS[country]}" if country in TREND_CAVEATS else ""
         out.append(Estimate(f"{country.lower()}.apc", fit.apc, "percent per year",
                             f"{NAMES[country]}: annual percent change of detected victims {start_year}-{end_year}, "
                             f"NB2 log-linear trend over the {len(series)} years with an exact total "
