@@ -11,8 +11,11 @@ import pytest
 from trafficking_research.analyses import context as cx
 from trafficking_research.data.context import load_context
 
-EXPECTED = {k: v for k, v in json.loads((Path(__file__).parent / "expected" / "results_expected.json").read_text())
-            .items() if k.startswith("context.")}
+EXPECTED = {
+    k: v
+    for k, v in json.loads((Path(__file__).parent / "expected" / "results_expected.json").read_text()).items()
+    if k.startswith("context.")
+}
 
 
 @pytest.fixture(scope="module")
@@ -96,12 +99,15 @@ def test_run_returns_tables_figures_and_unique_names(analysis) -> None:
     assert all(n == n.lower() for n in names)
 
 
-@pytest.mark.parametrize(("params", "message"), [
-    ({"start_year": 1990}, "parameter 'start_year': 1990 is outside the years of the data (2003-2022)"),
-    ({"start_year": 2015, "end_year": 2010}, "the start is after the end"),
-    ({"compare_year": 2009, "start_year": 2010}, "parameter 'compare_year': 2009 is outside start_year-end_year"),
-    ({"confidence": 1.5}, "parameter 'confidence'"),
-])
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"start_year": 1990}, "parameter 'start_year': 1990 is outside the years of the data (2003-2022)"),
+        ({"start_year": 2015, "end_year": 2010}, "the start is after the end"),
+        ({"compare_year": 2009, "start_year": 2010}, "parameter 'compare_year': 2009 is outside start_year-end_year"),
+        ({"confidence": 1.5}, "parameter 'confidence'"),
+    ],
+)
 def test_bad_parameters(params: dict, message: str) -> None:
     from trafficking_research.errors import ParameterError
 

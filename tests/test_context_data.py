@@ -40,14 +40,20 @@ def test_real_context_loads_with_types() -> None:
     # "<5" is kept as the bound 5, never another number
     assert (context.loc[context["qualifier"] == "less_than", "value"] == 5).all()
     assert context["locator"].str.contains("txtVALUE=<5").sum() == (context["qualifier"] == "less_than").sum()
-    fin = context[(context["country"] == "FIN") & (context["indicator"] == "detected_victims")
-                  & (context["form"] == "all") & (context["sex"] == "all") & (context["age"] == "all")]
+    fin = context[
+        (context["country"] == "FIN")
+        & (context["indicator"] == "detected_victims")
+        & (context["form"] == "all")
+        & (context["sex"] == "all")
+        & (context["age"] == "all")
+    ]
     assert dict(zip(fin["year"], fin["value"]))[2020] == 247
     assert len(population) == 6 * 20
 
 
 def test_context_matches_the_unodc_rows_of_observations() -> None:
     """The Finnish cells of the extract were already transcribed into observations.csv: both readings agree."""
+
     def key(locator: str) -> tuple[str, ...]:
         fields = dict(p.split("=", 1) for p in locator.split("; ") if "=" in p)
         return tuple(fields[k] for k in ("Indicator", "Dimension", "Category", "Sex", "Age", "Year"))
@@ -55,8 +61,11 @@ def test_context_matches_the_unodc_rows_of_observations() -> None:
     with open(DATA_DIR / CONTEXT, encoding="utf-8") as handle:
         ours = {key(r["locator"]): int(r["value"]) for r in csv.DictReader(handle) if r["country"] == "FIN"}
     with open(DATA_DIR / "observations.csv", encoding="utf-8") as handle:
-        theirs = [(key(r["locator"]), float(r["value"])) for r in csv.DictReader(handle)
-                  if r["source_id"] == "unodc-glotip-data-gullitna"]
+        theirs = [
+            (key(r["locator"]), float(r["value"]))
+            for r in csv.DictReader(handle)
+            if r["source_id"] == "unodc-glotip-data-gullitna"
+        ]
     assert len(theirs) > 100
     for k, value in theirs:
         assert ours[k] == value, k
@@ -67,18 +76,36 @@ def test_frictionless_validates_the_new_resources() -> None:
     assert report.valid, [e.message for t in report.tasks for e in t.errors][:5]
 
 
-@pytest.mark.parametrize(("value", "qualifier", "expected"), [
-    (7, "exact", (7, 7)), (5, "less_than", (0, 4)), (5, "at_most", (0, 5)), (5, "more_than", (6, float("inf"))),
-    (5, "at_least", (5, float("inf"))), (5, "about", (0, float("inf"))),
-])
+@pytest.mark.parametrize(
+    ("value", "qualifier", "expected"),
+    [
+        (7, "exact", (7, 7)),
+        (5, "less_than", (0, 4)),
+        (5, "at_most", (0, 5)),
+        (5, "more_than", (6, float("inf"))),
+        (5, "at_least", (5, float("inf"))),
+        (5, "about", (0, float("inf"))),
+    ],
+)
 def test_bounds(value: float, qualifier: str, expected: tuple[float, float]) -> None:
     assert bounds(value, qualifier) == expected
 
 
 def test_identity_checks_on_a_small_table() -> None:
     def row(line: int, sex: str, age: str, value: str, qualifier: str = "exact") -> dict[str, str]:
-        return {"_line": str(line), "country": "FIN", "year": "2020", "indicator": "convicted", "form": "all",
-                "sex": sex, "age": age, "occurrence": "1", "value": value, "qualifier": qualifier}
+        return {
+            "_line": str(line),
+            "country": "FIN",
+            "year": "2020",
+            "indicator": "convicted",
+            "form": "all",
+            "sex": sex,
+            "age": age,
+            "occurrence": "1",
+            "value": value,
+            "qualifier": qualifier,
+        }
+
     rows = [row(2, "all", "all", "5", "less_than"), row(3, "female", "all", "3"), row(4, "male", "all", "2")]
     by_sex = [c for c in identity_checks(rows) if c["rule"] == "parts by sex"]
     assert len(by_sex) == 1 and by_sex[0]["parts_lower"] == 5 and by_sex[0]["total_upper"] == 4
@@ -112,6 +139,7 @@ def test_impossible_bound(data_copy: Path) -> None:
         i = find(rows, qualifier="less_than")
         rows[i] = dict(rows[i], value="0")
         return rows
+
     expect_error_after(data_copy, edit, "column qualifier: less than 0 is not a possible count")
 
 
@@ -147,13 +175,18 @@ def test_unknown_source(data_copy: Path) -> None:
 
 def test_part_above_total_needs_an_exception(data_copy: Path) -> None:
     """Finland 2020: 131 adult women among 247 victims; raising them above the total breaks the identities."""
+
     def edit(rows):
-        i = find(rows, country="FIN", year="2020", indicator="detected_victims", form="all", sex="female",
-                 age="adult")
+        i = find(rows, country="FIN", year="2020", indicator="detected_victims", form="all", sex="female", age="adult")
         rows[i] = dict(rows[i], value="300")
         return rows
-    message = expect_error_after(data_copy, edit, "column identity_exception: empty, but the cell breaks an identity",
-                                 "part within its total of FIN/2020/detected_victims/all/female/adult")
+
+    message = expect_error_after(
+        data_copy,
+        edit,
+        "column identity_exception: empty, but the cell breaks an identity",
+        "part within its total of FIN/2020/detected_victims/all/female/adult",
+    )
     assert "total (line" in message
 
 
@@ -162,6 +195,7 @@ def test_stale_exception(data_copy: Path) -> None:
         i = find(rows, country="FIN", year="2020", indicator="detected_victims", form="all", sex="all", age="all")
         rows[i] = dict(rows[i], identity_exception="breaks nothing")
         return rows
+
     expect_error_after(data_copy, edit, "every identity it takes part in holds; remove the exception")
 
 
@@ -169,8 +203,9 @@ def test_published_breaks_are_all_documented() -> None:
     """The extract's own inconsistencies load because each part says so; e.g. Denmark 2021 (197 girls of 80)."""
     with open(DATA_DIR / CONTEXT, encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    girls = rows[find(rows, country="DNK", year="2021", indicator="detected_victims", form="all", sex="female",
-                      age="minor")]
+    girls = rows[
+        find(rows, country="DNK", year="2021", indicator="detected_victims", form="all", sex="female", age="minor")
+    ]
     assert girls["value"] == "197" and "parts at least" in girls["identity_exception"]
 
 
@@ -180,8 +215,11 @@ def test_hash_mismatch(data_copy: Path) -> None:
 
 
 def test_missing_population_year(data_copy: Path) -> None:
-    edit_rows(data_copy, lambda rows: [r for r in rows if not (r["country"] == "FIN" and r["year"] == "2020")],
-              name=POPULATION)
+    edit_rows(
+        data_copy,
+        lambda rows: [r for r in rows if not (r["country"] == "FIN" and r["year"] == "2020")],
+        name=POPULATION,
+    )
     expect_error(data_copy, "population.csv: no population for FIN 2020")
 
 
@@ -197,6 +235,7 @@ def test_nonpositive_population(data_copy: Path) -> None:
 
 def test_missing_resource(data_copy: Path) -> None:
     import json
+
     path = data_copy / "datapackage.json"
     descriptor = json.loads(path.read_text(encoding="utf-8"))
     descriptor["resources"] = [r for r in descriptor["resources"] if r["name"] != "population"]

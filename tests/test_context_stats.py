@@ -71,23 +71,28 @@ def test_rate_ratio_covers_at_least_nominal() -> None:
     lam_b = 2e-5
     a = rng.poisson(true_ratio * lam_b * n_a, size=3000)
     b = rng.poisson(lam_b * n_b, size=3000)
-    hits = [(r := rate_ratio(CountRange(int(x), int(x)), n_a, CountRange(int(y), int(y)), n_b)).low <= true_ratio <= r.high
-            for x, y in zip(a, b)]
+    hits = [
+        (r := rate_ratio(CountRange(int(x), int(x)), n_a, CountRange(int(y), int(y)), n_b)).low <= true_ratio <= r.high
+        for x, y in zip(a, b)
+    ]
     assert np.mean(hits) >= 0.94
 
 
-@pytest.mark.parametrize(("call", "message"), [
-    (lambda: CountRange(-1, 2), "whole number >= 0"),
-    (lambda: CountRange(4, 2), "is empty"),
-    (lambda: CountRange.published(5.5, "exact"), "must be whole"),
-    (lambda: CountRange.published(0, "less_than"), "not a possible count"),
-    (lambda: CountRange.published(5, "about"), "no finite range"),
-    (lambda: garwood(3, confidence=1.2), "confidence must lie strictly between 0 and 1"),
-    (lambda: poisson_rate(CountRange(3, 3), 0), "exposure must be a positive finite number"),
-    (lambda: count_ratio(CountRange(3, 3), CountRange(0, 0)), "denominator count is zero"),
-    (lambda: rate_ratio(CountRange(3, 3), 10, CountRange(3, 3), math.nan), "exposure_b must be a positive"),
-    (lambda: clopper_pearson(5, 3), "need 0 <= k <= n"),
-])
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: CountRange(-1, 2), "whole number >= 0"),
+        (lambda: CountRange(4, 2), "is empty"),
+        (lambda: CountRange.published(5.5, "exact"), "must be whole"),
+        (lambda: CountRange.published(0, "less_than"), "not a possible count"),
+        (lambda: CountRange.published(5, "about"), "no finite range"),
+        (lambda: garwood(3, confidence=1.2), "confidence must lie strictly between 0 and 1"),
+        (lambda: poisson_rate(CountRange(3, 3), 0), "exposure must be a positive finite number"),
+        (lambda: count_ratio(CountRange(3, 3), CountRange(0, 0)), "denominator count is zero"),
+        (lambda: rate_ratio(CountRange(3, 3), 10, CountRange(3, 3), math.nan), "exposure_b must be a positive"),
+        (lambda: clopper_pearson(5, 3), "need 0 <= k <= n"),
+    ],
+)
 def test_bad_input(call, message: str) -> None:
     with pytest.raises(ParameterError, match=message):
         call()

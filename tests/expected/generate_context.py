@@ -56,15 +56,22 @@ def context_expected() -> dict[str, dict]:
             k, n = victims[(c, YEAR)][0], pop[(c, YEAR)]
             low, high = garwood(k)
             out[f"context.{c.lower()}.rate_per_100k.y{YEAR}"] = {
-                "value": k / n * 1e5, "ci": [low / n * 1e5, high / n * 1e5], "tolerance": tol, "ci_tolerance": ci_tol}
+                "value": k / n * 1e5,
+                "ci": [low / n * 1e5, high / n * 1e5],
+                "tolerance": tol,
+                "ci_tolerance": ci_tol,
+            }
     kf, nf = victims[("FIN", YEAR)][0], pop[("FIN", YEAR)]
     for c in COUNTRIES[1:]:
         if (c, YEAR) in victims and victims[(c, YEAR)][1] == "exact":
             kc, nc = victims[(c, YEAR)][0], pop[(c, YEAR)]
             low, high = odds_ci(kf, kc)
             out[f"context.rate_ratio.fin_{c.lower()}.y{YEAR}"] = {
-                "value": (kf / nf) / (kc / nc), "ci": [low * nc / nf, high * nc / nf], "tolerance": tol,
-                "ci_tolerance": ci_tol}
+                "value": (kf / nf) / (kc / nc),
+                "ci": [low * nc / nf, high * nc / nf],
+                "tolerance": tol,
+                "ci_tolerance": ci_tol,
+            }
     for c in COUNTRIES:
         for stage, counts in stages.items():
             for year in range(START, END + 1):
@@ -72,13 +79,24 @@ def context_expected() -> dict[str, dict]:
                 if v and j and v[1] == "exact" and j[1] == "exact" and v[0] > 0:
                     low, high = odds_ci(j[0], v[0])
                     out[f"context.{c.lower()}.{stage}_per_victim.y{year}"] = {
-                        "value": j[0] / v[0], "ci": [low, high], "tolerance": tol, "ci_tolerance": ci_tol}
-        series = {y: float(victims[(c, y)][0]) for y in range(START, END + 1)
-                  if (c, y) in victims and victims[(c, y)][1] == "exact"}
+                        "value": j[0] / v[0],
+                        "ci": [low, high],
+                        "tolerance": tol,
+                        "ci_tolerance": ci_tol,
+                    }
+        series = {
+            y: float(victims[(c, y)][0])
+            for y in range(START, END + 1)
+            if (c, y) in victims and victims[(c, y)][1] == "exact"
+        }
         if len(series) >= 3:
             _, (apc, apc_ci) = apc_fits(series, origin=START)
-            out[f"context.{c.lower()}.apc"] = {"value": apc, "ci": apc_ci, "tolerance": {"rel": 1e-3},
-                                       "ci_tolerance": {"rel": 2e-2}}
+            out[f"context.{c.lower()}.apc"] = {
+                "value": apc,
+                "ci": apc_ci,
+                "tolerance": {"rel": 1e-3},
+                "ci_tolerance": {"rel": 2e-2},
+            }
     return out
 
 

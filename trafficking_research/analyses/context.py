@@ -24,52 +24,82 @@ from ..stats.trends import fit_trend
 from .base import Analysis
 
 COUNTRIES: tuple[str, ...] = ("FIN", "SWE", "NOR", "DNK", "ISL", "EST")
-NAMES: dict[str, str] = {"FIN": "Finland", "SWE": "Sweden", "NOR": "Norway", "DNK": "Denmark", "ISL": "Iceland",
-                         "EST": "Estonia"}
+NAMES: dict[str, str] = {
+    "FIN": "Finland",
+    "SWE": "Sweden",
+    "NOR": "Norway",
+    "DNK": "Denmark",
+    "ISL": "Iceland",
+    "EST": "Estonia",
+}
 FOCUS = "FIN"
 STAGES: tuple[str, ...] = ("prosecuted", "convicted")
-FORMS: dict[str, str] = {"forced_labour": "forced labour", "sexual_exploitation": "sexual exploitation",
-                         "other": "other forms (first row of the extract)"}
+FORMS: dict[str, str] = {
+    "forced_labour": "forced labour",
+    "sexual_exploitation": "sexual exploitation",
+    "other": "other forms (first row of the extract)",
+}
 PER = 100_000
 
 # What each country's "detected victims" counts, in our words, from the sources named (US State Department Trafficking
 # in Persons reports, GRETA). The extract itself carries no notes.
 COMPARABILITY: list[dict[str, str]] = [
-    {"country": "FIN", "who identifies": "the national Assistance System admits victims on referral (police, "
-     "officials, NGOs, self-referral); the assistance system is the main channel of identification",
-     "what is counted": "persons admitted as presumed victims, including forced marriage and other forms under Finnish "
-     "law; 2020: 247, the same figure as the extract",
-     "caveats": "services beyond emergency care require a police investigation as trafficking for victims exploited "
-     "in Finland", "source": "https://www.state.gov/reports/2021-trafficking-in-persons-report/finland/"},
-    {"country": "SWE", "who identifies": "police and authorities through a national referral mechanism completed in "
-     "2016; NGOs identify further victims reported separately",
-     "what is counted": "victims identified by authorities; in the extract 2019-2020 every victim is of unknown sex "
-     "and age and the totals jump from 19 (2018) to 269 (2019)",
-     "caveats": "identification long depended on a criminal investigation (GRETA 2014); the 2019 jump is a change in "
-     "what is counted", "source": "https://www.state.gov/reports/2017-trafficking-in-persons-report/sweden/; "
-     "http://www.coe.int/t/dghl/monitoring/trafficking/Docs/Press_releases/PR_SWE_en.asp"},
-    {"country": "NOR", "who identifies": "no formal identification procedure or national referral mechanism; police, "
-     "other authorities and NGOs under informal guidelines, coordinated by KOM",
-     "what is counted": "potential victims registered by several actors, some more than once; the government "
-     "published no official number for 2017-2021 (last: 262 in 2016, the extract's 2016 figure)",
-     "caveats": "duplicate registrations and different criteria; 2017-2022 figures in the extract are not official "
-     "government identification statistics",
-     "source": "https://preview.state.gov/reports/2022-trafficking-in-persons-report/norway/"},
-    {"country": "DNK", "who identifies": "the Centre against Human Trafficking (CMM) for Danish, EU and documented "
-     "persons; the Immigration Service for undocumented persons and asylum seekers",
-     "what is counted": "formally identified victims; the State Department reports 64 for 2020 where the extract has 77",
-     "caveats": "most victims found in police action against prostitution or irregular stay; formal identification "
-     "can follow detention", "source": "https://www.state.gov/reports/2021-trafficking-in-persons-report/denmark/"},
-    {"country": "ISL", "who identifies": "the Ministry of Justice and police (suspected victims); civil society "
-     "reports separately; a national referral mechanism was being set up in 2020",
-     "what is counted": "suspected victims; 2021: 46 potential victims of whom 5 confirmed",
-     "caveats": "no countrywide statistics; numbers vary by source; the extract covers 2017-2020 only",
-     "source": "https://www.state.gov/reports/2020-trafficking-in-persons-report/iceland/; "
-     "https://www.state.gov/reports/2022-trafficking-in-persons-report/iceland/"},
-    {"country": "EST", "who identifies": "police and the Social Insurance Board (victim support)",
-     "what is counted": "victims in criminal cases and persons referred to victim support",
-     "caveats": "the method of counting identifications changed in 2021 and 2022 (State Department 2023)",
-     "source": "https://statenewswire.com/stories/644592236-2023-trafficking-in-persons-report-estonia"},
+    {
+        "country": "FIN",
+        "who identifies": "the national Assistance System admits victims on referral (police, "
+        "officials, NGOs, self-referral); the assistance system is the main channel of identification",
+        "what is counted": "persons admitted as presumed victims, including forced marriage and other forms under Finnish "
+        "law; 2020: 247, the same figure as the extract",
+        "caveats": "services beyond emergency care require a police investigation as trafficking for victims exploited "
+        "in Finland",
+        "source": "https://www.state.gov/reports/2021-trafficking-in-persons-report/finland/",
+    },
+    {
+        "country": "SWE",
+        "who identifies": "police and authorities through a national referral mechanism completed in "
+        "2016; NGOs identify further victims reported separately",
+        "what is counted": "victims identified by authorities; in the extract 2019-2020 every victim is of unknown sex "
+        "and age and the totals jump from 19 (2018) to 269 (2019)",
+        "caveats": "identification long depended on a criminal investigation (GRETA 2014); the 2019 jump is a change in "
+        "what is counted",
+        "source": "https://www.state.gov/reports/2017-trafficking-in-persons-report/sweden/; "
+        "http://www.coe.int/t/dghl/monitoring/trafficking/Docs/Press_releases/PR_SWE_en.asp",
+    },
+    {
+        "country": "NOR",
+        "who identifies": "no formal identification procedure or national referral mechanism; police, "
+        "other authorities and NGOs under informal guidelines, coordinated by KOM",
+        "what is counted": "potential victims registered by several actors, some more than once; the government "
+        "published no official number for 2017-2021 (last: 262 in 2016, the extract's 2016 figure)",
+        "caveats": "duplicate registrations and different criteria; 2017-2022 figures in the extract are not official "
+        "government identification statistics",
+        "source": "https://preview.state.gov/reports/2022-trafficking-in-persons-report/norway/",
+    },
+    {
+        "country": "DNK",
+        "who identifies": "the Centre against Human Trafficking (CMM) for Danish, EU and documented "
+        "persons; the Immigration Service for undocumented persons and asylum seekers",
+        "what is counted": "formally identified victims; the State Department reports 64 for 2020 where the extract has 77",
+        "caveats": "most victims found in police action against prostitution or irregular stay; formal identification "
+        "can follow detention",
+        "source": "https://www.state.gov/reports/2021-trafficking-in-persons-report/denmark/",
+    },
+    {
+        "country": "ISL",
+        "who identifies": "the Ministry of Justice and police (suspected victims); civil society "
+        "reports separately; a national referral mechanism was being set up in 2020",
+        "what is counted": "suspected victims; 2021: 46 potential victims of whom 5 confirmed",
+        "caveats": "no countrywide statistics; numbers vary by source; the extract covers 2017-2020 only",
+        "source": "https://www.state.gov/reports/2020-trafficking-in-persons-report/iceland/; "
+        "https://www.state.gov/reports/2022-trafficking-in-persons-report/iceland/",
+    },
+    {
+        "country": "EST",
+        "who identifies": "police and the Social Insurance Board (victim support)",
+        "what is counted": "victims in criminal cases and persons referred to victim support",
+        "caveats": "the method of counting identifications changed in 2021 and 2022 (State Department 2023)",
+        "source": "https://statenewswire.com/stories/644592236-2023-trafficking-in-persons-report-estonia",
+    },
 ]
 
 
@@ -84,17 +114,31 @@ TREND_CAVEATS: dict[str, str] = {
 
 def cells(context: pd.DataFrame, indicator: str, form: str = "all", sex: str = "all", age: str = "all") -> pd.DataFrame:
     """The first-occurrence cells of one indicator and breakdown: country, year, value, qualifier."""
-    sel = context[(context["indicator"] == indicator) & (context["form"] == form) & (context["sex"] == sex)
-                  & (context["age"] == age) & (context["occurrence"] == 1)]
-    return sel[["country", "year", "value", "qualifier"]].astype({"country": str, "qualifier": str}).reset_index(drop=True)
+    sel = context[
+        (context["indicator"] == indicator)
+        & (context["form"] == form)
+        & (context["sex"] == sex)
+        & (context["age"] == age)
+        & (context["occurrence"] == 1)
+    ]
+    return (
+        sel[["country", "year", "value", "qualifier"]].astype({"country": str, "qualifier": str}).reset_index(drop=True)
+    )
 
 
 def count_range(row: pd.Series) -> CountRange:
     return CountRange.published(float(row["value"]), str(row["qualifier"]))
 
 
-def rates_table(context: pd.DataFrame, population: pd.DataFrame, start_year: int, end_year: int,
-                confidence: float, indicator: str = "detected_victims", form: str = "all") -> pd.DataFrame:
+def rates_table(
+    context: pd.DataFrame,
+    population: pd.DataFrame,
+    start_year: int,
+    end_year: int,
+    confidence: float,
+    indicator: str = "detected_victims",
+    form: str = "all",
+) -> pd.DataFrame:
     """Per country and year: the published count, population and the rate per 100,000 with its exact interval."""
     pop = {(str(r.country), int(r.year)): float(r.population) for r in population.itertuples()}
     rows = []
@@ -103,9 +147,18 @@ def rates_table(context: pd.DataFrame, population: pd.DataFrame, start_year: int
         if not start_year <= year <= end_year:
             continue
         est = poisson_rate(count_range(r), pop[(r["country"], year)], PER, confidence)
-        rows.append({"country": r["country"], "year": year, "published": _published(r),
-                     "population": pop[(r["country"], year)], "rate": est.value, "bound": est.bound,
-                     "low": est.low, "high": est.high})
+        rows.append(
+            {
+                "country": r["country"],
+                "year": year,
+                "published": _published(r),
+                "population": pop[(r["country"], year)],
+                "rate": est.value,
+                "bound": est.bound,
+                "low": est.low,
+                "high": est.high,
+            }
+        )
     return pd.DataFrame(rows, columns=["country", "year", "published", "population", "rate", "bound", "low", "high"])
 
 
@@ -113,8 +166,9 @@ def _published(row: pd.Series) -> str:
     return f"{int(row['value'])}" if row["qualifier"] == "exact" else f"<{int(row['value'])}"
 
 
-def per_victim_table(context: pd.DataFrame, stage: str, start_year: int, end_year: int,
-                     confidence: float) -> pd.DataFrame:
+def per_victim_table(
+    context: pd.DataFrame, stage: str, start_year: int, end_year: int, confidence: float
+) -> pd.DataFrame:
     """Per country and year: persons at `stage` (prosecuted or convicted) per detected victim, or why it is missing."""
     victims = {(r.country, int(r.year)): r for r in cells(context, "detected_victims").itertuples()}
     stage_cells = {(r.country, int(r.year)): r for r in cells(context, stage).itertuples()}
@@ -122,12 +176,16 @@ def per_victim_table(context: pd.DataFrame, stage: str, start_year: int, end_yea
     for country in COUNTRIES:
         for year in range(start_year, end_year + 1):
             v, s = victims.get((country, year)), stage_cells.get((country, year))
-            row: dict[str, Any] = {"country": country, "year": year,
-                                   "victims": _published(pd.Series(v._asdict())) if v else "",
-                                   stage: _published(pd.Series(s._asdict())) if s else ""}
+            row: dict[str, Any] = {
+                "country": country,
+                "year": year,
+                "victims": _published(pd.Series(v._asdict())) if v else "",
+                stage: _published(pd.Series(s._asdict())) if s else "",
+            }
             if v is None or s is None:
                 row["status"] = "missing: " + " and ".join(
-                    n for n, c in (("detected victims", v), (stage, s)) if c is None)
+                    n for n, c in (("detected victims", v), (stage, s)) if c is None
+                )
                 rows.append(row)
                 continue
             den = CountRange.published(float(v.value), str(v.qualifier))
@@ -136,8 +194,13 @@ def per_victim_table(context: pd.DataFrame, stage: str, start_year: int, end_yea
                 rows.append(row)
                 continue
             est = count_ratio(CountRange.published(float(s.value), str(s.qualifier)), den, 1.0, confidence)
-            row.update(ratio=est.value, bound=est.bound, low=est.low, high=est.high,
-                       status="estimate" if est.value is not None else "bound (a count published as <5)")
+            row.update(
+                ratio=est.value,
+                bound=est.bound,
+                low=est.low,
+                high=est.high,
+                status="estimate" if est.value is not None else "bound (a count published as <5)",
+            )
             rows.append(row)
     return pd.DataFrame(rows, columns=["country", "year", "victims", stage, "ratio", "bound", "low", "high", "status"])
 
@@ -153,9 +216,13 @@ def rate_ratios(context: pd.DataFrame, population: pd.DataFrame, year: int, conf
     for country in COUNTRIES[1:]:
         if country in totals:
             c = totals[country]
-            out[country] = rate_ratio(CountRange.published(float(f.value), str(f.qualifier)), pop[(FOCUS, year)],
-                                      CountRange.published(float(c.value), str(c.qualifier)), pop[(country, year)],
-                                      confidence)
+            out[country] = rate_ratio(
+                CountRange.published(float(f.value), str(f.qualifier)),
+                pop[(FOCUS, year)],
+                CountRange.published(float(c.value), str(c.qualifier)),
+                pop[(country, year)],
+                confidence,
+            )
     return out
 
 
@@ -164,8 +231,11 @@ def trend_series(context: pd.DataFrame, country: str, start_year: int, end_year:
     t = cells(context, "detected_victims")
     t = t[(t["country"] == country) & (t["year"] >= start_year) & (t["year"] <= end_year)]
     exact = t[t["qualifier"] == "exact"]
-    s = pd.Series(exact["value"].astype(float).to_numpy(), index=exact["year"].astype(int).to_numpy(),
-                  name=f"{NAMES[country]}: detected victims")
+    s = pd.Series(
+        exact["value"].astype(float).to_numpy(),
+        index=exact["year"].astype(int).to_numpy(),
+        name=f"{NAMES[country]}: detected victims",
+    )
     return s.sort_index(), sorted(int(y) for y in t.loc[t["qualifier"] != "exact", "year"])
 
 
@@ -184,8 +254,14 @@ def _interval_estimate(name: str, est: Interval, unit: str, description: str, **
     return Estimate(name, est.value, unit, description, ci, dict(extra, method=est.method))
 
 
-def estimates(context: pd.DataFrame, population: pd.DataFrame, start_year: int, end_year: int, compare_year: int,
-              confidence: float) -> list[Estimate]:
+def estimates(
+    context: pd.DataFrame,
+    population: pd.DataFrame,
+    start_year: int,
+    end_year: int,
+    compare_year: int,
+    confidence: float,
+) -> list[Estimate]:
     """Every rate, rate ratio and per-victim ratio the analysis reports (APCs come from the trend models).
 
     Parameters
@@ -210,29 +286,56 @@ def estimates(context: pd.DataFrame, population: pd.DataFrame, start_year: int, 
     pct = f"{100 * confidence:g}%"
     rates = rates_table(context, population, compare_year, compare_year, confidence)
     for r in rates.itertuples():
-        est = Interval(None if pd.isna(r.rate) else float(r.rate), float(r.low), float(r.high), confidence,
-                       "exact Poisson (Garwood)", None if pd.isna(r.bound) else float(r.bound))
-        out.append(_interval_estimate(
-            f"{r.country.lower()}.rate_per_100k.y{compare_year}", est, "per 100,000 inhabitants",
-            f"{NAMES[r.country]}: detected victims per 100,000 inhabitants in {compare_year} (UNODC GLOTIP count "
-            f"{r.published} over World Bank population {int(r.population)}), exact {pct} Poisson interval"))
+        est = Interval(
+            None if pd.isna(r.rate) else float(r.rate),
+            float(r.low),
+            float(r.high),
+            confidence,
+            "exact Poisson (Garwood)",
+            None if pd.isna(r.bound) else float(r.bound),
+        )
+        out.append(
+            _interval_estimate(
+                f"{r.country.lower()}.rate_per_100k.y{compare_year}",
+                est,
+                "per 100,000 inhabitants",
+                f"{NAMES[r.country]}: detected victims per 100,000 inhabitants in {compare_year} (UNODC GLOTIP count "
+                f"{r.published} over World Bank population {int(r.population)}), exact {pct} Poisson interval",
+            )
+        )
     for country, est in rate_ratios(context, population, compare_year, confidence).items():
-        out.append(_interval_estimate(
-            f"rate_ratio.fin_{country.lower()}.y{compare_year}", est, "ratio",
-            f"Finland's rate of detected victims over {NAMES[country]}'s in {compare_year}, exact conditional "
-            f"{pct} interval; the two countries count different things (see the comparability table)"))
+        out.append(
+            _interval_estimate(
+                f"rate_ratio.fin_{country.lower()}.y{compare_year}",
+                est,
+                "ratio",
+                f"Finland's rate of detected victims over {NAMES[country]}'s in {compare_year}, exact conditional "
+                f"{pct} interval; the two countries count different things (see the comparability table)",
+            )
+        )
     for stage in STAGES:
         table = per_victim_table(context, stage, start_year, end_year, confidence)
         for r in table[table["status"] != ""].itertuples():
             if str(r.status).startswith(("missing", "no detected")):
                 continue
-            est = Interval(None if pd.isna(r.ratio) else float(r.ratio), float(r.low), float(r.high), confidence,
-                           "exact conditional binomial", None if pd.isna(r.bound) else float(r.bound))
-            out.append(_interval_estimate(
-                f"{r.country.lower()}.{stage}_per_victim.y{r.year}", est, "persons per detected victim",
-                f"{NAMES[r.country]} {r.year}: persons {stage} ({getattr(r, stage)}) per detected victim "
-                f"({r.victims}), exact conditional {pct} interval; offenders and victims are different people "
-                "and cases take years to reach court, so this is a ratio of two counts, not a share"))
+            est = Interval(
+                None if pd.isna(r.ratio) else float(r.ratio),
+                float(r.low),
+                float(r.high),
+                confidence,
+                "exact conditional binomial",
+                None if pd.isna(r.bound) else float(r.bound),
+            )
+            out.append(
+                _interval_estimate(
+                    f"{r.country.lower()}.{stage}_per_victim.y{r.year}",
+                    est,
+                    "persons per detected victim",
+                    f"{NAMES[r.country]} {r.year}: persons {stage} ({getattr(r, stage)}) per detected victim "
+                    f"({r.victims}), exact conditional {pct} interval; offenders and victims are different people "
+                    "and cases take years to reach court, so this is a ratio of two counts, not a share",
+                )
+            )
     return out
 
 
@@ -254,9 +357,17 @@ def rates_figure(rates: pd.DataFrame) -> plt.Figure:
         focus = country == FOCUS
         exact = r[r["rate"].notna()]
         line = _gapped(r, "rate")
-        ax.plot(line.index, line.values, "o-", color=colours[country], lw=2.6 if focus else 1.1,
-                ms=5 if focus else 3.5, alpha=1 if focus else 0.75, zorder=3 if focus else 2,
-                label=NAMES[country] + (" (highlighted)" if focus else ""))
+        ax.plot(
+            line.index,
+            line.values,
+            "o-",
+            color=colours[country],
+            lw=2.6 if focus else 1.1,
+            ms=5 if focus else 3.5,
+            alpha=1 if focus else 0.75,
+            zorder=3 if focus else 2,
+            label=NAMES[country] + (" (highlighted)" if focus else ""),
+        )
         ax.vlines(exact["year"], exact["low"], exact["high"], color=colours[country], lw=1, alpha=0.5)
         bounded = r[r["rate"].isna()]
         if len(bounded):
@@ -264,8 +375,10 @@ def rates_figure(rates: pd.DataFrame) -> plt.Figure:
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("year")
     ax.set_ylabel("detected victims per 100,000 inhabitants")
-    ax.set_title("Detected victims per 100,000 (UNODC GLOTIP; bars: exact 95% CI; open triangles: upper bound of a "
-                 "'<5' cell)", fontsize=9)
+    ax.set_title(
+        "Detected victims per 100,000 (UNODC GLOTIP; bars: exact 95% CI; open triangles: upper bound of a '<5' cell)",
+        fontsize=9,
+    )
     ax.legend(fontsize=8, ncol=3)
     fig.tight_layout()
     return fig
@@ -284,14 +397,18 @@ def forms_figure(by_form: dict[str, pd.DataFrame]) -> plt.Figure:
             bounded = r[r["rate"].isna()]
             if len(bounded):
                 ax.plot(bounded["year"], bounded["bound"], style[0], mfc="none", color=colour, ms=4, ls="none")
-        ax.set_title(NAMES[country] + (" (focus)" if country == FOCUS else ""), fontsize=9,
-                     fontweight="bold" if country == FOCUS else "normal")
+        ax.set_title(
+            NAMES[country] + (" (focus)" if country == FOCUS else ""),
+            fontsize=9,
+            fontweight="bold" if country == FOCUS else "normal",
+        )
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
     for ax in axes[:, 0]:
         ax.set_ylabel("per 100,000")
     axes[0][0].legend(fontsize=7)
-    fig.suptitle("Detected victims per 100,000 by form of exploitation (open markers: upper bound of a '<5' cell)",
-                 fontsize=10)
+    fig.suptitle(
+        "Detected victims per 100,000 by form of exploitation (open markers: upper bound of a '<5' cell)", fontsize=10
+    )
     fig.tight_layout()
     return fig
 
@@ -305,9 +422,17 @@ def per_victim_figure(tables: dict[str, pd.DataFrame]) -> plt.Figure:
             r = table[table["country"] == country]
             x = r["year"] + (i - 2.5) * 0.1
             exact = r[r["ratio"].notna()]
-            ax.errorbar(x[exact.index], exact["ratio"], yerr=[exact["ratio"] - exact["low"],
-                        exact["high"] - exact["ratio"]], fmt="o", ms=3.5, color=colours[country], lw=0.8,
-                        label=NAMES[country], alpha=1 if country == FOCUS else 0.7)
+            ax.errorbar(
+                x[exact.index],
+                exact["ratio"],
+                yerr=[exact["ratio"] - exact["low"], exact["high"] - exact["ratio"]],
+                fmt="o",
+                ms=3.5,
+                color=colours[country],
+                lw=0.8,
+                label=NAMES[country],
+                alpha=1 if country == FOCUS else 0.7,
+            )
             # Upper bounds only: a ratio whose denominator is "<5" has no finite upper bound to draw.
             bounded = r[r["ratio"].isna() & np.isfinite(r["bound"].astype(float))]
             ax.plot(x[bounded.index], bounded["bound"], "v", mfc="none", color=colours[country], ms=4)
@@ -328,9 +453,9 @@ def _gapped(table: pd.DataFrame, column: str) -> pd.Series:
     return table.set_index("year")[column].astype(float).reindex(years)
 
 
-
-def check_parameters(context: pd.DataFrame, start_year: int, end_year: int, compare_year: int,
-                     confidence: float) -> None:
+def check_parameters(
+    context: pd.DataFrame, start_year: int, end_year: int, compare_year: int, confidence: float
+) -> None:
     """Refuse year ranges the data cannot answer and impossible confidence levels, naming the parameter.
 
     Parameters
@@ -347,11 +472,13 @@ def check_parameters(context: pd.DataFrame, start_year: int, end_year: int, comp
         if not first <= int(year) <= last:
             raise ParameterError(f"parameter '{name}': {year} is outside the years of the data ({first}-{last})")
     if start_year > end_year:
-        raise ParameterError(f"parameters 'start_year' {start_year} and 'end_year' {end_year}: the start is after "
-                             "the end")
+        raise ParameterError(
+            f"parameters 'start_year' {start_year} and 'end_year' {end_year}: the start is after the end"
+        )
     if not start_year <= compare_year <= end_year:
-        raise ParameterError(f"parameter 'compare_year': {compare_year} is outside start_year-end_year "
-                             f"({start_year}-{end_year})")
+        raise ParameterError(
+            f"parameter 'compare_year': {compare_year} is outside start_year-end_year ({start_year}-{end_year})"
+        )
     if not 0 < confidence < 1:
         raise ParameterError(f"parameter 'confidence': {confidence} must lie strictly between 0 and 1")
 
@@ -375,8 +502,11 @@ def apc_estimates(context: pd.DataFrame, start_year: int, end_year: int) -> tupl
     out, rows, fits = [], [], {}
     for country in COUNTRIES:
         series, bounded = trend_series(context, country, start_year, end_year)
-        row: dict[str, Any] = {"country": country, "years used": ", ".join(map(str, series.index)) or "none",
-                               "left out (<5)": ", ".join(map(str, bounded)) or "none"}
+        row: dict[str, Any] = {
+            "country": country,
+            "years used": ", ".join(map(str, series.index)) or "none",
+            "left out (<5)": ", ".join(map(str, bounded)) or "none",
+        }
         try:
             fit = fit_trend(series, model="negbin", start_year=start_year, end_year=end_year, origin=start_year)
         except FitError as exc:
@@ -386,15 +516,30 @@ def apc_estimates(context: pd.DataFrame, start_year: int, end_year: int) -> tupl
         rows.append(dict(row, apc=fit.apc, low=fit.apc_ci[0], high=fit.apc_ci[1], problem=""))
         left_out = f"; years published as '<5' left out: {row['left out (<5)']}" if bounded else ""
         left_out += f"; caveat: {TREND_CAVEATS[country]}" if country in TREND_CAVEATS else ""
-        out.append(Estimate(f"{country.lower()}.apc", fit.apc, "percent per year",
-                            f"{NAMES[country]}: annual percent change of detected victims {start_year}-{end_year}, "
-                            f"NB2 log-linear trend over the {len(series)} years with an exact total "
-                            f"({row['years used']}){left_out}", fit.apc_ci, {"years": len(series)}))
+        out.append(
+            Estimate(
+                f"{country.lower()}.apc",
+                fit.apc,
+                "percent per year",
+                f"{NAMES[country]}: annual percent change of detected victims {start_year}-{end_year}, "
+                f"NB2 log-linear trend over the {len(series)} years with an exact total "
+                f"({row['years used']}){left_out}",
+                fit.apc_ci,
+                {"years": len(series)},
+            )
+        )
     return out, pd.DataFrame(rows), fits
 
 
-def run(context: pd.DataFrame, population: pd.DataFrame, *, start_year: int = 2008, end_year: int = 2022,
-        compare_year: int = 2020, confidence: float = CONFIDENCE) -> Analysis:
+def run(
+    context: pd.DataFrame,
+    population: pd.DataFrame,
+    *,
+    start_year: int = 2008,
+    end_year: int = 2022,
+    compare_year: int = 2020,
+    confidence: float = CONFIDENCE,
+) -> Analysis:
     """The whole context analysis.
 
     Parameters
@@ -420,10 +565,14 @@ def run(context: pd.DataFrame, population: pd.DataFrame, *, start_year: int = 20
     out = Analysis("context", params)
     out.table("comparability", comparability_table())
     rates = out.table("rates", rates_table(context, population, start_year, end_year, confidence))
-    by_form = {form: out.table(f"rates_{form}", rates_table(context, population, start_year, end_year, confidence,
-                                                            form=form)) for form in FORMS}
-    per_victim = {stage: out.table(f"{stage}_per_victim", per_victim_table(context, stage, start_year, end_year,
-                                                                         confidence)) for stage in STAGES}
+    by_form = {
+        form: out.table(f"rates_{form}", rates_table(context, population, start_year, end_year, confidence, form=form))
+        for form in FORMS
+    }
+    per_victim = {
+        stage: out.table(f"{stage}_per_victim", per_victim_table(context, stage, start_year, end_year, confidence))
+        for stage in STAGES
+    }
     apcs, apc_table, fits = apc_estimates(context, start_year, end_year)
     out.table("apc", apc_table)
     out.models.update(fits)

@@ -78,22 +78,27 @@ def _row_rules(path: Path, rows: list[dict[str, str]], source_ids: set[str]) -> 
         if row["source_id"] not in source_ids:
             problems.append(f"{where}, column source_id: unknown source '{row['source_id']}' (not in sources.csv)")
         if (row["indicator"] == "offences") != (row["unit"] == "offences"):
-            problems.append(f"{where}, column unit: '{row['unit']}' does not go with indicator '{row['indicator']}' "
-                            "(offences are counted in offences, everything else in persons)")
+            problems.append(
+                f"{where}, column unit: '{row['unit']}' does not go with indicator '{row['indicator']}' "
+                "(offences are counted in offences, everything else in persons)"
+            )
     groups: dict[tuple[str, ...], list[dict[str, str]]] = defaultdict(list)
     for row in rows:
         groups[tuple(row[c] for c in KEY)].append(row)
     for key, members in groups.items():
         if len(members) > 1:
-            problems.append(f"{path}, lines {', '.join(r['_line'] for r in members)}: duplicate key "
-                            f"{'/'.join(key)}; each (country, year, indicator, form, sex, age, occurrence) once")
+            problems.append(
+                f"{path}, lines {', '.join(r['_line'] for r in members)}: duplicate key "
+                f"{'/'.join(key)}; each (country, year, indicator, form, sex, age, occurrence) once"
+            )
     repeats: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for key in groups:
         repeats[key[:-1]].append(int(key[-1]))
     for key, numbers in repeats.items():
         if sorted(numbers) != list(range(1, len(numbers) + 1)):
-            problems.append(f"{path}: occurrences {sorted(numbers)} of {'/'.join(key)} are not numbered 1 to "
-                            f"{len(numbers)}")
+            problems.append(
+                f"{path}: occurrences {sorted(numbers)} of {'/'.join(key)} are not numbered 1 to {len(numbers)}"
+            )
     return problems
 
 
@@ -126,19 +131,28 @@ def identity_checks(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             return
         lower_sum = sum(lo for lo, _, _ in found)
         upper = cells[total_key][1]
-        checks.append({"rule": rule, "label": label, "parts": {line: lo for lo, _, line in found},
-                       "parts_lower": lower_sum, "total_upper": upper, "total_line": cells[total_key][2],
-                       "holds": lower_sum <= upper})
+        checks.append(
+            {
+                "rule": rule,
+                "label": label,
+                "parts": {line: lo for lo, _, line in found},
+                "parts_lower": lower_sum,
+                "total_upper": upper,
+                "total_line": cells[total_key][2],
+                "holds": lower_sum <= upper,
+            }
+        )
 
-    for (country, year, indicator, form, sex, age) in list(cells):
+    for country, year, indicator, form, sex, age in list(cells):
         if sex != "all" or age != "all":
             continue
         base = (country, year, indicator, form)
         label = "/".join(base)
         check("parts by sex", label, base + ("all", "all"), [base + (s, "all") for s in SEX_PARTS])
         check("parts by age", label, base + ("all", "all"), [base + ("all", a) for a in AGE_PARTS])
-        check("parts by sex and age", label, base + ("all", "all"),
-              [base + (s, a) for s in SEX_PARTS for a in AGE_PARTS])
+        check(
+            "parts by sex and age", label, base + ("all", "all"), [base + (s, a) for s in SEX_PARTS for a in AGE_PARTS]
+        )
         for s in SEX_PARTS:
             check("ages within a sex", f"{label}/{s}", base + (s, "all"), [base + (s, a) for a in AGE_PARTS])
         for a in AGE_PARTS:
@@ -148,11 +162,19 @@ def identity_checks(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 if (s, a) != ("all", "all"):
                     check("part within its total", f"{label}/{s}/{a}", base + ("all", "all"), [base + (s, a)])
         if form == "all":
-            check("forced labour plus sexual exploitation", label, base + ("all", "all"),
-                  [(country, year, indicator, f, "all", "all") for f in FORM_PARTS])
+            check(
+                "forced labour plus sexual exploitation",
+                label,
+                base + ("all", "all"),
+                [(country, year, indicator, f, "all", "all") for f in FORM_PARTS],
+            )
             for f in (*FORM_PARTS, "other"):
-                check("form within the total", f"{label}/{f}", base + ("all", "all"),
-                      [(country, year, indicator, f, "all", "all")])
+                check(
+                    "form within the total",
+                    f"{label}/{f}",
+                    base + ("all", "all"),
+                    [(country, year, indicator, f, "all", "all")],
+                )
     return checks
 
 
@@ -175,22 +197,29 @@ def identity_problems(path: Path | str, rows: list[dict[str, Any]]) -> list[str]
     for c in identity_checks(rows):
         if not c["holds"]:
             for line in c["parts"]:
-                broken[line].append(f"{c['rule']} of {c['label']}: parts at least {c['parts_lower']:g}, "
-                                    f"total (line {c['total_line']}) at most {c['total_upper']:g}")
+                broken[line].append(
+                    f"{c['rule']} of {c['label']}: parts at least {c['parts_lower']:g}, "
+                    f"total (line {c['total_line']}) at most {c['total_upper']:g}"
+                )
     problems = []
     for row in rows:
         line, note = str(row["_line"]), str(row["identity_exception"]).strip()
         if line in broken and not note:
-            problems.append(f"{path}, line {line}, column identity_exception: empty, but the cell breaks an "
-                            f"identity of the extract ({'; '.join(broken[line])}); keep it as published and say so")
+            problems.append(
+                f"{path}, line {line}, column identity_exception: empty, but the cell breaks an "
+                f"identity of the extract ({'; '.join(broken[line])}); keep it as published and say so"
+            )
         elif note and line not in broken:
-            problems.append(f"{path}, line {line}, column identity_exception: says the cell breaks an identity, "
-                            "but every identity it takes part in holds; remove the exception")
+            problems.append(
+                f"{path}, line {line}, column identity_exception: says the cell breaks an identity, "
+                "but every identity it takes part in holds; remove the exception"
+            )
     return problems
 
 
-def _population_rules(path: Path, rows: list[dict[str, str]], source_ids: set[str],
-                      needed: set[tuple[str, str]]) -> list[str]:
+def _population_rules(
+    path: Path, rows: list[dict[str, str]], source_ids: set[str], needed: set[tuple[str, str]]
+) -> list[str]:
     problems = []
     seen: dict[tuple[str, str], str] = {}
     for row in rows:
@@ -208,8 +237,9 @@ def _population_rules(path: Path, rows: list[dict[str, str]], source_ids: set[st
     return problems
 
 
-def load_context(data_dir: str | Path | None = None, *, verify_hashes: bool = True
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def load_context(
+    data_dir: str | Path | None = None, *, verify_hashes: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate context.csv and population.csv and return them typed; any problem raises DataValidationError.
 
     Parameters
@@ -238,9 +268,11 @@ def load_context(data_dir: str | Path | None = None, *, verify_hashes: bool = Tr
         if not problems:
             problems += identity_problems(ctx_path, ctx_rows)
     if pop_rows and not pop_problems and ctx_rows and not ctx_problems:
-        needed = {(r["country"], r["year"]) for r in ctx_rows
-                  if r["indicator"] == "detected_victims" and r["form"] == "all" and r["sex"] == "all"
-                  and r["age"] == "all"}
+        needed = {
+            (r["country"], r["year"])
+            for r in ctx_rows
+            if r["indicator"] == "detected_victims" and r["form"] == "all" and r["sex"] == "all" and r["age"] == "all"
+        }
         problems += _population_rules(pop_path, pop_rows, source_ids, needed)
     if problems:
         raise DataValidationError(problems)

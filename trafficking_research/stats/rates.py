@@ -47,7 +47,9 @@ class CountRange:
             return cls(0, v - 1)
         if qualifier == "at_most":
             return cls(0, v)
-        raise ParameterError(f"qualifier '{qualifier}' gives no finite range of counts; use exact, less_than or at_most")
+        raise ParameterError(
+            f"qualifier '{qualifier}' gives no finite range of counts; use exact, less_than or at_most"
+        )
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,7 @@ def garwood(count: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
     return low, high
 
 
-def poisson_rate(count: CountRange, exposure: float, per: float = 100_000,
-                 confidence: float = CONFIDENCE) -> Interval:
+def poisson_rate(count: CountRange, exposure: float, per: float = 100_000, confidence: float = CONFIDENCE) -> Interval:
     """Rate per `per` units of exposure with its exact Poisson interval.
 
     Parameters
@@ -125,8 +126,9 @@ def poisson_rate(count: CountRange, exposure: float, per: float = 100_000,
     high = garwood(count.high, confidence)[1] * scale
     if count.exact:
         return Interval(count.low * scale, low, high, confidence, "exact Poisson (Garwood)")
-    return Interval(None, low, high, confidence, "exact Poisson (Garwood) over the published range",
-                    bound=count.high * scale)
+    return Interval(
+        None, low, high, confidence, "exact Poisson (Garwood) over the published range", bound=count.high * scale
+    )
 
 
 def clopper_pearson(k: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
@@ -144,8 +146,9 @@ def _odds(p: float) -> float:
     return math.inf if p >= 1 else p / (1 - p)
 
 
-def count_ratio(numerator: CountRange, denominator: CountRange, scale: float = 1.0,
-                confidence: float = CONFIDENCE) -> Interval:
+def count_ratio(
+    numerator: CountRange, denominator: CountRange, scale: float = 1.0, confidence: float = CONFIDENCE
+) -> Interval:
     """Ratio of two independent Poisson counts, times `scale`, with the exact conditional interval.
 
     Given the sum of the counts, the numerator is binomial with p = r / (1 + r), where r is the ratio of the means;
@@ -187,8 +190,9 @@ def count_ratio(numerator: CountRange, denominator: CountRange, scale: float = 1
     return Interval(None, low, high, confidence, "exact conditional binomial over the published ranges", bound=bound)
 
 
-def rate_ratio(count_a: CountRange, exposure_a: float, count_b: CountRange, exposure_b: float,
-               confidence: float = CONFIDENCE) -> Interval:
+def rate_ratio(
+    count_a: CountRange, exposure_a: float, count_b: CountRange, exposure_b: float, confidence: float = CONFIDENCE
+) -> Interval:
     """Ratio of the rate of A to the rate of B, with the exact conditional interval.
 
     Parameters
