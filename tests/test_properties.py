@@ -4,6 +4,7 @@ zeros, gaps or few points (a result or a clear SeriesError, never a traceback fr
 from __future__ import annotations
 
 import csv
+import json
 import math
 import shutil
 from pathlib import Path
@@ -33,6 +34,9 @@ def write_package(folder: Path, years: dict[int, tuple[int, float, bool]]) -> li
     folder.mkdir()
     shutil.copy(DATA_DIR / "datapackage.json", folder / "datapackage.json")
     shutil.copy(DATA_DIR / "codelist.csv", folder / "codelist.csv")
+    for res in json.loads((DATA_DIR / "datapackage.json").read_text(encoding="utf-8"))["resources"]:
+        if res["path"] not in ("codelist.csv", "sources.csv", "observations.csv"):
+            shutil.copy(DATA_DIR / res["path"], folder / res["path"])  # other resources (context.csv...) as they are
     with open(folder / "sources.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(SOURCE), lineterminator="\n")
         writer.writeheader()

@@ -55,6 +55,9 @@ def main() -> None:
     from generate_dark_figure import dark_figure_expected  # noqa: PLC0415 (beside this file)
 
     expected.update(dark_figure_expected())
+    from generate_context import context_expected  # noqa: PLC0415 (beside this file)
+
+    expected.update(context_expected())
     out = HERE / "results_expected.json"
     out.write_text(json.dumps(expected, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {len(expected)} expected values to {out}")
