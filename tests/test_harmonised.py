@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from trafficking_research import harmonised as H
+from trafficking_research.analyses import harmonised as H
 from trafficking_research.errors import ParameterError
-from trafficking_research.observations import load_observations
+from trafficking_research.data.observations import load_observations
 from trafficking_research.paths import DATA_DIR
 
 

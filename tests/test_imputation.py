@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from trafficking_research.imputation import ProxyRelation, draw_gap_counts, fit_proxy_relation, pool_rubin
+from trafficking_research.stats.imputation import ProxyRelation, draw_gap_counts, fit_proxy_relation, pool_rubin
 
 
 def test_proxy_relation_is_the_mean_and_sd_of_the_log_ratios() -> None:

@@ -25,13 +25,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from . import trends
-from .errors import ParameterError, SeriesError
-from .imputation import ProxyRelation, draw_gap_counts, fit_proxy_relation, pool_rubin
-from .series import annual_series
+from ..config import CONFIDENCE, CUMULATIVE_VICTIMS, FIRST_YEAR, UNODC_DETECTED
+from ..data.series import annual_series
+from ..errors import ParameterError, SeriesError
+from ..stats import trends
+from ..stats.imputation import ProxyRelation, draw_gap_counts, fit_proxy_relation, pool_rubin
+from ..stats.result import Estimate, Result
+from .base import Analysis
+from .plotting import finish_year_axes
 
-FIRST_YEAR = 2006
-CONFIDENCE = 0.95
 TOTAL_CHOICES = ("2017", "2020", None)
 
 
@@ -94,8 +96,8 @@ def inputs(obs: pd.DataFrame) -> Inputs:
         Exact published values only.
     """
     admitted = annual_series(obs, "admitted")
-    unodc = annual_series(obs, "identified", client_type="victim")
-    cumulative = annual_series(obs, "admitted", client_type="victim", cumulative=True)
+    unodc = annual_series(obs, **UNODC_DETECTED)
+    cumulative = annual_series(obs, **CUMULATIVE_VICTIMS)
     first = obs[(obs["measure"] == "clients_during") & (obs["period_start"] == pd.Timestamp(f"{FIRST_YEAR}-01-01"))
                 & (obs["period_end"] == pd.Timestamp(f"{FIRST_YEAR}-12-31")) & (obs["place"] == "all")
                 & (obs["form"] == "all") & (obs["sex"] == "all") & (obs["age"] == "all") & (obs["unit"] == "persons")]
@@ -232,10 +234,31 @@ def harmonise(obs: pd.DataFrame, scenario: Scenario = Scenario(), end_year: int 
     return Harmonised(scenario, pd.DataFrame(rows), draws, relation, gap_total, notes)
 
 
-@dataclass(frozen=True)
-class FullSpanGrowth:
-    """APC over the span from pooled fits on every draw."""
+@dataclass(frozen=True, eq=False)
+class FullSpanGrowth(Result):
+    """APC over a span: pooled over the draws of a harmonised series (Rubin's rules), or one fit of published years.
 
+    Attributes
+    ----------
+    label : str
+        What was fitted, for descriptions.
+    apc : float
+        Annual percent change, 100 (exp(slope) - 1).
+    apc_ci : tuple of float
+        Its 95% interval (Student's t with Rubin's degrees of freedom; normal for a single fit).
+    slope, slope_se : float
+        Pooled log-scale slope and its total standard error.
+    df : float
+        Rubin's degrees of freedom (infinite for a single fit or identical draws).
+    m : int
+        Number of fits pooled.
+    first_year, last_year : int
+        The span.
+    model : str
+        ``negbin`` or ``poisson``.
+    """
+
+    label: str
     apc: float
     apc_ci: tuple[float, float]
     slope: float
@@ -246,8 +269,17 @@ class FullSpanGrowth:
     last_year: int
     model: str
 
+    @property
+    def estimates(self) -> tuple[Estimate, ...]:
+        """APC with its interval, and the number of fits pooled."""
+        how = (f"pooled over {self.m} draws of the estimated years (Rubin's rules, t with {self.df:.0f} df)"
+               if self.m > 1 else "one fit, Wald interval")
+        return (Estimate("apc", self.apc, "percent per year",
+                         f"{self.label}: APC {self.first_year}-{self.last_year}, {self.model} log-linear trend; {how}",
+                         ci=self.apc_ci, extra={"years": f"{self.first_year}-{self.last_year}", "draws": self.m}),)
 
-def _fit(series: pd.Series, model: str, origin: int) -> trends.Trend:
+
+def _fit(series: pd.Series, model: str, origin: int) -> trends.TrendFit:
     return trends.fit_negbin(series, origin) if model == "negbin" else trends.fit_poisson(series, origin)
 
 
@@ -272,9 +304,9 @@ def full_span_growth(h: Harmonised, model: str = "negbin") -> FullSpanGrowth:
     fits = [_fit(h.draw_series(i), model, origin) for i in range(len(h.draws))]
     pooled = pool_rubin([f.slope for f in fits], [f.se**2 for f in fits])
     low, high = pooled.interval(CONFIDENCE)
-    return FullSpanGrowth(100 * math.expm1(pooled.estimate), (100 * math.expm1(low), 100 * math.expm1(high)),
-                          pooled.estimate, math.sqrt(pooled.variance), pooled.df, pooled.m, origin,
-                          int(h.draws.columns[-1]), model)
+    return FullSpanGrowth(f"victims admitted, harmonised ({h.scenario.label})", 100 * math.expm1(pooled.estimate),
+                          (100 * math.expm1(low), 100 * math.expm1(high)), pooled.estimate,
+                          math.sqrt(pooled.variance), pooled.df, pooled.m, origin, int(h.draws.columns[-1]), model)
 
 
 def published_only_growth(obs: pd.DataFrame, start_year: int = FIRST_YEAR, end_year: int = 2020,
@@ -301,9 +333,12 @@ def published_only_growth(obs: pd.DataFrame, start_year: int = FIRST_YEAR, end_y
     s = s[(s.index >= start_year) & (s.index <= end_year)].astype(float)
     if first_year is not None and start_year <= FIRST_YEAR:
         s = pd.concat([pd.Series({FIRST_YEAR: float(first_year)}), s]).sort_index()
+    s.name = "victims admitted"
     origin = int(s.index[0])
     fit = _fit(s, model, origin)
-    return FullSpanGrowth(fit.apc, fit.apc_ci, fit.slope, fit.se, math.inf, 1, origin, int(s.index[-1]), model)
+    what = "published years only" + ("" if first_year is None else f", 2006 = {first_year}")
+    return FullSpanGrowth(f"victims admitted, {what}", fit.apc, fit.apc_ci, fit.slope, fit.se, math.inf, 1, origin,
+                          int(s.index[-1]), model)
 
 
 def sensitivity(obs: pd.DataFrame, end_year: int = 2020, n_draws: int = 40, seed: int = 2006,
@@ -381,7 +416,7 @@ def derived_complements(obs: pd.DataFrame, end_year: int = 2024) -> pd.DataFrame
     return pd.DataFrame(rows, columns=["year", "dimension", "derived", "total", "published_part", "value", "flag"])
 
 
-def figure(h: Harmonised, published_only: pd.Series | None = None) -> plt.Figure:
+def figure(h: Harmonised) -> plt.Figure:
     """Published years as filled points, the 2006 first-year figure as a square, estimated years as open points with
     their 95% draw intervals.
 
@@ -389,8 +424,6 @@ def figure(h: Harmonised, published_only: pd.Series | None = None) -> plt.Figure
     ----------
     h : Harmonised
         From `harmonise`.
-    published_only : pandas.Series or None
-        Unused; kept for symmetry with other figures.
 
     Returns
     -------
@@ -408,10 +441,92 @@ def figure(h: Harmonised, published_only: pd.Series | None = None) -> plt.Figure
                    label="2006: clients in the first year")
     if len(est):
         ax.errorbar(est["year"], est["value"], yerr=[est["value"] - est["low"], est["high"] - est["value"]],
-                    fmt="o", mfc="white", mec="tab:red", ecolor="tab:red", capsize=3, zorder=2,
-                    label="estimated (median, 95% of draws)")
-    ax.set_xlabel("year")
-    ax.set_ylabel("victims admitted")
-    ax.set_title(f"Victims admitted, harmonised: {h.scenario.label}", fontsize=9)
-    ax.legend(frameon=False, fontsize=8)
-    return fig
+                    fmt="o", mfc="white", mec="#e45756", ecolor="#e45756", capsize=3, zorder=2,
+                    label="estimated: median and central 95% of the draws")
+    return finish_year_axes(fig, ax, "victims admitted", f"Harmonised series: {h.scenario.label}")
+
+
+def estimates(h: Harmonised, main: FullSpanGrowth, published: FullSpanGrowth, table: pd.DataFrame,
+              implied: pd.DataFrame, derived: pd.DataFrame) -> list[Estimate]:
+    """The numbers of the harmonised analysis, named for ``growth.harmonised.*``.
+
+    Parameters
+    ----------
+    h : Harmonised
+        The main scenario's series.
+    main, published : FullSpanGrowth
+        Its pooled APC and the published-only APC over the same span.
+    table : pandas.DataFrame
+        From `sensitivity`.
+    implied : pandas.DataFrame
+        From `implied_gap_totals` with 2006 counted among the gap years.
+    derived : pandas.DataFrame
+        From `derived_complements`.
+
+    Returns
+    -------
+    list of Estimate
+    """
+    out = [main.estimate("apc"), published.estimate("apc").renamed("apc_published_only")]
+    est = table[table["draws"] > 1]
+    out.append(Estimate("sensitivity.apc_min", float(est["apc"].min()), "percent per year",
+                        "smallest APC over the sensitivity table's choices (total, 2006 value, UNODC relation)"))
+    out.append(Estimate("sensitivity.apc_max", float(est["apc"].max()), "percent per year",
+                        "largest APC over the sensitivity table's choices (total, 2006 value, UNODC relation)"))
+    for row in implied.itertuples():
+        out.append(Estimate(f"gap_sum.total_{row.total_to}", float(row.gap_sum), "persons",
+                            f"what the published total {row.total:g} to {row.total_to} leaves for {row.gap_years} "
+                            "(the published yearly admissions subtracted)"))
+    for row in h.table.itertuples():
+        if row.flag.startswith("estimated"):
+            out.append(Estimate(f"y{row.year}", float(row.value), "persons",
+                                f"victims admitted in {row.year}, estimated ({row.flag}): median and central 95% of "
+                                f"{len(h.draws)} draws; {row.basis}", ci=(float(row.low), float(row.high))))
+    for row in derived.itertuples():
+        out.append(Estimate(f"derived.{row.derived}.y{row.year}", float(row.value), "persons",
+                            f"victims admitted in {row.year}, {row.flag} ({row.total:g} - {row.published_part:g}); "
+                            "derived by arithmetic, not published"))
+    return out
+
+
+def add_to(analysis: Analysis, obs: pd.DataFrame, *, end_year: int = 2020, n_draws: int = 100,
+           sensitivity_draws: int = 15, seed: int = 2006, model: str = "negbin") -> Harmonised:
+    """Add the harmonised series, its growth, the sensitivity table and the derived figures to an analysis.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        Usually the growth analysis; estimates go under ``harmonised.``.
+    obs : pandas.DataFrame
+        The validated observations.
+    end_year : int
+        Last year of the span (which starts in 2006).
+    n_draws, sensitivity_draws : int
+        Draws for the main scenario and for each scenario of the sensitivity table.
+    seed : int
+        Seed of the draws.
+    model : {"negbin", "poisson"}
+        Trend model.
+
+    Returns
+    -------
+    Harmonised
+        The main scenario (total 630 to 2017, 2006 = 9, UNODC relation 2010-2020).
+    """
+    if n_draws < 2 or sensitivity_draws < 2:
+        raise ParameterError("parameters 'harmonised_draws' and 'sensitivity_draws': at least 2 draws each")
+    h = harmonise(obs, Scenario(), end_year, n_draws, seed)
+    main = full_span_growth(h, model)
+    published = published_only_growth(obs, FIRST_YEAR, end_year, model)
+    table = sensitivity(obs, end_year, sensitivity_draws, seed, model)
+    implied = implied_gap_totals(inputs(obs), None, end_year)
+    derived = derived_complements(obs)
+    analysis.table("harmonised_series", h.table)
+    analysis.table("harmonised_sensitivity", table)
+    analysis.table("harmonised_implied_gap_totals", implied.drop(columns="gaps_after_end"))
+    analysis.table("derived_figures", derived)
+    analysis.figure("harmonised_series", figure(h))
+    analysis.models["harmonised"] = h
+    analysis.add(estimates(h, main, published, table, implied, derived), prefix="harmonised")
+    analysis.notes.extend(f"harmonised: {n}" for n in h.notes)
+    return h
