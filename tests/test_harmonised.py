@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from trafficking_research.analyses import harmonised as H
-from trafficking_research.errors import ParameterError
 from trafficking_research.data.observations import load_observations
+from trafficking_research.errors import ParameterError
 from trafficking_research.paths import DATA_DIR
 
 
@@ -27,7 +27,11 @@ def preferred(**match: str) -> dict[int, float]:
             continue
         if any(r[k] != v for k, v in base.items()):
             continue
-        if r["period_start"][5:] != "01-01" or r["period_end"][5:] != "12-31" or r["period_start"][:4] != r["period_end"][:4]:
+        if (
+            r["period_start"][5:] != "01-01"
+            or r["period_end"][5:] != "12-31"
+            or r["period_start"][:4] != r["period_end"][:4]
+        ):
             continue
         y = int(r["period_end"][:4])
         rank = order[r["client_type"]]
@@ -124,8 +128,9 @@ def test_estimated_years_widen_the_interval_compared_with_fixed_values(obs) -> N
 
 
 def test_sensitivity_covers_every_choice(obs) -> None:
-    table = H.sensitivity(obs, 2020, n_draws=3, seed=1, model="poisson", relations=((2010, 2020), (2010, 2015)),
-                          first_years=(9, 6))
+    table = H.sensitivity(
+        obs, 2020, n_draws=3, seed=1, model="poisson", relations=((2010, 2020), (2010, 2015)), first_years=(9, 6)
+    )
     assert len(table) == 3 + 3 * 2 * 2
     est = table[table["draws"] == 3]
     assert set(est["total"]) == {"2017", "2020", "none"} and set(est["first_year"]) == {9, 6}
@@ -144,8 +149,14 @@ def test_derived_abroad_is_all_minus_finland(obs) -> None:
     assert set(d["flag"]) <= {"derived: all - finland", "derived: all - female", "derived: all - male"}
 
 
-@pytest.mark.parametrize("kwargs, fragment", [({"total": "2019"}, "total"), ({"first_year": -1}, "first_year"),
-                                              ({"relation_years": (2020, 2010)}, "relation_years")])
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"total": "2019"}, "total"),
+        ({"first_year": -1}, "first_year"),
+        ({"relation_years": (2020, 2010)}, "relation_years"),
+    ],
+)
 def test_scenario_refuses_bad_choices(kwargs: dict, fragment: str) -> None:
     with pytest.raises(ParameterError, match=fragment):
         H.Scenario(**kwargs)

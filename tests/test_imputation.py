@@ -46,8 +46,11 @@ def test_with_no_year_noise_the_total_is_shared_in_proportion_to_the_proxy() -> 
 
 def test_without_a_total_the_draws_recover_a_known_ratio() -> None:
     # truth: admissions = 0.8 x proxy exactly, so the relation has sd 0 and the draws are Poisson(0.8 x proxy)
-    rel = fit_proxy_relation({y: 0.8 * p for y, p in zip(range(2010, 2016), [50, 60, 70, 80, 90, 100])},
-                             dict(zip(range(2010, 2016), [50, 60, 70, 80, 90, 100])), range(2010, 2016))
+    rel = fit_proxy_relation(
+        {y: 0.8 * p for y, p in zip(range(2010, 2016), [50, 60, 70, 80, 90, 100])},
+        dict(zip(range(2010, 2016), [50, 60, 70, 80, 90, 100])),
+        range(2010, 2016),
+    )
     draws = draw_gap_counts([100.0, 200.0], rel, 20000, seed=5)
     assert draws.mean(axis=0) == pytest.approx([80.0, 160.0], rel=0.01)
     assert draws.var(axis=0) == pytest.approx([80.0, 160.0], rel=0.05)  # Poisson: variance = mean
@@ -67,8 +70,9 @@ def test_draws_are_reproducible_from_the_seed() -> None:
     assert (a == b).all() and not (a == c).all()
 
 
-@pytest.mark.parametrize("kwargs, fragment", [({"proxy_gap": [0, 3]}, "proxy_gap"), ({"n_draws": 0}, "n_draws"),
-                                              ({"total": -1}, "negative")])
+@pytest.mark.parametrize(
+    "kwargs, fragment", [({"proxy_gap": [0, 3]}, "proxy_gap"), ({"n_draws": 0}, "n_draws"), ({"total": -1}, "negative")]
+)
 def test_draws_refuse_bad_parameters(kwargs: dict, fragment: str) -> None:
     args = {"proxy_gap": [1.0, 2.0], "relation": ProxyRelation(0.0, 0.1, (1, 2)), "n_draws": 5, "seed": 1}
     args.update(kwargs)
@@ -107,8 +111,11 @@ def test_multiple_imputation_covers_a_known_slope() -> None:
         y = rng.poisson(mu)
         proxy = mu.copy()  # the proxy is proportional to the truth (ratio 1)
         gap = np.isin(years, [2007, 2008, 2009, 2014])
-        rel = fit_proxy_relation({int(a): float(m) for a, m in zip(years, mu)},
-                                 {int(a): float(p) for a, p in zip(years, proxy)}, [int(a) for a in years[~gap]])
+        rel = fit_proxy_relation(
+            {int(a): float(m) for a, m in zip(years, mu)},
+            {int(a): float(p) for a, p in zip(years, proxy)},
+            [int(a) for a in years[~gap]],
+        )
         draws = draw_gap_counts(proxy[gap], rel, 30, seed=int(rng.integers(1 << 30)))
         slopes, variances = [], []
         x = years - 2006

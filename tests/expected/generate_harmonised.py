@@ -12,9 +12,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize, stats
-
 from generate_growth import hessian, nb_nll, yearly
+from scipy import optimize, stats
 
 SEED, N_DRAWS, END = 2006, 100, 2020
 FIRST_2006 = 9.0  # clients in the first year, the preferred of the two published values (9 and 6)
@@ -26,8 +25,9 @@ def nb_slope(series: dict[int, float], origin: int = 2006) -> tuple[float, float
     t = np.array(list(series)) - origin
     y = np.array(list(series.values()))
     p0 = [math.log(y.mean()) - 0.1 * t.mean(), 0.1, math.log(0.05)]
-    nb = optimize.minimize(nb_nll, p0, args=(t, y), method="Nelder-Mead",
-                           options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 40000}).x
+    nb = optimize.minimize(
+        nb_nll, p0, args=(t, y), method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 40000}
+    ).x
     f = lambda th: nb_nll(np.array([th[0], th[1], math.log(th[2])]), t, y)  # noqa: E731
     cov = np.linalg.inv(hessian(f, np.array([nb[0], nb[1], math.exp(nb[2])])))
     return float(nb[1]), float(cov[1, 1])
@@ -38,16 +38,21 @@ def harmonised_expected(rows) -> dict[str, dict]:
     unodc = yearly(rows, "identified", ["victim"], end=2100)
     totals = {}
     for r in rows:
-        if (r["status"], r["measure"], r["client_type"], r["period_start"], r["unit"]) == (
-                "preferred", "admitted", "victim", "2006-01-01", "persons") and r["qualifier"] == "exact" \
-                and (r["place"], r["form"], r["sex"], r["age"]) == ("all", "all", "all", "all") \
-                and r["period_end"].endswith("-12-31"):
+        if (
+            (r["status"], r["measure"], r["client_type"], r["period_start"], r["unit"])
+            == ("preferred", "admitted", "victim", "2006-01-01", "persons")
+            and r["qualifier"] == "exact"
+            and (r["place"], r["form"], r["sex"], r["age"]) == ("all", "all", "all", "all")
+            and r["period_end"].endswith("-12-31")
+        ):
             totals[int(r["period_end"][:4])] = float(r["value"])
     out: dict[str, dict] = {}
     exact = {"abs": 0}
     for year, total in totals.items():
         out[f"growth.harmonised.gap_sum.total_{year}"] = {
-            "value": total - sum(v for y, v in admitted.items() if 2006 <= y <= year), "tolerance": exact}
+            "value": total - sum(v for y, v in admitted.items() if 2006 <= y <= year),
+            "tolerance": exact,
+        }
     # the relation on 2010-2020 and the draws constrained by the total to 2017, 2006 counted as 9
     overlap = [y for y in range(2010, 2021) if y in admitted and y in unodc]
     logs = np.log([admitted[y] / unodc[y] for y in overlap])
@@ -62,8 +67,11 @@ def harmonised_expected(rows) -> dict[str, dict]:
     draws = np.vstack([rng.multinomial(gap_total, row) for row in shares])
     for j, y in enumerate(GAPS):
         col = draws[:, j].astype(float)
-        out[f"growth.harmonised.y{y}"] = {"value": float(np.median(col)), "tolerance": exact,
-                                          "ci": [float(np.quantile(col, 0.025)), float(np.quantile(col, 0.975))]}
+        out[f"growth.harmonised.y{y}"] = {
+            "value": float(np.median(col)),
+            "tolerance": exact,
+            "ci": [float(np.quantile(col, 0.025)), float(np.quantile(col, 0.975))],
+        }
     slopes, variances = [], []
     for d in draws:
         series = {2006: FIRST_2006, **{y: v for y, v in admitted.items() if 2006 < y <= END}}
@@ -77,8 +85,12 @@ def harmonised_expected(rows) -> dict[str, dict]:
     df = (N_DRAWS - 1) * (1 + w / ((1 + 1 / N_DRAWS) * bvar)) ** 2
     half = stats.t.ppf(0.975, df) * math.sqrt(total_var)
     pct = lambda b: 100 * math.expm1(b)  # noqa: E731
-    out["growth.harmonised.apc"] = {"value": pct(q.mean()), "ci": [pct(q.mean() - half), pct(q.mean() + half)],
-                                    "tolerance": {"rel": 1e-3}, "ci_tolerance": {"rel": 2e-2}}
+    out["growth.harmonised.apc"] = {
+        "value": pct(q.mean()),
+        "ci": [pct(q.mean() - half), pct(q.mean() + half)],
+        "tolerance": {"rel": 1e-3},
+        "ci_tolerance": {"rel": 2e-2},
+    }
     finland = yearly(rows, "admitted", ["victim", "unspecified"], place="finland", end=2100)
     abroad = yearly(rows, "admitted", ["victim", "unspecified"], place="abroad", end=2100)
     for y in finland:

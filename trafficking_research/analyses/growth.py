@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
-from matplotlib.ticker import MaxNLocator
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from ..config import ALL_CLIENTS, CUMULATIVE_VICTIMS, FIRST_YEAR, GROWTH_SERIES, UNODC_DETECTED, VICTIM_CLIENTS
 from ..data.series import annual_series, check_years

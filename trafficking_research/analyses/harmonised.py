@@ -11,7 +11,9 @@ The data package stays published-only; this module builds, for the analyses, a s
   ``estimated_unodc`` without a total).
 
 The two cumulative totals (630 to the end of 2017, 1,257 to the end of 2020) leave different sums for the same gap
-years; `implied_gap_totals` states both. Growth over the full span is fitted on every draw and pooled by Rubin's rules,
+years; `implied_gap_totals` states both. The main scenario uses the total to 2017: its cut-off is stated on the page,
+whereas the release of January 2021 gives 1,257 without one (the data take it as the end of 2020); the sensitivity
+table shows both, and the UNODC relation alone. Growth over the full span is fitted on every draw and pooled by Rubin's rules,
 so the uncertainty of the estimated years widens the APC interval. Derived breakdowns (exploited abroad = all -
 exploited in Finland) are computed by `derived_complements` and flagged as derived.
 """
@@ -98,9 +100,16 @@ def inputs(obs: pd.DataFrame) -> Inputs:
     admitted = annual_series(obs, "admitted")
     unodc = annual_series(obs, **UNODC_DETECTED)
     cumulative = annual_series(obs, **CUMULATIVE_VICTIMS)
-    first = obs[(obs["measure"] == "clients_during") & (obs["period_start"] == pd.Timestamp(f"{FIRST_YEAR}-01-01"))
-                & (obs["period_end"] == pd.Timestamp(f"{FIRST_YEAR}-12-31")) & (obs["place"] == "all")
-                & (obs["form"] == "all") & (obs["sex"] == "all") & (obs["age"] == "all") & (obs["unit"] == "persons")]
+    first = obs[
+        (obs["measure"] == "clients_during")
+        & (obs["period_start"] == pd.Timestamp(f"{FIRST_YEAR}-01-01"))
+        & (obs["period_end"] == pd.Timestamp(f"{FIRST_YEAR}-12-31"))
+        & (obs["place"] == "all")
+        & (obs["form"] == "all")
+        & (obs["sex"] == "all")
+        & (obs["age"] == "all")
+        & (obs["unit"] == "persons")
+    ]
     values = {int(v): f"{s} ({st})" for v, s, st in zip(first["value"], first["source_id"], first["status"])}
     return Inputs(admitted, unodc, {int(y): float(v) for y, v in cumulative.items()}, values)
 
@@ -129,9 +138,16 @@ def implied_gap_totals(data: Inputs, first_year: int | None, end_year: int) -> p
         if first_year is not None:
             published[FIRST_YEAR] = float(first_year)
         gaps = [y for y in span if y not in published]
-        rows.append({"total_to": year, "total": total, "published_sum": sum(published.values()),
-                     "gap_years": ", ".join(map(str, gaps)), "gap_sum": total - sum(published.values()),
-                     "gaps_after_end": [y for y in gaps if y > end_year]})
+        rows.append(
+            {
+                "total_to": year,
+                "total": total,
+                "published_sum": sum(published.values()),
+                "gap_years": ", ".join(map(str, gaps)),
+                "gap_sum": total - sum(published.values()),
+                "gaps_after_end": [y for y in gaps if y > end_year],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -156,8 +172,9 @@ class Harmonised:
         return self.draws.iloc[i].astype(float)
 
 
-def harmonise(obs: pd.DataFrame, scenario: Scenario = Scenario(), end_year: int = 2020, n_draws: int = 200,
-              seed: int = 2006) -> Harmonised:
+def harmonise(
+    obs: pd.DataFrame, scenario: Scenario = Scenario(), end_year: int = 2020, n_draws: int = 200, seed: int = 2006
+) -> Harmonised:
     """The harmonised admissions series from the first year to `end_year` under one scenario.
 
     Parameters
@@ -218,19 +235,41 @@ def harmonise(obs: pd.DataFrame, scenario: Scenario = Scenario(), end_year: int 
     tail = (1 - CONFIDENCE) / 2
     for y in years:
         if y in published:
-            rows.append({"year": y, "value": published[y], "low": published[y], "high": published[y],
-                         "flag": "published", "basis": f"admitted ({types.get(y, 'victim')})"})
+            rows.append(
+                {
+                    "year": y,
+                    "value": published[y],
+                    "low": published[y],
+                    "high": published[y],
+                    "flag": "published",
+                    "basis": f"admitted ({types.get(y, 'victim')})",
+                }
+            )
         elif y == FIRST_YEAR:
-            rows.append({"year": y, "value": float(scenario.first_year), "low": float(scenario.first_year),
-                         "high": float(scenario.first_year), "flag": "published_first_year_clients",
-                         "basis": "clients in the first year; published as " +
-                                  "; ".join(f"{v} by {s}" for v, s in sorted(data.first_year_values.items()))})
+            rows.append(
+                {
+                    "year": y,
+                    "value": float(scenario.first_year),
+                    "low": float(scenario.first_year),
+                    "high": float(scenario.first_year),
+                    "flag": "published_first_year_clients",
+                    "basis": "clients in the first year; published as "
+                    + "; ".join(f"{v} by {s}" for v, s in sorted(data.first_year_values.items())),
+                }
+            )
         else:
             col = draws[y].to_numpy()
-            rows.append({"year": y, "value": float(np.median(col)), "low": float(np.quantile(col, tail)),
-                         "high": float(np.quantile(col, 1 - tail)), "flag": flag_est,
-                         "basis": f"UNODC {data.unodc[y]:g} x ratio {relation.ratio:.3f} (years {lo}-{hi})"
-                                  + (f", gap years sum to {gap_total}" if gap_total is not None else "")})
+            rows.append(
+                {
+                    "year": y,
+                    "value": float(np.median(col)),
+                    "low": float(np.quantile(col, tail)),
+                    "high": float(np.quantile(col, 1 - tail)),
+                    "flag": flag_est,
+                    "basis": f"UNODC {data.unodc[y]:g} x ratio {relation.ratio:.3f} (years {lo}-{hi})"
+                    + (f", gap years sum to {gap_total}" if gap_total is not None else ""),
+                }
+            )
     return Harmonised(scenario, pd.DataFrame(rows), draws, relation, gap_total, notes)
 
 
@@ -272,11 +311,21 @@ class FullSpanGrowth(Result):
     @property
     def estimates(self) -> tuple[Estimate, ...]:
         """APC with its interval, and the number of fits pooled."""
-        how = (f"pooled over {self.m} draws of the estimated years (Rubin's rules, t with {self.df:.0f} df)"
-               if self.m > 1 else "one fit, Wald interval")
-        return (Estimate("apc", self.apc, "percent per year",
-                         f"{self.label}: APC {self.first_year}-{self.last_year}, {self.model} log-linear trend; {how}",
-                         ci=self.apc_ci, extra={"years": f"{self.first_year}-{self.last_year}", "draws": self.m}),)
+        how = (
+            f"pooled over {self.m} draws of the estimated years (Rubin's rules, t with {self.df:.0f} df)"
+            if self.m > 1
+            else "one fit, Wald interval"
+        )
+        return (
+            Estimate(
+                "apc",
+                self.apc,
+                "percent per year",
+                f"{self.label}: APC {self.first_year}-{self.last_year}, {self.model} log-linear trend; {how}",
+                ci=self.apc_ci,
+                extra={"years": f"{self.first_year}-{self.last_year}", "draws": self.m},
+            ),
+        )
 
 
 def _fit(series: pd.Series, model: str, origin: int) -> trends.TrendFit:
@@ -304,13 +353,27 @@ def full_span_growth(h: Harmonised, model: str = "negbin") -> FullSpanGrowth:
     fits = [_fit(h.draw_series(i), model, origin) for i in range(len(h.draws))]
     pooled = pool_rubin([f.slope for f in fits], [f.se**2 for f in fits])
     low, high = pooled.interval(CONFIDENCE)
-    return FullSpanGrowth(f"victims admitted, harmonised ({h.scenario.label})", 100 * math.expm1(pooled.estimate),
-                          (100 * math.expm1(low), 100 * math.expm1(high)), pooled.estimate,
-                          math.sqrt(pooled.variance), pooled.df, pooled.m, origin, int(h.draws.columns[-1]), model)
+    return FullSpanGrowth(
+        f"victims admitted, harmonised ({h.scenario.label})",
+        100 * math.expm1(pooled.estimate),
+        (100 * math.expm1(low), 100 * math.expm1(high)),
+        pooled.estimate,
+        math.sqrt(pooled.variance),
+        pooled.df,
+        pooled.m,
+        origin,
+        int(h.draws.columns[-1]),
+        model,
+    )
 
 
-def published_only_growth(obs: pd.DataFrame, start_year: int = FIRST_YEAR, end_year: int = 2020,
-                          model: str = "negbin", first_year: int | None = None) -> FullSpanGrowth:
+def published_only_growth(
+    obs: pd.DataFrame,
+    start_year: int = FIRST_YEAR,
+    end_year: int = 2020,
+    model: str = "negbin",
+    first_year: int | None = None,
+) -> FullSpanGrowth:
     """The same trend on the published years only (optionally with a 2006 value), for comparison.
 
     Parameters
@@ -337,13 +400,29 @@ def published_only_growth(obs: pd.DataFrame, start_year: int = FIRST_YEAR, end_y
     origin = int(s.index[0])
     fit = _fit(s, model, origin)
     what = "published years only" + ("" if first_year is None else f", 2006 = {first_year}")
-    return FullSpanGrowth(f"victims admitted, {what}", fit.apc, fit.apc_ci, fit.slope, fit.se, math.inf, 1, origin,
-                          int(s.index[-1]), model)
+    return FullSpanGrowth(
+        f"victims admitted, {what}",
+        fit.apc,
+        fit.apc_ci,
+        fit.slope,
+        fit.se,
+        math.inf,
+        1,
+        origin,
+        int(s.index[-1]),
+        model,
+    )
 
 
-def sensitivity(obs: pd.DataFrame, end_year: int = 2020, n_draws: int = 40, seed: int = 2006,
-                model: str = "negbin", relations: tuple[tuple[int, int], ...] = ((2010, 2020), (2010, 2015), (2010, 2022)),
-                first_years: tuple[int, ...] = (9, 6)) -> pd.DataFrame:
+def sensitivity(
+    obs: pd.DataFrame,
+    end_year: int = 2020,
+    n_draws: int = 40,
+    seed: int = 2006,
+    model: str = "negbin",
+    relations: tuple[tuple[int, int], ...] = ((2010, 2020), (2010, 2015), (2010, 2022)),
+    first_years: tuple[int, ...] = (9, 6),
+) -> pd.DataFrame:
     """APC over the full span under every combination of the choices, beside the published-only fits.
 
     Parameters
@@ -371,18 +450,39 @@ def sensitivity(obs: pd.DataFrame, end_year: int = 2020, n_draws: int = 40, seed
     rows = []
     for fy in (None, *first_years):
         g = published_only_growth(obs, FIRST_YEAR, end_year, model, first_year=fy)
-        rows.append({"estimated_years": "none (published only)", "total": "", "first_year": "" if fy is None else fy,
-                     "relation": "", "years": f"{g.first_year}-{g.last_year}", "apc": g.apc, "apc_low": g.apc_ci[0],
-                     "apc_high": g.apc_ci[1], "gap_sum": np.nan, "draws": 1})
+        rows.append(
+            {
+                "estimated_years": "none (published only)",
+                "total": "",
+                "first_year": "" if fy is None else fy,
+                "relation": "",
+                "years": f"{g.first_year}-{g.last_year}",
+                "apc": g.apc,
+                "apc_low": g.apc_ci[0],
+                "apc_high": g.apc_ci[1],
+                "gap_sum": np.nan,
+                "draws": 1,
+            }
+        )
     for total in TOTAL_CHOICES:
         for fy in first_years:
             for rel in relations:
                 h = harmonise(obs, Scenario(total, fy, rel), end_year, n_draws, seed)
                 g = full_span_growth(h, model)
-                rows.append({"estimated_years": ", ".join(map(str, h.gap_years)), "total": total or "none",
-                             "first_year": fy, "relation": f"{rel[0]}-{rel[1]}", "years": f"{g.first_year}-{g.last_year}",
-                             "apc": g.apc, "apc_low": g.apc_ci[0], "apc_high": g.apc_ci[1],
-                             "gap_sum": float(h.draws[h.gap_years].sum(axis=1).median()), "draws": g.m})
+                rows.append(
+                    {
+                        "estimated_years": ", ".join(map(str, h.gap_years)),
+                        "total": total or "none",
+                        "first_year": fy,
+                        "relation": f"{rel[0]}-{rel[1]}",
+                        "years": f"{g.first_year}-{g.last_year}",
+                        "apc": g.apc,
+                        "apc_low": g.apc_ci[0],
+                        "apc_high": g.apc_ci[1],
+                        "gap_sum": float(h.draws[h.gap_years].sum(axis=1).median()),
+                        "draws": g.m,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -410,9 +510,17 @@ def derived_complements(obs: pd.DataFrame, end_year: int = 2024) -> pd.DataFrame
         for y in part.index:
             if y > end_year or y not in total.index or y in rest.index:
                 continue
-            rows.append({"year": int(y), "dimension": dim, "derived": other, "total": float(total[y]),
-                         "published_part": float(part[y]), "value": float(total[y] - part[y]),
-                         "flag": f"derived: all - {known}"})
+            rows.append(
+                {
+                    "year": int(y),
+                    "dimension": dim,
+                    "derived": other,
+                    "total": float(total[y]),
+                    "published_part": float(part[y]),
+                    "value": float(total[y] - part[y]),
+                    "flag": f"derived: all - {known}",
+                }
+            )
     return pd.DataFrame(rows, columns=["year", "dimension", "derived", "total", "published_part", "value", "flag"])
 
 
@@ -437,17 +545,39 @@ def figure(h: Harmonised) -> plt.Figure:
     ax.plot(t["year"], t["value"], color="0.75", lw=1, zorder=1)
     ax.scatter(pub["year"], pub["value"], color="black", zorder=3, label="published")
     if len(first):
-        ax.scatter(first["year"], first["value"], marker="s", facecolor="white", edgecolor="black", zorder=3,
-                   label="2006: clients in the first year")
+        ax.scatter(
+            first["year"],
+            first["value"],
+            marker="s",
+            facecolor="white",
+            edgecolor="black",
+            zorder=3,
+            label="2006: clients in the first year",
+        )
     if len(est):
-        ax.errorbar(est["year"], est["value"], yerr=[est["value"] - est["low"], est["high"] - est["value"]],
-                    fmt="o", mfc="white", mec="#e45756", ecolor="#e45756", capsize=3, zorder=2,
-                    label="estimated: median and central 95% of the draws")
+        ax.errorbar(
+            est["year"],
+            est["value"],
+            yerr=[est["value"] - est["low"], est["high"] - est["value"]],
+            fmt="o",
+            mfc="white",
+            mec="#e45756",
+            ecolor="#e45756",
+            capsize=3,
+            zorder=2,
+            label="estimated: median and central 95% of the draws",
+        )
     return finish_year_axes(fig, ax, "victims admitted", f"Harmonised series: {h.scenario.label}")
 
 
-def estimates(h: Harmonised, main: FullSpanGrowth, published: FullSpanGrowth, table: pd.DataFrame,
-              implied: pd.DataFrame, derived: pd.DataFrame) -> list[Estimate]:
+def estimates(
+    h: Harmonised,
+    main: FullSpanGrowth,
+    published: FullSpanGrowth,
+    table: pd.DataFrame,
+    implied: pd.DataFrame,
+    derived: pd.DataFrame,
+) -> list[Estimate]:
     """The numbers of the harmonised analysis, named for ``growth.harmonised.*``.
 
     Parameters
@@ -469,28 +599,67 @@ def estimates(h: Harmonised, main: FullSpanGrowth, published: FullSpanGrowth, ta
     """
     out = [main.estimate("apc"), published.estimate("apc").renamed("apc_published_only")]
     est = table[table["draws"] > 1]
-    out.append(Estimate("sensitivity.apc_min", float(est["apc"].min()), "percent per year",
-                        "smallest APC over the sensitivity table's choices (total, 2006 value, UNODC relation)"))
-    out.append(Estimate("sensitivity.apc_max", float(est["apc"].max()), "percent per year",
-                        "largest APC over the sensitivity table's choices (total, 2006 value, UNODC relation)"))
+    out.append(
+        Estimate(
+            "sensitivity.apc_min",
+            float(est["apc"].min()),
+            "percent per year",
+            "smallest APC over the sensitivity table's choices (total, 2006 value, UNODC relation)",
+        )
+    )
+    out.append(
+        Estimate(
+            "sensitivity.apc_max",
+            float(est["apc"].max()),
+            "percent per year",
+            "largest APC over the sensitivity table's choices (total, 2006 value, UNODC relation)",
+        )
+    )
     for row in implied.itertuples():
-        out.append(Estimate(f"gap_sum.total_{row.total_to}", float(row.gap_sum), "persons",
-                            f"what the published total {row.total:g} to {row.total_to} leaves for {row.gap_years} "
-                            "(the published yearly admissions subtracted)"))
+        out.append(
+            Estimate(
+                f"gap_sum.total_{row.total_to}",
+                float(row.gap_sum),
+                "persons",
+                f"what the published total {row.total:g} to {row.total_to} leaves for {row.gap_years} "
+                "(the published yearly admissions subtracted)",
+            )
+        )
     for row in h.table.itertuples():
         if row.flag.startswith("estimated"):
-            out.append(Estimate(f"y{row.year}", float(row.value), "persons",
-                                f"victims admitted in {row.year}, estimated ({row.flag}): median and central 95% of "
-                                f"{len(h.draws)} draws; {row.basis}", ci=(float(row.low), float(row.high))))
+            out.append(
+                Estimate(
+                    f"y{row.year}",
+                    float(row.value),
+                    "persons",
+                    f"victims admitted in {row.year}, estimated ({row.flag}): median and central 95% of "
+                    f"{len(h.draws)} draws; {row.basis}",
+                    ci=(float(row.low), float(row.high)),
+                )
+            )
     for row in derived.itertuples():
-        out.append(Estimate(f"derived.{row.derived}.y{row.year}", float(row.value), "persons",
-                            f"victims admitted in {row.year}, {row.flag} ({row.total:g} - {row.published_part:g}); "
-                            "derived by arithmetic, not published"))
+        out.append(
+            Estimate(
+                f"derived.{row.derived}.y{row.year}",
+                float(row.value),
+                "persons",
+                f"victims admitted in {row.year}, {row.flag} ({row.total:g} - {row.published_part:g}); "
+                "derived by arithmetic, not published",
+            )
+        )
     return out
 
 
-def add_to(analysis: Analysis, obs: pd.DataFrame, *, end_year: int = 2020, n_draws: int = 100,
-           sensitivity_draws: int = 15, seed: int = 2006, model: str = "negbin") -> Harmonised:
+def add_to(
+    analysis: Analysis,
+    obs: pd.DataFrame,
+    *,
+    end_year: int = 2020,
+    n_draws: int = 100,
+    sensitivity_draws: int = 15,
+    seed: int = 2006,
+    model: str = "negbin",
+) -> Harmonised:
     """Add the harmonised series, its growth, the sensitivity table and the derived figures to an analysis.
 
     Parameters

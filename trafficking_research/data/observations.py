@@ -11,10 +11,10 @@ from typing import Any
 
 import pandas as pd
 
-from .codes import IDENTITY_EXEMPT_MEASURES, KEY_COLUMNS, PARTITIONS
-from .datapackage import check_hashes, read_descriptor, resource
 from ..errors import DataValidationError
 from ..paths import resolve_data_dir
+from .codes import IDENTITY_EXEMPT_MEASURES, KEY_COLUMNS, PARTITIONS
+from .datapackage import check_hashes, read_descriptor, resource
 from .provenance import duplicate_url_problems, locator_problem
 
 

@@ -17,10 +17,39 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 # Words that name a place inside a document; one must occur in every locator (or a data-cell selector key=value).
 PLACE_WORDS: tuple[str, ...] = (
-    "paragraph", "paragraphs", "sentence", "sentences", "section", "heading", "sub-heading", "subheading", "headline",
-    "title", "lead", "caption", "figure", "graph", "chart", "table", "list", "item", "introduction", "page", "chapter",
-    "summary", "footnote", "quotation", "parenthesis", "parentheses", "brackets", "contents", "column", "cell",
-    "clause", "box", "bullet",
+    "paragraph",
+    "paragraphs",
+    "sentence",
+    "sentences",
+    "section",
+    "heading",
+    "sub-heading",
+    "subheading",
+    "headline",
+    "title",
+    "lead",
+    "caption",
+    "figure",
+    "graph",
+    "chart",
+    "table",
+    "list",
+    "item",
+    "introduction",
+    "page",
+    "chapter",
+    "summary",
+    "footnote",
+    "quotation",
+    "parenthesis",
+    "parentheses",
+    "brackets",
+    "contents",
+    "column",
+    "cell",
+    "clause",
+    "box",
+    "bullet",
 )
 _PLACE = re.compile(r"\b(" + "|".join(re.escape(w) for w in PLACE_WORDS) + r")\b|\b\w+=\S", re.IGNORECASE)
 # Phrases that point at another row's locator instead of at the source.
@@ -49,11 +78,15 @@ def locator_problem(locator: str) -> str | None:
     text = locator.strip()
     match = _BACK_REFERENCE.search(text)
     if match:
-        return (f"'{match.group(0)}' points at another row; say where in this source the number stands "
-                "(section, paragraph, sentence, figure, table or data cell)")
+        return (
+            f"'{match.group(0)}' points at another row; say where in this source the number stands "
+            "(section, paragraph, sentence, figure, table or data cell)"
+        )
     if not _PLACE.search(text):
-        return ("names no place in the source; say where the number stands (one of: "
-                f"{', '.join(PLACE_WORDS[:12])}, ... or key=value cell selectors for a data file)")
+        return (
+            "names no place in the source; say where the number stands (one of: "
+            f"{', '.join(PLACE_WORDS[:12])}, ... or key=value cell selectors for a data file)"
+        )
     return None
 
 
@@ -78,8 +111,11 @@ def normalised_url(url: str) -> str:
     if port and port not in (80, 443):
         host = f"{host}:{port}"
     path = parts.path.rstrip("/")
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if k.lower() not in TRACKING_PARAMETERS and not k.lower().startswith("utm_")]
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in TRACKING_PARAMETERS and not k.lower().startswith("utm_")
+    ]
     return host + path + ("?" + urlencode(sorted(query)) if query else "")
 
 
@@ -108,7 +144,8 @@ def duplicate_url_problems(path: object, rows: list[dict[str, str]]) -> list[str
             first = seen[key]
             problems.append(
                 f"{path}, lines {first['_line']} and {row['_line']}, column url: sources '{first['source_id']}' and "
-                f"'{row['source_id']}' have the same address ({key}); list a source once and use one id")
+                f"'{row['source_id']}' have the same address ({key}); list a source once and use one id"
+            )
         else:
             seen[key] = row
     return problems
