@@ -49,6 +49,9 @@ def main() -> None:
         growth_expected = None
     if growth_expected is not None:
         expected.update(growth_expected(rows))
+        from generate_harmonised import harmonised_expected  # noqa: PLC0415 (beside this file)
+
+        expected.update(harmonised_expected(rows))
     from generate_profiles import profiles_expected  # noqa: PLC0415 (beside this file)
 
     expected.update(profiles_expected(rows))

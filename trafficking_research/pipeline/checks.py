@@ -44,6 +44,10 @@ def _growth(values: Mapping[str, Any], obs: Loader) -> None:
     _at_least(values, "min_segment", 1, "observed years on each side of a joinpoint")
     _at_least(values, "n_boot", 1, "bootstrap replicates of the joinpoint test")
     _at_least(values, "seed", 0, "a random seed")
+    if "harmonised_draws" in values:
+        _at_least(values, "harmonised_draws", 2, "draws of the estimated gap years (Rubin's rules need two)")
+        _at_least(values, "sensitivity_draws", 2, "draws per scenario of the sensitivity table")
+        _at_least(values, "harmonised_seed", 0, "a random seed")
 
 
 def _profiles(values: Mapping[str, Any], obs: Loader) -> None:
