@@ -15,7 +15,7 @@ from ..errors import DataValidationError
 from ..paths import resolve_data_dir
 from .codes import IDENTITY_EXEMPT_MEASURES, KEY_COLUMNS, PARTITIONS
 from .datapackage import check_hashes, read_descriptor, resource
-from .provenance import duplicate_url_problems, locator_problem
+from .provenance import duplicate_url_problems, locator_problem, missing_address_problems
 
 
 def _read_rows(path: Path, fields: list[str]) -> tuple[list[dict[str, str]], list[str]]:
@@ -253,6 +253,7 @@ def load_data(data_dir: str | Path | None = None, *, verify_hashes: bool = True)
         problems.append(f"{src_path}, lines {lines}, column source_id: '{dup}' is used by more than one source")
     if not src_problems:
         problems += duplicate_url_problems(src_path, src_rows)
+        problems += missing_address_problems(src_path, src_rows)
     obs_path, obs_rows, obs_fields, obs_problems = _table(folder, descriptor, "observations")
     problems += obs_problems
     if obs_rows and not obs_problems:

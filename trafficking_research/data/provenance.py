@@ -149,3 +149,31 @@ def duplicate_url_problems(path: object, rows: list[dict[str, str]]) -> list[str
         else:
             seen[key] = row
     return problems
+
+
+#: How a source's note must begin when its address is empty.
+ADDRESS_NOT_FOUND = "address not found:"
+
+
+def missing_address_problems(path: object, rows: list[dict[str, str]]) -> list[str]:
+    """Messages for sources without an address whose note does not say why.
+
+    Parameters
+    ----------
+    path : object
+        The sources file, for the messages.
+    rows : list of dict
+        Source rows with ``source_id``, ``url``, ``note`` and ``_line``.
+
+    Returns
+    -------
+    list of str
+        One message per source with an empty address and no note beginning "address not found:".
+    """
+    return [
+        f"{path}, line {row['_line']}, column url: source '{row['source_id']}' has no address; give its public "
+        f"address, or, where no copy of the page was found, begin its note with '{ADDRESS_NOT_FOUND}' and say where "
+        "the text was read"
+        for row in rows
+        if not row["url"].strip() and not row.get("note", "").strip().lower().startswith(ADDRESS_NOT_FOUND)
+    ]
