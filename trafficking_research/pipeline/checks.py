@@ -66,8 +66,9 @@ def _data_audit(values: Mapping[str, Any], obs: Loader) -> None:
 
 def _forecast(values: Mapping[str, Any], obs: Loader) -> None:
     from ..analyses import forecast
+    from ..stats import forecasting
 
-    forecast.check_parameters(
+    forecasting.check_parameters(
         forecast.victims_admitted(obs()),
         values["train_end"],
         values["horizon"],
@@ -100,6 +101,15 @@ def _dark_figure(values: Mapping[str, Any], obs: Loader) -> None:
     _at_least(values, "reps", 1, "simulated tables per setting")
 
 
+def _context(values: Mapping[str, Any], obs: Loader) -> None:
+    from ..analyses import context
+    from ..data.context import load_context
+
+    frame, _ = load_context(values["data_dir"])
+    context.check_parameters(frame, values["start_year"], values["end_year"], values["compare_year"],
+                             values["confidence"])
+
+
 #: Per notebook, the rules its parameters obey beyond their declared types.
 RULES: dict[str, Callable[[Mapping[str, Any], Loader], None]] = {
     "growth": _growth,
@@ -108,6 +118,7 @@ RULES: dict[str, Callable[[Mapping[str, Any], Loader], None]] = {
     "data_audit": _data_audit,
     "forecast": _forecast,
     "dark_figure": _dark_figure,
+    "context": _context,
 }
 
 
