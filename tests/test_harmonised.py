@@ -97,13 +97,28 @@ def test_relation_is_the_log_ratio_on_the_overlap_years(obs) -> None:
     assert h.table.set_index("year").loc[2014, "flag"] == "estimated_unodc"
 
 
+def pearson_dispersion(years: np.ndarray, y: np.ndarray) -> float:
+    """Pearson X2 / (n - 2) of the Poisson fit, from the fitted means of a direct IRLS fit."""
+    X = np.column_stack([np.ones(len(years)), years - years[0]]).astype(float)
+    beta = np.array([math.log(y.mean()), 0.0])
+    for _ in range(100):
+        eta = X @ beta
+        mu = np.exp(eta)
+        beta = np.linalg.solve(X.T @ (mu[:, None] * X), X.T @ (mu * (eta + (y - mu) / mu)))
+    mu = np.exp(X @ beta)
+    return float(np.sum((y - mu) ** 2 / mu)) / (len(y) - 2)
+
+
 def test_full_span_growth_pools_independent_fits_of_every_draw(obs) -> None:
+    """Rubin's rules over the draws, each draw's variance the calibrated one (scaled by its Pearson dispersion)."""
     h = H.harmonise(obs, H.Scenario("2020", 6, (2010, 2020)), 2020, n_draws=8, seed=4)
     g = H.full_span_growth(h, model="poisson")
     years = np.array(h.draws.columns, dtype=int)
-    fits = [irls_poisson(years, row.to_numpy(dtype=float)) for _, row in h.draws.iterrows()]
+    rows = [row.to_numpy(dtype=float) for _, row in h.draws.iterrows()]
+    fits = [irls_poisson(years, y) for y in rows]
     slopes = np.array([f[0] for f in fits])
-    w, b = np.mean([f[1] for f in fits]), slopes.var(ddof=1)
+    w = np.mean([f[1] * pearson_dispersion(years, y) for f, y in zip(fits, rows)])
+    b = slopes.var(ddof=1)
     assert g.slope == pytest.approx(slopes.mean(), rel=1e-6)
     assert g.slope_se == pytest.approx(math.sqrt(w + (1 + 1 / 8) * b), rel=1e-5)
     assert g.apc == pytest.approx(100 * math.expm1(slopes.mean()), rel=1e-6)

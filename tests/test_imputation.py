@@ -137,3 +137,14 @@ def test_multiple_imputation_covers_a_known_slope() -> None:
         low, high = pool_rubin(slopes, variances).interval()
         hits += low <= truth <= high
     assert hits / n_sim >= 0.85  # nominal 95%; 60 simulations
+
+
+def test_barnard_rubin_degrees_of_freedom_with_complete_data_df() -> None:
+    """Worked by hand: B = W = 0.01, m = 3, df_com = 9: T = 0.01 (1 + 4/3), gamma = (4/3)/(7/3) = 4/7,
+    df_m = 2 (1 + 3/4)^2 = 6.125, df_obs = (10/12) 9 (3/7), df = 1 / (1/df_m + 1/df_obs)."""
+    pooled = pool_rubin([0.1, 0.2, 0.3], [0.01] * 3, df_complete=9)
+    df_obs = 10 / 12 * 9 * 3 / 7
+    assert pooled.variance == pytest.approx(0.01 * 7 / 3)
+    assert pooled.df == pytest.approx(1 / (1 / 6.125 + 1 / df_obs))
+    # no spread between draws: the complete-data df, shrunk by Barnard and Rubin's small-sample factor
+    assert pool_rubin([0.2] * 4, [0.01] * 4, df_complete=9).df == pytest.approx(10 / 12 * 9)

@@ -21,7 +21,8 @@ GAPS = [2007, 2008, 2009, 2014]
 
 
 def nb_slope(series: dict[int, float], origin: int = 2006) -> tuple[float, float]:
-    """NB2 slope and its variance (inverse numerical Hessian of the negative log-likelihood in (b0, b1, alpha))."""
+    """NB2 slope and its calibrated variance: the inverse numerical Hessian of the negative log-likelihood in
+    (b0, b1, alpha), scaled by the Pearson dispersion X2 / (n - 2) (the package's choice after its calibration study)."""
     t = np.array(list(series)) - origin
     y = np.array(list(series.values()))
     p0 = [math.log(y.mean()) - 0.1 * t.mean(), 0.1, math.log(0.05)]
@@ -30,7 +31,9 @@ def nb_slope(series: dict[int, float], origin: int = 2006) -> tuple[float, float
     ).x
     f = lambda th: nb_nll(np.array([th[0], th[1], math.log(th[2])]), t, y)  # noqa: E731
     cov = np.linalg.inv(hessian(f, np.array([nb[0], nb[1], math.exp(nb[2])])))
-    return float(nb[1]), float(cov[1, 1])
+    mu, a = np.exp(nb[0] + nb[1] * t), math.exp(nb[2])
+    dispersion = float(np.sum((y - mu) ** 2 / (mu + a * mu**2))) / (len(y) - 2)
+    return float(nb[1]), float(cov[1, 1]) * dispersion
 
 
 def harmonised_expected(rows) -> dict[str, dict]:
@@ -82,7 +85,11 @@ def harmonised_expected(rows) -> dict[str, dict]:
     q, u = np.array(slopes), np.array(variances)
     w, bvar = u.mean(), q.var(ddof=1)
     total_var = w + (1 + 1 / N_DRAWS) * bvar
-    df = (N_DRAWS - 1) * (1 + w / ((1 + 1 / N_DRAWS) * bvar)) ** 2
+    df_m = (N_DRAWS - 1) * (1 + w / ((1 + 1 / N_DRAWS) * bvar)) ** 2
+    df_com = len(draws[0]) + len([y for y in admitted if 2006 < y <= END]) + 1 - 2  # years fitted minus two
+    gamma = (1 + 1 / N_DRAWS) * bvar / total_var
+    df_obs = (df_com + 1) / (df_com + 3) * df_com * (1 - gamma)  # Barnard and Rubin (1999)
+    df = 1 / (1 / df_m + 1 / df_obs)
     half = stats.t.ppf(0.975, df) * math.sqrt(total_var)
     pct = lambda b: 100 * math.expm1(b)  # noqa: E731
     out["growth.harmonised.apc"] = {

@@ -131,18 +131,24 @@ class Pooled:
         return self.estimate - half, self.estimate + half
 
 
-def pool_rubin(estimates: Sequence[float], variances: Sequence[float]) -> Pooled:
+def pool_rubin(estimates: Sequence[float], variances: Sequence[float], df_complete: float | None = None) -> Pooled:
     """Combine per-imputation estimates and their variances by Rubin's rules.
 
     Parameters
     ----------
     estimates, variances : sequence of float
         One estimate and its squared standard error per imputation.
+    df_complete : float, optional
+        Degrees of freedom of each complete-data interval (a t interval on n - p residual degrees of freedom); the
+        pooled degrees of freedom are then Barnard and Rubin's (1999) small-sample ones, never more than the
+        complete data have.
 
     Returns
     -------
     Pooled
-        Mean estimate; total variance W + (1 + 1/m) B; df = (m - 1)(1 + W / ((1 + 1/m) B))^2 (infinite when B = 0).
+        Mean estimate; total variance T = W + (1 + 1/m) B; Rubin's df = (m - 1)(1 + W / ((1 + 1/m) B))^2 (infinite
+        when B = 0), or with `df_complete` the Barnard-Rubin df 1 / (1/df_m + 1/df_obs), where
+        df_obs = (df_com + 1) / (df_com + 3) df_com (1 - gamma) and gamma = (1 + 1/m) B / T.
     """
     q = np.asarray(estimates, dtype=float)
     u = np.asarray(variances, dtype=float)
@@ -157,4 +163,8 @@ def pool_rubin(estimates: Sequence[float], variances: Sequence[float]) -> Pooled
         df = (m - 1) * (1 + 1 / r) ** 2 if math.isfinite(r) else float(m - 1)
     else:
         df = math.inf
+    if df_complete is not None:
+        gamma = (1 + 1 / m) * between / total if total > 0 else 0.0
+        df_obs = (df_complete + 1) / (df_complete + 3) * df_complete * (1 - gamma)
+        df = 1 / (1 / df + 1 / df_obs) if math.isfinite(df) else df_obs
     return Pooled(float(q.mean()), total, within, between, df, m)
