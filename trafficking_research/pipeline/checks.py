@@ -96,6 +96,12 @@ def _dark_figure(values: Mapping[str, Any], obs: Loader) -> None:
     _at_least(values, "reps", 1, "simulated tables per setting")
 
 
+def _calibration(values: Mapping[str, Any], obs: Loader) -> None:
+    from ..stats.calibration import check_parameters as check_study
+
+    check_study(values["n_replicates"], values["seed"], values["n_jobs"])
+
+
 #: Per notebook, the rules its parameters obey beyond their declared types.
 RULES: dict[str, Callable[[Mapping[str, Any], Loader], None]] = {
     "growth": _growth,
@@ -104,6 +110,7 @@ RULES: dict[str, Callable[[Mapping[str, Any], Loader], None]] = {
     "data_audit": _data_audit,
     "forecast": _forecast,
     "dark_figure": _dark_figure,
+    "calibration": _calibration,
 }
 
 
