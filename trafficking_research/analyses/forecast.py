@@ -321,7 +321,7 @@ def rolling_figure(table: pd.DataFrame) -> plt.Figure:
     headroom(axes[1])
     plain_axis(axes[1], "y")
     axes[2].axhline(0.95, color="grey", ls=":", lw=1)
-    axes[2].set_ylim(-0.03, 1.03)
+    axes[2].set_ylim(-0.03, 1.07)  # headroom above a coverage of 1
     axes[2].set_title("Coverage of the 95% prediction intervals", fontsize=9)
     axes[2].set_ylabel("forecasts whose interval covers\nthe published figure / all forecasts", fontsize=8)
     for ax in axes[1:]:

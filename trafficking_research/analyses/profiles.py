@@ -52,16 +52,16 @@ FIGURES: dict[str, tuple[str, str, str]] = {
 
 #: What each breakdown's share divides: y-axis labels of the share figures (part / whole).
 SHARE_LABELS: dict[str, str] = {
-    "place": "victims exploited there / all victims admitted",
-    "form, exploited in Finland": "victims of the form / victims exploited in Finland",
-    "age": "victims in the age group / all victims admitted",
-    "sex": "victims of the sex / all victims admitted",
+    "place": "victims exploited there /\nall victims admitted",
+    "form, exploited in Finland": "victims of the form /\nvictims exploited in Finland",
+    "age": "victims in the age group /\nall victims admitted",
+    "sex": "victims of the sex /\nall victims admitted",
 }
 
 
 def share_label(breakdown: str) -> str:
     """The y-axis label of a share figure: what is divided by what (a breakdown not listed: part / its total)."""
-    return SHARE_LABELS.get(breakdown, f"victims in the part / all victims of the breakdown '{breakdown}'")
+    return SHARE_LABELS.get(breakdown, f"victims in the part /\nall victims of the breakdown '{breakdown}'")
 
 
 def _breakdown(obs: pd.DataFrame, breakdown: str, years: range | list[int]) -> pd.DataFrame:

@@ -62,8 +62,9 @@ def _data_audit(values: Mapping[str, Any], obs: Loader) -> None:
 
 def _forecast(values: Mapping[str, Any], obs: Loader) -> None:
     from ..analyses import forecast
+    from ..stats import forecasting
 
-    forecast.check_parameters(
+    forecasting.check_parameters(
         forecast.victims_admitted(obs()),
         values["train_end"],
         values["horizon"],
