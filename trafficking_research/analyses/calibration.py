@@ -167,7 +167,8 @@ def coverage_figure(table: pd.DataFrame) -> plt.Figure:
         ax2.errorbar(size["actual"], range(len(size)), xerr=1.96 * size["mc_se"], fmt="o", color="#4c78a8")
         ax2.set_yticks(range(len(size)), list(size["scenario"]), fontsize=7)
         ax2.invert_yaxis()
-        ax2.set_xlim(0, max(0.12, float(size["actual"].max()) + 0.03))
+        reach = float((size["actual"] + 1.96 * size["mc_se"]).max())
+        ax2.set_xlim(0, max(0.12, reach * 1.1))  # room beside the widest error bar
     ax2.set_xlabel("joinpoint test without a break:\nrejections at 5% / all replicates")
     fig.tight_layout()
     return source_caption(fig, CALIBRATION_SOURCE)

@@ -432,5 +432,5 @@ def stacked_figure(table: pd.DataFrame, breakdown: str, title: str) -> plt.Figur
     rest = totals.reindex(pivot.index).to_numpy() - bottom
     ax.bar(pivot.index, np.clip(rest, 0, None), bottom=bottom, color="#d9d9d9", label="not broken down")
     headroom(ax, 0.1)
-    counted = "victims admitted in the year, exploited in Finland" if "Finland" in breakdown else "victims admitted"
+    counted = "victims exploited in Finland,\nadmitted in the year" if "Finland" in breakdown else "victims admitted"
     return finish_year_axes(fig, ax, f"{counted} (persons)", title, legend_size=7, source=DATA_SOURCE)
