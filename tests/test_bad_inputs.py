@@ -100,7 +100,7 @@ ADMITTED_2020 = dict(period_end="2020-12-31", measure="admitted", form="all", se
 
 # name -> (how to break a copy of data/, what the message must say)
 DATA_CASES: dict[str, tuple[Callable[[Path], None], str]] = {
-    "malformed_csv_ragged_row": (ragged, "line 6: 15 fields where the header has 14"),
+    "malformed_csv_ragged_row": (ragged, "line 6: 16 fields where the header has 15"),
     "missing_column": (columns(lambda h: [c for c in h if c != "locator"]), "missing column(s) locator"),
     "extra_column": (columns(lambda h: h + ["comment"]), "unexpected column(s) comment"),
     "unknown_code": (lambda f: edit_rows(f, first_row({"form": "smuggling"})), "column form: unknown code 'smuggling'"),
@@ -162,7 +162,7 @@ DATA_CASES: dict[str, tuple[Callable[[Path], None], str]] = {
     "header_only": (
         write_raw(
             "observations.csv",
-            b"period_start,period_end,measure,client_type,place,form,sex,age,unit,value,source_id,locator,status,note\n",
+            b"period_start,period_end,measure,client_type,place,form,sex,age,unit,value,qualifier,source_id,locator,status,note\n",
         ),
         "no data rows below the header",
     ),

@@ -751,3 +751,20 @@ def test_the_analysis_refuses_a_bad_ledger_before_checking(tmp_path: Path, data:
     path = write_ledger(tmp_path, "claims:" + GOOD_CLAIM.replace("kind: compare", "kind: guess"))
     with pytest.raises(LedgerError, match=re.escape(f"{path}: claim 'bad', field 'check.kind': unknown kind 'guess'")):
         claims_analysis.run(*data, ledger_file=path)
+
+
+def test_a_claim_resting_on_an_approximate_figure_says_so(checked: dict[str, claims.ClaimResult]) -> None:
+    """'About 80' (ungefär 80) is recorded with qualifier about; the claims that use it name it, exact ones do not."""
+    rows = {
+        (r["source_id"], r["age"], r["period_end"]): r["qualifier"]
+        for r in preferred_rows()
+        if r["measure"] == "admitted" and r["value"] == "80"
+    }
+    assert rows[("ihmiskauppa-arsoversikt-2021-nya-klienter-sv", "minor_when_exploited", "2021-12-31")] == "about"
+    result = checked["pr2022jan-one-third-exploited-as-minors"]
+    assert [(f.value, f.qualifier) for f in result.figures if f.qualifier != "exact"] == [(80.0, "about")]
+    table = claims.results_table(list(checked.values())).set_index("id")
+    assert "about 80" in table.loc["pr2022jan-one-third-exploited-as-minors", "not_exact"]
+    assert table.loc["ar2022-clients-sum", "not_exact"] == ""
+    flagged = set(table.index[table["not_exact"] != ""])
+    assert flagged == {r.id for r in checked.values() if any(f.qualifier != "exact" for f in r.figures)}

@@ -38,7 +38,7 @@ def test_real_data_loads_with_types() -> None:
 def test_missing_column(data_copy: Path) -> None:
     edit_rows(data_copy, lambda rows: rows, fields=[
         "period_start", "period_end", "measure", "client_type", "place", "form", "sex", "age", "unit", "value",
-        "source_id", "status", "note"])
+        "qualifier", "source_id", "status", "note"])
     expect_error(data_copy, "observations.csv, header: missing column(s) locator")
 
 
@@ -173,7 +173,7 @@ def test_ragged_row(data_copy: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     from trafficking_research.data.datapackage import rehash
     rehash(data_copy)
-    expect_error(data_copy, "observations.csv, line 4:", "fields where the header has 14")
+    expect_error(data_copy, "observations.csv, line 4:", "fields where the header has 15")
 
 
 def test_missing_data_dir(tmp_path: Path) -> None:

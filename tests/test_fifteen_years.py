@@ -106,3 +106,18 @@ def test_year_profile_shows_unodc_where_the_system_has_no_breakdown() -> None:
     # a year in which the system publishes minors shows no UNODC stand-in for them
     later = year_profile.run(tr.load_observations(), year=2020)
     assert not any(e.name == "unodc.share_minor" for e in later.estimates)
+
+
+def test_unodc_from_the_context_resource_keeps_suppressed_cells_as_bounds() -> None:
+    from trafficking_research.data.context import load_context
+
+    context, _ = load_context()
+    table = fy.profile_table(tr.load_observations(), 2006, 2024, context)
+    bounds = table[(table["series"] == "unodc") & (table["how"] == "bound")]
+    assert len(bounds) >= 1 and (bounds["count_high"] > bounds["count_low"]).all()
+    assert bounds["value"].isna().all()
+    # every exact UNODC share agrees with the observations' copy of the same published cells
+    plain = fy.profile_table(tr.load_observations(), 2006, 2024)
+    both = table.merge(plain, on=["series", "share", "year"], suffixes=("", "_obs"))
+    both = both[(both["series"] == "unodc") & (both["how"] == "published") & (both["how_obs"] == "published")]
+    assert len(both) > 10 and (both["count_low"] == both["count_low_obs"]).all()

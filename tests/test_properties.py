@@ -4,6 +4,7 @@ zeros, gaps or few points (a result or a clear SeriesError, never a traceback fr
 from __future__ import annotations
 
 import csv
+import json
 import math
 import shutil
 from pathlib import Path
@@ -21,9 +22,9 @@ from trafficking_research.data.observations import load_observations
 from trafficking_research.paths import DATA_DIR
 
 FIELDS = ["period_start", "period_end", "measure", "client_type", "place", "form", "sex", "age", "unit", "value",
-          "source_id", "locator", "status", "note"]
+          "qualifier", "source_id", "locator", "status", "note"]
 SOURCE = {"source_id": "test-source", "publisher": "test", "title": "synthetic", "url": "https://example.org",
-          "published": "2020", "language": "en", "kind": "dataset"}
+          "published": "2020", "language": "en", "kind": "dataset", "note": ""}
 
 year_split = st.tuples(st.integers(0, 400), st.floats(0, 1), st.booleans())
 
@@ -33,6 +34,9 @@ def write_package(folder: Path, years: dict[int, tuple[int, float, bool]]) -> li
     folder.mkdir()
     shutil.copy(DATA_DIR / "datapackage.json", folder / "datapackage.json")
     shutil.copy(DATA_DIR / "codelist.csv", folder / "codelist.csv")
+    for res in json.loads((DATA_DIR / "datapackage.json").read_text(encoding="utf-8"))["resources"]:
+        if res["path"] not in ("codelist.csv", "sources.csv", "observations.csv"):
+            shutil.copy(DATA_DIR / res["path"], folder / res["path"])  # other resources (context.csv...) as they are
     with open(folder / "sources.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(SOURCE), lineterminator="\n")
         writer.writeheader()
@@ -42,7 +46,7 @@ def write_package(folder: Path, years: dict[int, tuple[int, float, bool]]) -> li
         finland = int(total * share)
         base = dict(period_start=f"{year}-01-01", period_end=f"{year}-12-31", measure="admitted",
                     client_type="victim", form="all", sex="all", age="all", unit="persons", source_id="test-source",
-                    locator="synthetic", status="preferred", note="")
+                    qualifier="exact", locator="synthetic table, cell of the year", status="preferred", note="")
         rows.append(dict(base, place="all", value=str(total)))
         rows.append(dict(base, place="finland", value=str(finland)))
         if with_abroad:

@@ -122,7 +122,8 @@ def _cmd_list() -> int:
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
-    from .data.datapackage import rehash
+    from .data.context import load_context
+    from .data.datapackage import read_descriptor, rehash
     from .data.observations import load_data
 
     if args.action == "rehash":
@@ -135,6 +136,11 @@ def _cmd_data(args: argparse.Namespace) -> int:
         return 0
     obs, sources = load_data(args.data_dir)
     print(f"ok: {len(obs)} observations from {obs['source_id'].nunique()} sources ({len(sources)} listed)")
+    descriptor = read_descriptor(args.data_dir)
+    if {"context", "population"} <= {r["name"] for r in descriptor["resources"]}:
+        context, population = load_context(args.data_dir)
+        print(f"ok: {len(context)} context cells for {context['country'].nunique()} countries, "
+              f"{len(population)} population figures")
     return 0
 
 

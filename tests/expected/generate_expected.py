@@ -49,12 +49,18 @@ def main() -> None:
         growth_expected = None
     if growth_expected is not None:
         expected.update(growth_expected(rows))
+        from generate_harmonised import harmonised_expected  # noqa: PLC0415 (beside this file)
+
+        expected.update(harmonised_expected(rows))
     from generate_profiles import profiles_expected  # noqa: PLC0415 (beside this file)
 
     expected.update(profiles_expected(rows))
     from generate_dark_figure import dark_figure_expected  # noqa: PLC0415 (beside this file)
 
     expected.update(dark_figure_expected())
+    from generate_context import context_expected  # noqa: PLC0415 (beside this file)
+
+    expected.update(context_expected())
     out = HERE / "results_expected.json"
     out.write_text(json.dumps(expected, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {len(expected)} expected values to {out}")

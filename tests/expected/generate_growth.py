@@ -21,6 +21,8 @@ def yearly(rows, measure, client_types, place="all", start=2006, end=2020, stock
         for r in rows:
             if r["status"] != "preferred" or r["measure"] != measure or r["client_type"] != ctype:
                 continue
+            if r.get("qualifier", "exact") != "exact":  # bounds and approximations are not counts
+                continue
             if (r["place"], r["form"], r["sex"], r["age"], r["unit"]) != (place, "all", "all", "all", "persons"):
                 continue
             y0, y1 = r["period_start"], r["period_end"]

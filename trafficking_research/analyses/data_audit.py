@@ -182,10 +182,11 @@ def sources_by_kind(table: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Indexed by kind: ``sources`` and ``rows``.
+        Indexed by kind: ``sources`` and ``rows`` (integers; a source no row cites counts 0 rows).
     """
     return (
-        table.groupby("kind", observed=True)["rows"]
+        table.assign(rows=table["rows"].fillna(0).astype(int))
+        .groupby("kind", observed=True)["rows"]
         .agg(["size", "sum"])
         .rename(columns={"size": "sources", "sum": "rows"})
     )

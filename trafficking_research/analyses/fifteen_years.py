@@ -116,7 +116,9 @@ def part_count(cells: _Cells, year: int, dim: str, part: str, complement: str | 
         other = cells.get(year, **fixed, **{dim: complement})
         if other is not None and other.count.exact and total.count.exact:
             derived = _minus(total, other)
-            if derived is not None:
+            # a derived count must agree with a published bound of the same cell, or the bound stands
+            agrees = direct is None or direct.count.low <= derived.count.low <= direct.count.high if derived else False
+            if derived is not None and agrees:
                 return derived
     if depth == 0 and dim in _SPLIT:  # sum over the other split (e.g. female = female adults + female minors)
         split_dim, values = _SPLIT[dim]
@@ -128,11 +130,46 @@ def part_count(cells: _Cells, year: int, dim: str, part: str, complement: str | 
     return direct
 
 
-def profile_table(obs: pd.DataFrame, start_year: int = FIRST_YEAR, end_year: int = 2020) -> pd.DataFrame:
-    """Every share of every series and year: count range, total, share (None for a range), 95% interval, how."""
+def unodc_rows(context: pd.DataFrame, country: str = "FIN") -> pd.DataFrame:
+    """A country's UNODC detected-victims cells from the context resource, as observation-like rows (measure
+    ``identified``), "<5" cells kept as bounds by their qualifier.
+
+    Parameters
+    ----------
+    context : pandas.DataFrame
+        The context resource from `data.context.load_context`.
+    country : str
+        ISO3 code.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns of the observations that `profile_table` reads.
+    """
+    sel = context[(context["country"].astype(str) == country) & (context["indicator"].astype(str) == "detected_victims")
+                  & (context["occurrence"] == 1)]
+    years = sel["year"].astype(int)
+    return pd.DataFrame({
+        "period_start": pd.to_datetime(years.astype(str) + "-01-01").to_numpy(),
+        "period_end": pd.to_datetime(years.astype(str) + "-12-31").to_numpy(),
+        "measure": "identified", "client_type": "victim", "place": "all",
+        "form": sel["form"].astype(str).to_numpy(), "sex": sel["sex"].astype(str).to_numpy(),
+        "age": sel["age"].astype(str).to_numpy(), "unit": "persons", "value": sel["value"].astype(float).to_numpy(),
+        "qualifier": sel["qualifier"].astype(str).to_numpy(), "status": "preferred",
+    })
+
+
+def profile_table(obs: pd.DataFrame, start_year: int = FIRST_YEAR, end_year: int = 2020,
+                  context: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every share of every series and year: count range, total, share (None for a range), 95% interval, how.
+
+    UNODC's cells come from `context` (Finland's rows of the context resource, where "<5" cells are bounds) when it
+    is given, else from the observations' ``identified`` rows (published cells only).
+    """
     rows = []
     for series, (measure, types, counts) in SERIES.items():
-        cells = _Cells(obs, measure, types)
+        source = unodc_rows(context) if series == "unodc" and context is not None else obs
+        cells = _Cells(source, measure, types)
         for key, (dim, part, complement, label, fixed) in SHARES.items():
             if fixed:
                 label = f"{label} among those {' '.join(f'{v}' for v in fixed.values())}".replace(
@@ -242,7 +279,8 @@ def share_figure(table: pd.DataFrame, key: str) -> plt.Figure:
                                "Trafficking in Persons data (detected). Cited row by row in data/observations.csv.")
 
 
-def fifteen_years(obs: pd.DataFrame, start_year: int = FIRST_YEAR, end_year: int | None = None
+def fifteen_years(obs: pd.DataFrame, start_year: int = FIRST_YEAR, end_year: int | None = None,
+                  context: pd.DataFrame | None = None
                   ) -> tuple[list[Estimate], dict[str, pd.DataFrame], dict[str, plt.Figure], list[str]]:
     """The fifteen-year profiles: estimates, tables (``fifteen_years_shares``, ``fifteen_years_agreement``),
     one figure per share (``fifteen_years_<share>``) and notes.
@@ -261,7 +299,7 @@ def fifteen_years(obs: pd.DataFrame, start_year: int = FIRST_YEAR, end_year: int
     """
     if end_year is None:
         end_year = int(obs["period_end"].dt.year.max())
-    table = profile_table(obs, start_year, end_year)
+    table = profile_table(obs, start_year, end_year, context)
     figures = {f"fifteen_years_{key}": share_figure(table, key) for key in SHARES if (table["share"] == key).any()}
     trends, notes = trend_estimates(table)
     agreement = agreement_table(table)

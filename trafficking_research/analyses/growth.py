@@ -23,6 +23,7 @@ from ..data.series import annual_series, check_years
 from ..errors import FitError
 from ..stats import stock_flow, trends
 from ..stats.result import Estimate
+from . import harmonised
 from .base import Analysis
 from .plotting import (
     DATA_SOURCE,
@@ -129,7 +130,8 @@ def reconciliation_estimates(reconciliation: pd.DataFrame, unodc: pd.DataFrame) 
 
 
 def run(obs: pd.DataFrame, *, start_year: int = FIRST_YEAR, end_year: int = 2020, min_segment: int = 3,
-        n_boot: int = 199, seed: int = 2021) -> Analysis:
+        n_boot: int = 199, seed: int = 2021, harmonised_draws: int = 100, sensitivity_draws: int = 10,
+        harmonised_seed: int = 2006) -> Analysis:
     """The growth analysis: trend models of every growth series, stock and flow, and the reconciliations.
 
     Parameters
@@ -145,16 +147,25 @@ def run(obs: pd.DataFrame, *, start_year: int = FIRST_YEAR, end_year: int = 2020
         Parametric bootstrap replicates of the joinpoint test.
     seed : int
         Seed of the bootstrap.
+    harmonised_draws, sensitivity_draws : int
+        Draws of the estimated gap years for the harmonised series 2006-`end_year` and for each scenario of its
+        sensitivity table (`analyses.harmonised`); 0 leaves the harmonised part out.
+    harmonised_seed : int
+        Seed of those draws.
 
     Returns
     -------
     Analysis
         Estimates, tables (``years_used``, ``model_comparison_victims_admitted``, ``implied_exits_*``,
         ``cumulative_reconciliation``, ``unodc_vs_system``), figures (``trends_linear``, ``trends_log``,
-        ``finland_vs_abroad``, ``stock_and_flows``) and the reasons for fits that could not be made.
+        ``finland_vs_abroad``, ``stock_and_flows``) and the reasons for fits that could not be made; with the
+        harmonised part also ``harmonised_*`` tables, ``derived_figures``, the figure ``harmonised_series`` and the
+        estimates ``harmonised.*``.
     """
     check_years(obs, start_year=start_year, end_year=end_year)
-    params = dict(start_year=start_year, end_year=end_year, min_segment=min_segment, n_boot=n_boot, seed=seed)
+    params = dict(start_year=start_year, end_year=end_year, min_segment=min_segment, n_boot=n_boot, seed=seed,
+                  harmonised_draws=harmonised_draws, sensitivity_draws=sensitivity_draws,
+                  harmonised_seed=harmonised_seed)
     out = Analysis("growth", params)
     series = growth_series(obs)
     out.table("years_used", years_table(series, start_year, end_year))
@@ -193,6 +204,12 @@ def run(obs: pd.DataFrame, *, start_year: int = FIRST_YEAR, end_year: int = 2020
     out.figure("trends_log", trend_figure(fits, log_scale=True))
     out.figure("finland_vs_abroad", place_figure(series, start_year, end_year))
     out.figure("stock_and_flows", stock_flow_figure(stock_all, admitted_all, exits_all))
+    if harmonised_draws or sensitivity_draws:
+        try:
+            harmonised.add_to(out, obs, end_year=end_year, n_draws=harmonised_draws,
+                              sensitivity_draws=sensitivity_draws, seed=harmonised_seed)
+        except FitError as exc:
+            out.notes.append(f"no harmonised series: {exc}")
     return out
 
 

@@ -305,6 +305,7 @@ def run(
     end_year: int = 2020,
     compare_from: int = 2019,
     compare_to: int = 2020,
+    context: pd.DataFrame | None = None,
 ) -> Analysis:
     """The profiles analysis: shares of every published breakdown, two-year changes and logit trends of three shares.
 
@@ -316,6 +317,9 @@ def run(
         Years of the shares and of the trends.
     compare_from, compare_to : int
         The two years whose shares are compared.
+    context : pandas.DataFrame, optional
+        The context resource (`data.context.load_context`); UNODC's fifteen-year series then reads Finland's cells
+        from it, "<5" cells as bounds (without it, only the cells published in the observations).
 
     Returns
     -------
@@ -361,7 +365,7 @@ def run(
         fig = draw(table, breakdown, title)
         out.figure(stem, fig)
 
-    estimates, tables, figures, notes = fifteen_years(obs, start_year)
+    estimates, tables, figures, notes = fifteen_years(obs, start_year, context=context)
     out.add(estimates)
     for name, tab in tables.items():
         out.table(name, tab)

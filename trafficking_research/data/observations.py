@@ -5,15 +5,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
+import re
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .codes import IDENTITY_EXEMPT_MEASURES, KEY_COLUMNS, PARTITIONS
-from .datapackage import check_hashes, read_descriptor, resource
 from ..errors import DataValidationError
 from ..paths import resolve_data_dir
+from .codes import IDENTITY_EXEMPT_MEASURES, KEY_COLUMNS, PARTITIONS
+from .datapackage import check_hashes, read_descriptor, resource
+from .provenance import duplicate_url_problems, locator_problem, missing_address_problems
 
 
 def _read_rows(path: Path, fields: list[str]) -> tuple[list[dict[str, str]], list[str]]:
@@ -86,6 +88,9 @@ def _check_field(path: Path, row: dict[str, str], field: dict[str, Any]) -> str 
             return f"{where}: '{cell}' is not a whole number"
         if "minimum" in constraints and number < constraints["minimum"]:
             return f"{where}: {cell} is below the minimum {constraints['minimum']} (counts cannot be negative)"
+    if "pattern" in constraints and not re.fullmatch(constraints["pattern"], cell):
+        rule = field.get("description") or f"pattern {constraints['pattern']}"
+        return f"{where}: '{cell}' does not have the required form ({rule})"
     if "enum" in constraints and cell not in constraints["enum"]:
         allowed = ", ".join(constraints["enum"])
         return f"{where}: unknown code '{cell}' (allowed: {allowed}; see data/codelist.csv)"
@@ -123,6 +128,10 @@ def _observation_rules(path: Path, rows: list[dict[str, str]], source_ids: set[s
             problems.append(f"{where}, columns period_start/period_end: start {row['period_start']} is after end {row['period_end']}")
         if row["source_id"] and row["source_id"] not in source_ids:
             problems.append(f"{where}, column source_id: unknown source '{row['source_id']}' (not in sources.csv)")
+        if row["locator"].strip():
+            why = locator_problem(row["locator"])
+            if why:
+                problems.append(f"{where}, column locator: '{row['locator']}' {why}")
     groups: dict[tuple[str, ...], list[dict[str, str]]] = {}
     for row in rows:
         groups.setdefault(tuple(row[c] for c in KEY_COLUMNS), []).append(row)
@@ -242,6 +251,9 @@ def load_data(data_dir: str | Path | None = None, *, verify_hashes: bool = True)
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
         lines = ", ".join(r["_line"] for r in src_rows if r["source_id"] == dup)
         problems.append(f"{src_path}, lines {lines}, column source_id: '{dup}' is used by more than one source")
+    if not src_problems:
+        problems += duplicate_url_problems(src_path, src_rows)
+        problems += missing_address_problems(src_path, src_rows)
     obs_path, obs_rows, obs_fields, obs_problems = _table(folder, descriptor, "observations")
     problems += obs_problems
     if obs_rows and not obs_problems:

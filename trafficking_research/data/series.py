@@ -31,11 +31,14 @@ def annual_series(
     unit: str = "persons",
     stock_date: str = DEFAULT_STOCK_DATE,
     cumulative: bool = False,
+    qualifiers: tuple[str, ...] = ("exact",),
 ) -> pd.Series:
     """One preferred value per year: flows over calendar years, stocks (clients) on `stock_date` of each year.
 
     Years without a published figure are absent from the index, never filled. The period each figure must cover
-    is `config.period_of`, the rule the claims ledger uses too.
+    is `config.period_of`, the rule the claims ledger uses too. Only values whose `qualifier` is in `qualifiers`
+    are used: by default exact ones, so that a bound ("more than 200") or an approximation ("about 80") is never
+    read as a count.
 
     Parameters
     ----------
@@ -52,11 +55,14 @@ def annual_series(
         Month-day of a stock measure (``"12-31"``).
     cumulative : bool
         Totals counted from 1 January of the system's first year to the end of each year.
+    qualifiers : tuple of str
+        The qualifiers admitted (default ``("exact",)``); e.g. ``("exact", "about")`` admits approximations.
 
     Returns
     -------
     pandas.Series
-        Values indexed by year (``year``); ``attrs["client_type"]`` says which client type each year's value is.
+        Values indexed by year (``year``); ``attrs["client_type"]`` says which client type each year's value is,
+        ``attrs["qualifier"]`` how it was printed.
     """
     types = (client_type,) if isinstance(client_type, str) else tuple(client_type)
     sel = obs[
@@ -69,6 +75,8 @@ def annual_series(
         & (obs["age"] == age)
         & (obs["unit"] == unit)
     ]
+    if "qualifier" in sel.columns:
+        sel = sel[sel["qualifier"].astype(str).isin(qualifiers)]
     if len(sel):
         sel = sel[_follows_period_rule(sel, measure, stock_date, cumulative and measure not in STOCK_MEASURES)]
     order = sel["client_type"].astype(object).map({t: i for i, t in enumerate(types)})
@@ -78,6 +86,8 @@ def annual_series(
     out.index.name = "year"
     out.name = "/".join([measure, "|".join(types), place, form, sex, age])
     out.attrs["client_type"] = dict(zip(sel["_year"].astype(int), sel["client_type"].astype(str)))
+    quals = sel["qualifier"].astype(str) if "qualifier" in sel.columns else pd.Series("exact", index=sel.index)
+    out.attrs["qualifier"] = dict(zip(sel["_year"].astype(int), quals))
     return out
 
 

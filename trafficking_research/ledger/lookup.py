@@ -26,12 +26,14 @@ DEFAULT_CLIENT_TYPES: tuple[str, ...] = VICTIMS
 
 @dataclass(frozen=True)
 class FigureUse:
-    """One preferred figure a check used: what it is, its value, and the source and CSV line it comes from."""
+    """One preferred figure a check used: what it is, its value, the source and CSV line it comes from, and how the
+    source printed it (``qualifier``: ``exact``, or a bound or approximation such as ``about`` or ``more_than``)."""
 
     label: str
     value: float
     source_id: str
     line: int
+    qualifier: str = "exact"
 
 
 def as_date(value: Any) -> dt.date | None:
@@ -149,10 +151,13 @@ class FigureLookup:
 
     def __init__(self, obs: pd.DataFrame) -> None:
         pref = obs[obs["status"] == "preferred"]
-        self.rows: dict[tuple[Any, ...], tuple[float, str, int]] = {}
+        self.rows: dict[tuple[Any, ...], tuple[float, str, int, str]] = {}
         columns = [pref["period_start"].dt.date, pref["period_end"].dt.date] + [pref[c].astype(str) for c in KEY_FIELDS]
-        for key, value, source, line in zip(zip(*columns), pref["value"], pref["source_id"], pref["line"]):
-            self.rows[key] = (float(value), str(source), int(line))
+        qualifiers = pref["qualifier"].astype(str) if "qualifier" in pref.columns else ["exact"] * len(pref)
+        for key, value, source, line, qualifier in zip(
+            zip(*columns), pref["value"], pref["source_id"], pref["line"], qualifiers
+        ):
+            self.rows[key] = (float(value), str(source), int(line), str(qualifier))
         self.series = {key[2:] for key in self.rows}
 
     def get(self, ref: dict[str, Any], year: int | None) -> tuple[FigureUse | None, str]:
@@ -178,7 +183,7 @@ class FigureLookup:
         for client_type in key[1]:
             found = self.rows.get((start, end, key[0][0], client_type, *rest))
             if found:
-                return FigureUse(label, found[0], found[1], found[2]), label
+                return FigureUse(label, found[0], found[1], found[2], found[3]), label
         if not any((key[0][0], ct, *rest) in self.series for ct in key[1]):
             label += " (no preferred figure of this series in any period)"
         return None, label

@@ -17,11 +17,14 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "corroborating_sources",
     "reason",
     "disputed",
+    "not_exact",
 )
 
 
 def results_table(results: list[ClaimResult]) -> pd.DataFrame:
-    """One row per claim: id, source, statement, expected, computed, verdict, corroboration, sources, reason.
+    """One row per claim: id, source, statement, expected, computed, verdict, corroboration, sources, reason, and
+    the figures it used that the source printed as a bound or an approximation (``not_exact``): a verdict that rests
+    on them is only as exact as they are.
 
     Parameters
     ----------
@@ -46,6 +49,9 @@ def results_table(results: list[ClaimResult]) -> pd.DataFrame:
                 "corroborating_sources": "; ".join(r.corroborating_sources),
                 "reason": r.reason,
                 "disputed": r.disputed,
+                "not_exact": "; ".join(
+                    f"{f.label}: {f.qualifier} {f.value:g} ({f.source_id})" for f in r.figures if f.qualifier != "exact"
+                ),
             }
             for r in results
         ],

@@ -44,6 +44,10 @@ def _growth(values: Mapping[str, Any], obs: Loader) -> None:
     _at_least(values, "min_segment", 1, "observed years on each side of a joinpoint")
     _at_least(values, "n_boot", 1, "bootstrap replicates of the joinpoint test")
     _at_least(values, "seed", 0, "a random seed")
+    if "harmonised_draws" in values:
+        _at_least(values, "harmonised_draws", 2, "draws of the estimated gap years (Rubin's rules need two)")
+        _at_least(values, "sensitivity_draws", 2, "draws per scenario of the sensitivity table")
+        _at_least(values, "harmonised_seed", 0, "a random seed")
 
 
 def _profiles(values: Mapping[str, Any], obs: Loader) -> None:
@@ -103,6 +107,15 @@ def _calibration(values: Mapping[str, Any], obs: Loader) -> None:
     check_study(values["n_replicates"], values["seed"], values["n_jobs"])
 
 
+def _context(values: Mapping[str, Any], obs: Loader) -> None:
+    from ..analyses import context
+    from ..data.context import load_context
+
+    frame, _ = load_context(values["data_dir"])
+    context.check_parameters(frame, values["start_year"], values["end_year"], values["compare_year"],
+                             values["confidence"])
+
+
 #: Per notebook, the rules its parameters obey beyond their declared types.
 RULES: dict[str, Callable[[Mapping[str, Any], Loader], None]] = {
     "growth": _growth,
@@ -112,6 +125,7 @@ RULES: dict[str, Callable[[Mapping[str, Any], Loader], None]] = {
     "forecast": _forecast,
     "dark_figure": _dark_figure,
     "calibration": _calibration,
+    "context": _context,
 }
 
 

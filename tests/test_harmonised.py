@@ -1,0 +1,167 @@
+"""The harmonised admissions series against calculations from observations.csv with csv and numpy only."""
+
+from __future__ import annotations
+
+import csv
+import math
+
+import numpy as np
+import pytest
+
+from trafficking_research.analyses import harmonised as H
+from trafficking_research.data.observations import load_observations
+from trafficking_research.errors import ParameterError
+from trafficking_research.paths import DATA_DIR
+
+
+def preferred(**match: str) -> dict[int, float]:
+    """Calendar-year preferred exact values of one figure, read with csv (victims before unspecified)."""
+    with open(DATA_DIR / "observations.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    base = {"place": "all", "form": "all", "sex": "all", "age": "all", "unit": "persons"}
+    base.update(match)
+    out: dict[int, tuple[int, float]] = {}
+    order = {"victim": 0, "unspecified": 1}
+    for r in rows:
+        if r["status"] != "preferred" or r["qualifier"] != "exact" or r["client_type"] not in order:
+            continue
+        if any(r[k] != v for k, v in base.items()):
+            continue
+        if (
+            r["period_start"][5:] != "01-01"
+            or r["period_end"][5:] != "12-31"
+            or r["period_start"][:4] != r["period_end"][:4]
+        ):
+            continue
+        y = int(r["period_end"][:4])
+        rank = order[r["client_type"]]
+        if y not in out or rank < out[y][0]:
+            out[y] = (rank, float(r["value"]))
+    return {y: v for y, (_, v) in out.items()}
+
+
+@pytest.fixture(scope="module")
+def obs():
+    return load_observations()
+
+
+def irls_poisson(years: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Slope and its variance of a Poisson log-linear fit, by iteratively reweighted least squares."""
+    X = np.column_stack([np.ones(len(years)), years - years[0]]).astype(float)
+    beta = np.array([math.log(y.mean()), 0.0])
+    for _ in range(100):
+        eta = X @ beta
+        mu = np.exp(eta)
+        beta = np.linalg.solve(X.T @ (mu[:, None] * X), X.T @ (mu * (eta + (y - mu) / mu)))
+    cov = np.linalg.inv(X.T @ (np.exp(X @ beta)[:, None] * X))
+    return float(beta[1]), float(cov[1, 1])
+
+
+def test_the_two_totals_leave_121_and_112_for_the_missing_years(obs) -> None:
+    admitted = preferred(measure="admitted")
+    missing_2017 = 630 - sum(v for y, v in admitted.items() if 2006 <= y <= 2017)
+    missing_2020 = 1257 - sum(v for y, v in admitted.items() if 2006 <= y <= 2020)
+    assert (missing_2017, missing_2020) == (121, 112)  # the figures of the issue
+    table = H.implied_gap_totals(H.inputs(obs), None, 2020).set_index("total_to")
+    assert table.loc[2017, "gap_sum"] == missing_2017 and table.loc[2020, "gap_sum"] == missing_2020
+    with_2006 = H.implied_gap_totals(H.inputs(obs), 9, 2020).set_index("total_to")
+    assert (with_2006.loc[2017, "gap_sum"], with_2006.loc[2020, "gap_sum"]) == (112, 103)
+    assert with_2006.loc[2017, "gap_years"] == "2007, 2008, 2009, 2014"
+
+
+def test_published_years_stay_as_published_and_gaps_are_flagged(obs) -> None:
+    h = H.harmonise(obs, H.Scenario("2017", 9, (2010, 2020)), 2020, n_draws=60, seed=1)
+    admitted = preferred(measure="admitted")
+    t = h.table.set_index("year")
+    assert list(t.index) == list(range(2006, 2021))
+    for y in t.index:
+        if y in admitted:
+            assert t.loc[y, "flag"] == "published" and t.loc[y, "value"] == admitted[y]
+            assert (h.draws[y] == admitted[y]).all()
+    assert t.loc[2006, "flag"] == "published_first_year_clients" and t.loc[2006, "value"] == 9
+    assert h.gap_years == [2007, 2008, 2009, 2014]
+    for y in h.gap_years:
+        assert t.loc[y, "flag"] == "estimated_unodc_total_2017"
+        assert t.loc[y, "low"] <= t.loc[y, "value"] <= t.loc[y, "high"]
+    assert (h.draws[h.gap_years].sum(axis=1) == 112).all()
+    assert h.gap_total == 112
+
+
+def test_relation_is_the_log_ratio_on_the_overlap_years(obs) -> None:
+    admitted = preferred(measure="admitted")
+    unodc = preferred(measure="identified")
+    years = [y for y in range(2010, 2016) if y in admitted and y in unodc]
+    h = H.harmonise(obs, H.Scenario(None, 9, (2010, 2015)), 2020, n_draws=5, seed=1)
+    logs = [math.log(admitted[y] / unodc[y]) for y in years]
+    assert h.relation.mean == pytest.approx(np.mean(logs)) and h.relation.sd == pytest.approx(np.std(logs, ddof=1))
+    assert h.table.set_index("year").loc[2014, "flag"] == "estimated_unodc"
+
+
+def test_full_span_growth_pools_independent_fits_of_every_draw(obs) -> None:
+    h = H.harmonise(obs, H.Scenario("2020", 6, (2010, 2020)), 2020, n_draws=8, seed=4)
+    g = H.full_span_growth(h, model="poisson")
+    years = np.array(h.draws.columns, dtype=int)
+    fits = [irls_poisson(years, row.to_numpy(dtype=float)) for _, row in h.draws.iterrows()]
+    slopes = np.array([f[0] for f in fits])
+    w, b = np.mean([f[1] for f in fits]), slopes.var(ddof=1)
+    assert g.slope == pytest.approx(slopes.mean(), rel=1e-6)
+    assert g.slope_se == pytest.approx(math.sqrt(w + (1 + 1 / 8) * b), rel=1e-5)
+    assert g.apc == pytest.approx(100 * math.expm1(slopes.mean()), rel=1e-6)
+    assert g.apc_ci[0] < g.apc < g.apc_ci[1] and (g.first_year, g.last_year, g.m) == (2006, 2020, 8)
+
+
+def test_published_only_growth_is_the_fit_on_published_years(obs) -> None:
+    admitted = preferred(measure="admitted")
+    years = np.array(sorted(y for y in admitted if 2006 <= y <= 2020))
+    slope, var = irls_poisson(years, np.array([admitted[y] for y in years]))
+    g = H.published_only_growth(obs, 2006, 2020, model="poisson")
+    assert g.slope == pytest.approx(slope, rel=1e-6) and g.slope_se == pytest.approx(math.sqrt(var), rel=1e-5)
+    assert (g.first_year, g.last_year) == (2010, 2020)
+
+
+def test_estimated_years_widen_the_interval_compared_with_fixed_values(obs) -> None:
+    h = H.harmonise(obs, H.Scenario(None, 9, (2010, 2022)), 2020, n_draws=40, seed=9)
+    g = H.full_span_growth(h, model="poisson")
+    fixed = h.draws.median().round()
+    slope, var = irls_poisson(np.array(fixed.index, dtype=int), fixed.to_numpy(dtype=float))
+    assert g.slope_se > math.sqrt(var)
+
+
+def test_sensitivity_covers_every_choice(obs) -> None:
+    table = H.sensitivity(
+        obs, 2020, n_draws=3, seed=1, model="poisson", relations=((2010, 2020), (2010, 2015)), first_years=(9, 6)
+    )
+    assert len(table) == 3 + 3 * 2 * 2
+    est = table[table["draws"] == 3]
+    assert set(est["total"]) == {"2017", "2020", "none"} and set(est["first_year"]) == {9, 6}
+    assert (est.loc[est["total"] == "2017", "gap_sum"].isin([112, 115])).all()
+    assert (est.loc[est["total"] == "2020", "gap_sum"].isin([103, 106])).all()
+    assert (table["apc_low"] < table["apc"]).all() and (table["apc"] < table["apc_high"]).all()
+
+
+def test_derived_abroad_is_all_minus_finland(obs) -> None:
+    admitted, finland = preferred(measure="admitted"), preferred(measure="admitted", place="finland")
+    abroad = preferred(measure="admitted", place="abroad")
+    want = {y: admitted[y] - finland[y] for y in finland if y in admitted and y not in abroad}
+    d = H.derived_complements(obs)
+    got = {int(r.year): r.value for r in d.itertuples() if r.derived == "abroad"}
+    assert got == want and got  # 2016, 2018, 2019, 2022
+    assert set(d["flag"]) <= {"derived: all - finland", "derived: all - female", "derived: all - male"}
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"total": "2019"}, "total"),
+        ({"first_year": -1}, "first_year"),
+        ({"relation_years": (2020, 2010)}, "relation_years"),
+    ],
+)
+def test_scenario_refuses_bad_choices(kwargs: dict, fragment: str) -> None:
+    with pytest.raises(ParameterError, match=fragment):
+        H.Scenario(**kwargs)
+
+
+def test_a_total_needs_a_first_year_value(obs) -> None:
+    with pytest.raises(ParameterError, match="2006"):
+        H.harmonise(obs, H.Scenario("2017", None), 2020, n_draws=2)
