@@ -40,6 +40,8 @@ def test_every_notebook_with_parameters_has_rules() -> None:
             ["data_audit", "-p", "first_year", "2020", "-p", "last_year", "2010"],
             "first_year",
         ),
+        (["calibration", "-p", "n_replicates", "0"], "n_replicates"),
+        (["calibration", "-p", "n_jobs", "0"], "n_jobs"),
     ],
 )
 def test_refused_before_any_kernel(args: list[str], parameter: str, tmp_path: Path) -> None:

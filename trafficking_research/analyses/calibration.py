@@ -14,6 +14,13 @@ from ..errors import FitError
 from ..stats import calibration, trends
 from ..stats.result import Estimate
 from .base import Analysis
+from .plotting import source_caption
+
+#: The caption of the coverage figure.
+CALIBRATION_SOURCE = (
+    "Source: simulated series (parameters n_replicates and seed) in scenarios modelled on the "
+    "published series of victims admitted (data/observations.csv)"
+)
 
 #: The band a calibrated 95% interval must hold (issue 13), and the band of the joinpoint test's size at 5%.
 TARGET = (0.93, 0.97)
@@ -145,8 +152,10 @@ def coverage_figure(table: pd.DataFrame) -> plt.Figure:
         ax.errorbar(part["actual"], i + jitter, xerr=1.96 * part["mc_se"], fmt="o", ms=3, lw=0.8, color=colour)
     ax.set_yticks(range(len(groups)), [f"{q} · {m}" for q, m in groups], fontsize=7)
     ax.invert_yaxis()
-    ax.set_xlim(max(0.0, float(cov["actual"].min()) - 0.05) if len(cov) else 0.0, 1.0)
-    ax.set_xlabel("actual coverage of the nominal 95% interval (points: scenarios; bars: ±1.96 MC s.e.)")
+    ax.set_xlim(max(0.0, float(cov["actual"].min()) - 0.05) if len(cov) else 0.0, 1.02)  # room beside 100%
+    ax.set_xlabel(
+        "replicates whose 95% interval covers the truth / all replicates\n(points: scenarios; bars: ±1.96 MC s.e.)"
+    )
     ax.plot([], [], "o", color="#4c78a8", label="reported now")
     ax.plot([], [], "o", color="#e45756", label="reported before calibration")
     ax.plot([], [], "o", color="#9d9d9d", label="candidate, or not reported")
@@ -158,10 +167,11 @@ def coverage_figure(table: pd.DataFrame) -> plt.Figure:
         ax2.errorbar(size["actual"], range(len(size)), xerr=1.96 * size["mc_se"], fmt="o", color="#4c78a8")
         ax2.set_yticks(range(len(size)), list(size["scenario"]), fontsize=7)
         ax2.invert_yaxis()
-        ax2.set_xlim(0, max(0.12, float(size["actual"].max()) + 0.03))
-    ax2.set_xlabel("joinpoint test: rejections at 5%, no break")
+        reach = float((size["actual"] + 1.96 * size["mc_se"]).max())
+        ax2.set_xlim(0, max(0.12, reach * 1.1))  # room beside the widest error bar
+    ax2.set_xlabel("joinpoint test without a break:\nrejections at 5% / all replicates")
     fig.tight_layout()
-    return fig
+    return source_caption(fig, CALIBRATION_SOURCE)
 
 
 def run(

@@ -20,6 +20,10 @@ from ..ledger import (
 )
 from ..stats.result import Estimate
 from .base import Analysis
+from .plotting import headroom, plain_axis, source_caption
+
+#: The caption of the verdict figure.
+CLAIMS_SOURCE = "Source: the claims ledger (claims/), each claim checked against data/observations.csv"
 
 #: The ledger's totals: estimate name -> what it counts.
 COUNTS: dict[str, str] = {
@@ -123,11 +127,14 @@ def verdict_figure(by_source: pd.DataFrame, title: str = "Claims by source and v
             labels, counts[labels], left=left[labels], color=VERDICT_COLOURS[verdict], label=verdict.replace("_", " ")
         )
         left += counts
-    ax.set_xlabel("claims")
+    ax.set_xlabel("claims of the source (count)")
     ax.set_title(title)
     ax.xaxis.get_major_locator().set_params(integer=True)
+    headroom(ax, 0.08, axis="x")
+    plain_axis(ax, "x")
     ax.legend(loc="lower right", frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
+    source_caption(fig, CLAIMS_SOURCE)
     plt.close(fig)
     return fig

@@ -23,6 +23,11 @@ from ..stats.mse.selection import METHODS, select_model
 from ..stats.mse.simulate import expected_dark_share, simulate_table
 from ..stats.result import Estimate
 from .base import Analysis
+from .plotting import headroom, plain_axis, source_caption
+
+#: Captions of the figures: a simulated population, or list tables given as data.
+SIMULATED_SOURCE = "Source: a simulated Finland-like population of lists (parameters population and seed); no real data"
+TABLES_SOURCE = "Source: the list tables of the run's data_dir (CSV: 0/1 list columns and count)"
 
 # A hypothetical scenario, not an estimate for Finland: four lists of plausible relative size, the police and the
 # Assistance System positively dependent (the police refer victims to the system). Probabilities are per victim.
@@ -376,7 +381,12 @@ def run(
                 ),
             ]
         )
-    out.figure("estimates", estimates_figure(table, truth=population if simulated else None))
+    out.figure(
+        "estimates",
+        estimates_figure(
+            table, truth=population if simulated else None, source=SIMULATED_SOURCE if simulated else TABLES_SOURCE
+        ),
+    )
 
     if n_boot > 0:
         try:
@@ -404,7 +414,7 @@ def run(
     return out
 
 
-def estimates_figure(table: pd.DataFrame, truth: float | None = None) -> plt.Figure:
+def estimates_figure(table: pd.DataFrame, truth: float | None = None, source: str = TABLES_SOURCE) -> plt.Figure:
     """Estimates with profile intervals, one row per dataset and method (log scale); the truth as a line.
 
     Parameters
@@ -413,6 +423,8 @@ def estimates_figure(table: pd.DataFrame, truth: float | None = None) -> plt.Fig
         From `every_method`.
     truth : float, optional
         The true total of a simulated population.
+    source : str
+        The caption naming where the list tables came from.
 
     Returns
     -------
@@ -434,9 +446,10 @@ def estimates_figure(table: pd.DataFrame, truth: float | None = None) -> plt.Fig
     if truth is not None:
         ax.axvline(truth, color="#e45756", linestyle="--", label=f"true total {truth:,.0f}")
         ax.legend(fontsize=8)
-    ax.set_xlabel("estimated total (95% profile-likelihood interval)")
+    plain_axis(ax, "x")
+    ax.set_xlabel("estimated total number of victims, persons (95% profile-likelihood interval)")
     fig.tight_layout()
-    return fig
+    return source_caption(fig, source)
 
 
 def precision_figure(study: pd.DataFrame) -> plt.Figure:
@@ -456,10 +469,15 @@ def precision_figure(study: pd.DataFrame) -> plt.Figure:
         axes[0].plot(grp["probability_scale"], grp["relative_width"], "o-", label=f"odds ratio {odds:g}")
         axes[1].plot(grp["probability_scale"], grp["coverage"], "o-", label=f"odds ratio {odds:g}")
     axes[0].set_ylabel("interval width / true total")
-    axes[1].set_ylabel("coverage of the true total")
+    axes[1].set_ylabel("tables whose interval covers\nthe true total / all tables", fontsize=8)
     axes[1].axhline(0.95, color="grey", linestyle=":")
+    axes[0].set_ylim(0, None)
+    headroom(axes[0])
+    axes[1].set_ylim(0, 1.08)  # headroom above a coverage of 1
     for ax in axes:
         ax.set_xlabel("capture probabilities x scale")
+        plain_axis(ax, "y")
+        plain_axis(ax, "x")
         ax.legend(fontsize=7)
     fig.tight_layout()
-    return fig
+    return source_caption(fig, SIMULATED_SOURCE)

@@ -13,6 +13,7 @@ from ..data.observations import identity_checks
 from ..data.series import coverage
 from ..stats.result import Estimate
 from .base import Analysis
+from .plotting import DATA_SOURCE, source_caption
 
 
 def _rows(obs: pd.DataFrame) -> list[dict[str, str]]:
@@ -134,7 +135,7 @@ def coverage_figure(table: pd.DataFrame) -> plt.Figure:
 
     fig, ax = plt.subplots(figsize=(max(8, 0.55 * len(table)), 0.42 * len(table.columns) + 1.5))
     present = table.T.notna().astype(float)
-    labels = table.T.map(lambda v: "" if pd.isna(v) else f"{v:.0f}")
+    labels = table.T.map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
     sns.heatmap(
         present,
         ax=ax,
@@ -150,7 +151,7 @@ def coverage_figure(table: pd.DataFrame) -> plt.Figure:
     ax.set_ylabel("")
     ax.set_title("Published figures per year (blank: no source gives the number)")
     fig.tight_layout()
-    return fig
+    return source_caption(fig, DATA_SOURCE)
 
 
 def sources_table(obs: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:

@@ -272,7 +272,7 @@ def share_figure(table: pd.DataFrame, key: str) -> plt.Figure:
             ax.vlines(x[~exact], grp["ci_low"][~exact], grp["ci_high"][~exact], color=style["color"], lw=3, alpha=0.5,
                       label=f"{style['label'].split(':')[0]}: suppressed cell (range)")
     label = sel["label"].iloc[0] if len(sel) else SHARES[key][3]
-    ax.set_ylim(0, min(1.0, max(0.1, float(sel["ci_high"].max()) * 1.15)) if len(sel) else 1.0)
+    ax.set_ylim(0, min(1.08, max(0.1, float(sel["ci_high"].max()) * 1.15)) if len(sel) else 1.08)  # headroom
     finish_year_axes(fig, ax, f"{label} / all victims in the series", f"Share of {label}: both series (95% CIs)",
                      legend_size=7)
     return source_caption(fig, "Sources: Assistance System reviews and releases (admitted); UNODC Global Report on "

@@ -20,6 +20,7 @@ from ..stats import forecasting
 from ..stats.forecasting import MIN_TRAIN_YEARS, MODELS, ModelForecast
 from ..stats.result import Estimate
 from .base import Analysis
+from .plotting import DATA_SOURCE, headroom, plain_axis, source_caption
 
 #: The model whose forecasts are reported as the headline.
 HEADLINE = "negbin"
@@ -255,9 +256,11 @@ def forecast_figure(series: pd.Series, forecasts: Mapping[str, ModelForecast]) -
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     top = max(float(series.max()), *(float(f.high.max()) for f in forecasts.values()))
-    axes[0][0].set_ylim(0, min(top, 4 * float(series.max())) * 1.05)
+    axes[0][0].set_ylim(0, min(top, 4 * float(series.max())) * 1.08)  # headroom above the highest point
+    for ax in axes.flat[:n]:
+        plain_axis(ax, "y")
     for ax in axes[:, 0]:
-        ax.set_ylabel("victims admitted")
+        ax.set_ylabel("victims admitted in the year")
     for ax in axes[-1]:
         ax.set_xlabel("year")
     axes[0][0].legend(fontsize=7, loc="upper left")
@@ -265,7 +268,7 @@ def forecast_figure(series: pd.Series, forecasts: Mapping[str, ModelForecast]) -
         "Fits to the published years and forecast fans (bands: 50%, 80%, 95% prediction intervals)", fontsize=9.5
     )
     fig.tight_layout()
-    return fig
+    return source_caption(fig, DATA_SOURCE)
 
 
 def rolling_figure(table: pd.DataFrame) -> plt.Figure:
@@ -303,8 +306,9 @@ def rolling_figure(table: pd.DataFrame) -> plt.Figure:
     ax.set_ylim(0, 2.5 * float(actual["actual"].max()))
     ax.set_title("One year ahead: forecast and 95% interval", fontsize=9)
     ax.set_xlabel("forecast year")
-    ax.set_ylabel("victims admitted")
+    ax.set_ylabel("victims admitted in the year")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    plain_axis(ax, "y")
     ax.legend(fontsize=7, ncol=4, loc="upper left")
     by_h = table.groupby(["model", "horizon"]).agg(mape=("abs_pct_error", "mean"), coverage=("covered", "mean"))
     for m in models:
@@ -312,11 +316,14 @@ def rolling_figure(table: pd.DataFrame) -> plt.Figure:
         axes[1].plot(part.index, part["mape"], "o-", color=COLOURS.get(m), label=m)
         axes[2].plot(part.index, part["coverage"], "o-", color=COLOURS.get(m), label=m)
     axes[1].set_title("Mean absolute percentage error", fontsize=9)
-    axes[1].set_ylabel("MAPE (%)")
+    axes[1].set_ylabel("MAPE (% of the published figure)")
+    axes[1].set_ylim(0, None)
+    headroom(axes[1])
+    plain_axis(axes[1], "y")
     axes[2].axhline(0.95, color="grey", ls=":", lw=1)
-    axes[2].set_ylim(-0.03, 1.03)
+    axes[2].set_ylim(-0.03, 1.07)  # headroom above a coverage of 1
     axes[2].set_title("Coverage of the 95% prediction intervals", fontsize=9)
-    axes[2].set_ylabel("share covered")
+    axes[2].set_ylabel("forecasts whose interval covers\nthe published figure / all forecasts", fontsize=8)
     for ax in axes[1:]:
         ax.set_xlabel("horizon (years ahead)")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -329,4 +336,4 @@ def rolling_figure(table: pd.DataFrame) -> plt.Figure:
         fontsize=7,
     )
     fig.tight_layout()
-    return fig
+    return source_caption(fig, DATA_SOURCE)

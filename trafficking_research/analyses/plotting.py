@@ -44,13 +44,26 @@ def plain_axis(ax: Axes, axis: str = "y") -> None:
     target.set_major_formatter(FuncFormatter(_plain_tick))
 
 
-def headroom(ax: Axes, fraction: float = 0.08) -> None:
-    """Leave `fraction` of the height free above the highest point (a linear y axis from 0 keeps its 0)."""
-    low, high = ax.get_ylim()
-    if ax.get_yscale() == "log":
-        ax.set_ylim(low, high * (1 + 2 * fraction))
+def headroom(ax: Axes, fraction: float = 0.08, axis: str = "y") -> None:
+    """Leave `fraction` of the axis free beyond the highest point (a linear axis from 0 keeps its 0).
+
+    Parameters
+    ----------
+    ax : Axes
+        The axes.
+    fraction : float
+        Share of the axis' length left free after the highest value.
+    axis : {"y", "x"}
+        Which axis ("x" for horizontal bars).
+    """
+    get, set_, scale = (
+        (ax.get_ylim, ax.set_ylim, ax.get_yscale) if axis == "y" else (ax.get_xlim, ax.set_xlim, ax.get_xscale)
+    )
+    low, high = get()
+    if scale() == "log":
+        set_(low, high * (1 + 2 * fraction))
     else:
-        ax.set_ylim(low, high + (high - low) * fraction)
+        set_(low, high + (high - low) * fraction)
 
 
 def with_gaps(series: pd.Series, first: int | None = None, last: int | None = None) -> pd.Series:

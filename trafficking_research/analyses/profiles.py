@@ -25,7 +25,7 @@ from ..stats.shares import (
 )
 from .base import Analysis
 from .fifteen_years import fifteen_years
-from .plotting import finish_year_axes
+from .plotting import DATA_SOURCE, finish_year_axes, headroom, with_gaps
 
 COLUMNS = ["year", "breakdown", "part", "count", "total", "share", "ci_low", "ci_high", "small"]
 
@@ -48,6 +48,20 @@ FIGURES: dict[str, tuple[str, str, str]] = {
     "stacked_forms_finland": ("stacked", "form, exploited in Finland", "Victims exploited in Finland by form (counts)"),
     "share_minors": ("shares", "age", "Share of minors among victims admitted"),
 }
+
+
+#: What each breakdown's share divides: y-axis labels of the share figures (part / whole).
+SHARE_LABELS: dict[str, str] = {
+    "place": "victims exploited there /\nall victims admitted",
+    "form, exploited in Finland": "victims of the form /\nvictims exploited in Finland",
+    "age": "victims in the age group /\nall victims admitted",
+    "sex": "victims of the sex /\nall victims admitted",
+}
+
+
+def share_label(breakdown: str) -> str:
+    """The y-axis label of a share figure: what is divided by what (a breakdown not listed: part / its total)."""
+    return SHARE_LABELS.get(breakdown, f"victims in the part /\nall victims of the breakdown '{breakdown}'")
 
 
 def _breakdown(obs: pd.DataFrame, breakdown: str, years: range | list[int]) -> pd.DataFrame:
@@ -386,11 +400,13 @@ def shares_figure(table: pd.DataFrame, breakdown: str, title: str) -> plt.Figure
     for part, grp in sel.groupby("part", sort=True):
         grp = grp.sort_values("year")
         err = np.vstack([grp["share"] - grp["ci_low"], grp["ci_high"] - grp["share"]])
-        line = ax.errorbar(grp["year"], grp["share"], yerr=err, marker="o", capsize=3, label=part.replace("_", " "))
+        line = ax.errorbar(grp["year"], grp["share"], yerr=err, fmt="o", capsize=3, label=part.replace("_", " "))
+        gapped = with_gaps(grp.set_index("year")["share"])  # the line breaks where a year has no figure
+        ax.plot(gapped.index, gapped.to_numpy(), "-", color=line[0].get_color())
         small = grp[grp["small"]]
         ax.plot(small["year"], small["share"], "o", mfc="white", color=line[0].get_color())
-    ax.set_ylim(0, 1)
-    return finish_year_axes(fig, ax, "share of admitted victims", title)
+    ax.set_ylim(0, 1.08)  # headroom above a share of 1
+    return finish_year_axes(fig, ax, share_label(breakdown), title, source=DATA_SOURCE)
 
 
 def stacked_figure(table: pd.DataFrame, breakdown: str, title: str) -> plt.Figure:
@@ -419,4 +435,6 @@ def stacked_figure(table: pd.DataFrame, breakdown: str, title: str) -> plt.Figur
         bottom += pivot[part].to_numpy()
     rest = totals.reindex(pivot.index).to_numpy() - bottom
     ax.bar(pivot.index, np.clip(rest, 0, None), bottom=bottom, color="#d9d9d9", label="not broken down")
-    return finish_year_axes(fig, ax, "persons", title, legend_size=7)
+    headroom(ax, 0.1)
+    counted = "victims exploited in Finland,\nadmitted in the year" if "Finland" in breakdown else "victims admitted"
+    return finish_year_axes(fig, ax, f"{counted} (persons)", title, legend_size=7, source=DATA_SOURCE)

@@ -13,6 +13,7 @@ from ..data.series import annual_series, check_years
 from ..stats.result import Estimate
 from .base import Analysis
 from .fifteen_years import profile_table
+from .plotting import DATA_SOURCE, headroom, plain_axis, source_caption, years_label
 
 FORMS: tuple[str, ...] = PARTITIONS["form"][1]
 
@@ -188,12 +189,15 @@ def profile_figure(profile: pd.DataFrame, year: int, window: int) -> plt.Figure:
         [i - 0.2 for i in y],
         profile[f"mean_{window}_years_before"].fillna(0),
         height=0.4,
-        label=f"mean of {window} years before",
+        label=f"mean of the {years_label(window)} before",
         color="#bab0ac",
     )
     ax.set_yticks(list(y), profile["item"], fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel("persons (empty bar: not published)")
+    headroom(ax, 0.1, axis="x")
+    plain_axis(ax, "x")
+    ax.set_xlabel("persons counted in each item (no bar: not published)")
+    ax.set_title(f"{year} against the mean of the {years_label(window)} before it", fontsize=10)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    return fig
+    return source_caption(fig, DATA_SOURCE)

@@ -101,6 +101,12 @@ def _dark_figure(values: Mapping[str, Any], obs: Loader) -> None:
     _at_least(values, "reps", 1, "simulated tables per setting")
 
 
+def _calibration(values: Mapping[str, Any], obs: Loader) -> None:
+    from ..stats.calibration import check_parameters as check_study
+
+    check_study(values["n_replicates"], values["seed"], values["n_jobs"])
+
+
 def _context(values: Mapping[str, Any], obs: Loader) -> None:
     from ..analyses import context
     from ..data.context import load_context
@@ -118,6 +124,7 @@ RULES: dict[str, Callable[[Mapping[str, Any], Loader], None]] = {
     "data_audit": _data_audit,
     "forecast": _forecast,
     "dark_figure": _dark_figure,
+    "calibration": _calibration,
     "context": _context,
 }
 

@@ -82,35 +82,16 @@ class Results:
         publish_figure(analysis.figures.pop(name), name, self.path)
 
     def show(self, estimates: Iterable[Estimate]) -> None:
-        """Print estimates as they stand in results.json, one per line (the notebooks' checked outputs)."""
-        for e in estimates:
-            key = f"{self.notebook}.{e.name}"
-            print(format_entry(key, self.values.get(key) or entry_of(key, e)))
+        """Show estimates in words by the display rules (`display.show_estimates`: plain numbers, labelled CI)."""
+        from .display import show_estimates
+
+        show_estimates(estimates, self.notebook)
 
     def save(self) -> Path:
         """Write values.json (sorted keys, so that two runs give the same bytes)."""
         out = self.path / VALUES_FILE
         out.write_text(json.dumps(self.values, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         return out
-
-
-def format_entry(key: str, entry: dict[str, Any], digits: int = 3) -> str:
-    """One line: key = value unit (95% CI low to high), p = ..."""
-    from ..config import CI_LABEL
-
-    def fmt(v: Any) -> str:
-        if v is None:
-            return "–"
-        if isinstance(v, float):
-            return f"{v:.{digits}g}" if abs(v) < 1e6 else f"{v:,.0f}"
-        return str(v)
-
-    text = f"{key} = {fmt(entry['value'])} {entry['unit']}"
-    if "ci" in entry:
-        text += f" ({CI_LABEL} {fmt(entry['ci'][0])} to {fmt(entry['ci'][1])})"
-    if "p_value" in entry:
-        text += f", p = {fmt(entry['p_value'])}"
-    return text
 
 
 def load_results(path: str | Path) -> dict[str, Any]:
