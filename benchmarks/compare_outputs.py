@@ -88,14 +88,18 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         vb = json.loads((args.before / name / "values.json").read_text(encoding="utf-8"))
         va = json.loads((args.after / name / "values.json").read_text(encoding="utf-8"))
-        parts = {"values": compare_values(vb, va),
-                 "tables": compare_files(args.before / name, args.after / name, "tables/*.csv"),
-                 "figures": compare_files(args.before / name, args.after / name, "figures/*")}
+        parts = {
+            "values": compare_values(vb, va),
+            "tables": compare_files(args.before / name, args.after / name, "tables/*.csv"),
+            "figures": compare_files(args.before / name, args.after / name, "figures/*"),
+        }
         for part, res in parts.items():
             bad = {k: v for k, v in res.items() if k != "identical" and v}
             failed |= bool(bad)
-            print(f"{name} {part}: {len(res['identical'])} identical" + "".join(
-                f", {len(v)} {k.replace('_', ' ')}" for k, v in bad.items()))
+            print(
+                f"{name} {part}: {len(res['identical'])} identical"
+                + "".join(f", {len(v)} {k.replace('_', ' ')}" for k, v in bad.items())
+            )
             for kind, items in bad.items():
                 for item in items:
                     print(f"    {kind}: {item}")

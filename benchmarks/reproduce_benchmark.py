@@ -30,8 +30,13 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
 
 def identical_outputs(a: Path, b: Path) -> tuple[int, int]:
     """How many of the deterministic outputs (results.json, CSV, PNG, SVG, values.json) are byte-identical."""
-    names = [p.relative_to(a) for p in sorted(a.rglob("*")) if p.is_file() and ".cache" not in p.parts
-             and (p.suffix in (".csv", ".png", ".svg") or p.name in ("values.json", "results.json"))]
+    names = [
+        p.relative_to(a)
+        for p in sorted(a.rglob("*"))
+        if p.is_file()
+        and ".cache" not in p.parts
+        and (p.suffix in (".csv", ".png", ".svg") or p.name in ("values.json", "results.json"))
+    ]
     same = sum((b / rel).is_file() and (a / rel).read_bytes() == (b / rel).read_bytes() for rel in names)
     return same, len(names)
 
@@ -56,17 +61,33 @@ def main() -> None:
         for name in names:
             target = work / "baseline" / name
             target.mkdir(parents=True)
-            baseline += timed([str(bindir / "papermill"), str(ROOT / "notebooks" / f"{name}.ipynb"),
-                               str(target / f"{name}.ipynb"), "-k", "python3", "--cwd", str(ROOT / "notebooks"),
-                               "-p", "output_dir", str(target)], env)
+            baseline += timed(
+                [
+                    str(bindir / "papermill"),
+                    str(ROOT / "notebooks" / f"{name}.ipynb"),
+                    str(target / f"{name}.ipynb"),
+                    "-k",
+                    "python3",
+                    "--cwd",
+                    str(ROOT / "notebooks"),
+                    "-p",
+                    "output_dir",
+                    str(target),
+                ],
+                env,
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"notebooks: {', '.join(names)} ({len(names)}), jobs: {args.jobs}, cores: {os.cpu_count()}")
     print(f"baseline (papermill CLI, one after another): {baseline:7.2f} s")
-    print(f"reproduce cold (empty output and cache):      {cold:7.2f} s   ratio to baseline {cold / baseline:.2f} (target <= 0.50)")
+    print(
+        f"reproduce cold (empty output and cache):      {cold:7.2f} s   ratio to baseline {cold / baseline:.2f} (target <= 0.50)"
+    )
     print(f"reproduce warm (nothing changed):             {warm:7.2f} s   (target < 1 s)")
-    print(f"byte-identity of two --force runs: {identical} of {compared} files identical "
-          "(results.json, tables, figures, values)")
+    print(
+        f"byte-identity of two --force runs: {identical} of {compared} files identical "
+        "(results.json, tables, figures, values)"
+    )
 
 
 if __name__ == "__main__":

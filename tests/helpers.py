@@ -27,25 +27,40 @@ def shared(*parts: str) -> Path:
     """A path under ../shared/; skips the test with a clear reason when it does not exist."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"needs {path} (the project's shared folder beside the clone, present in CI); "
-                    "a user's clone has no ../shared, so this test does not run here")
+        pytest.skip(
+            f"needs {path} (the project's shared folder beside the clone, present in CI); "
+            "a user's clone has no ../shared, so this test does not run here"
+        )
     return path
 
 
 def run_cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
     """`python -m trafficking_research ARGS` in a new process, with CI set (plain log lines, no progress bar)."""
-    return subprocess.run([sys.executable, "-m", "trafficking_research", *args], capture_output=True, text=True,
-                          timeout=timeout, env=dict(os.environ, CI="true"))
+    return subprocess.run(
+        [sys.executable, "-m", "trafficking_research", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=dict(os.environ, CI="true"),
+    )
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
     """SHA-256 of every file below a folder, by relative path: what "results intact" is checked against."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
-def edit_rows(data_dir: Path, edit: Callable[[list[dict[str, str]]], list[dict[str, str]]],
-              name: str = "observations.csv", fields: list[str] | None = None, keep_hash: bool = False) -> None:
+def edit_rows(
+    data_dir: Path,
+    edit: Callable[[list[dict[str, str]]], list[dict[str, str]]],
+    name: str = "observations.csv",
+    fields: list[str] | None = None,
+    keep_hash: bool = False,
+) -> None:
     """Rewrite a CSV of a data copy through `edit`, then record its new hash (unless the test is about hashes)."""
     path = data_dir / name
     with open(path, encoding="utf-8", newline="") as handle:

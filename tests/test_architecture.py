@@ -149,8 +149,7 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_import_cycles() -> None:
     modules = package_modules()
-    graph = {name: {t for t in imports_of(name, path) if t in modules and t != name}
-             for name, path in modules.items()}
+    graph = {name: {t for t in imports_of(name, path) if t in modules and t != name} for name, path in modules.items()}
     # a package's __init__ importing its own submodules is not a cycle of design
     for name in graph:
         graph[name] = {t for t in graph[name] if not (t.startswith(name + ".") or name.startswith(t + "."))}

@@ -260,13 +260,36 @@ def test_notebooks_that_raise(earlier: Path, tmp_path: Path) -> None:
     for name in ("year_profile", "dark_figure"):
         nb = json.loads((PROJECT_ROOT / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8"))
         at = next(i for i, c in enumerate(nb["cells"]) if "parameters" in c["metadata"].get("tags", [])) + 1
-        nb["cells"].insert(at, {"cell_type": "code", "execution_count": None, "id": "fails-on-purpose", "metadata": {},
-                                "outputs": [], "source": f"raise RuntimeError('{name} fails on purpose')"})
+        nb["cells"].insert(
+            at,
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": "fails-on-purpose",
+                "metadata": {},
+                "outputs": [],
+                "source": f"raise RuntimeError('{name} fails on purpose')",
+            },
+        )
         (root / "notebooks" / f"{name}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
     before = tree_digest(earlier)
-    proc = subprocess.run([sys.executable, "-m", "trafficking_research", "reproduce", "year_profile", "dark_figure",
-                           "--output", str(earlier)], capture_output=True, text=True, timeout=300, check=False,
-                          env=dict(os.environ, CI="true", TRAFFICKING_RESEARCH_ROOT=str(root)))
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "trafficking_research",
+            "reproduce",
+            "year_profile",
+            "dark_figure",
+            "--output",
+            str(earlier),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=dict(os.environ, CI="true", TRAFFICKING_RESEARCH_ROOT=str(root)),
+    )
     assert proc.returncode == 1, proc.stderr
     for notebook in ("year_profile", "dark_figure"):
         assert f"notebook '{notebook}' failed in cell" in proc.stderr

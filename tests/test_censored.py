@@ -68,7 +68,8 @@ def test_exact_counts_give_the_ordinary_binomial_maximum_likelihood_and_lr_test(
     for end in fit.ci:
         b = math.log(end)
         prof = -optimize.minimize_scalar(
-            lambda a: -float(np.sum(stats.binom.logpmf(k, n, 1 / (1 + np.exp(-(a + b * t))))))).fun
+            lambda a, b=b: -float(np.sum(stats.binom.logpmf(k, n, 1 / (1 + np.exp(-(a + b * t))))))
+        ).fun
         assert ll1 - prof == pytest.approx(crit, abs=1e-3)
 
 

@@ -116,8 +116,11 @@ def test_loader_refuses_a_source_without_a_public_address(data_copy: Path, url: 
 def test_an_empty_address_needs_a_note_saying_it_was_not_found(data_copy: Path) -> None:
     edit_rows(data_copy, lambda rows: [dict(rows[0], url="", note="")] + rows[1:], name="sources.csv")
     refused(data_copy, "sources.csv, line 2, column url", "has no address", "address not found:")
-    edit_rows(data_copy, lambda rows: [dict(rows[0], url="", note="address not found: read in a library copy")]
-              + rows[1:], name="sources.csv")
+    edit_rows(
+        data_copy,
+        lambda rows: [dict(rows[0], url="", note="address not found: read in a library copy")] + rows[1:],
+        name="sources.csv",
+    )
     load_observations(data_copy)
 
 
@@ -132,8 +135,9 @@ def test_addresses_compare_without_what_does_not_change_the_page() -> None:
 def test_every_source_is_dated_and_public_and_listed_once() -> None:
     sources = raw_rows("sources.csv")
     assert all(s["published"].strip() for s in sources)
-    assert all(s["url"].startswith(("http://", "https://")) or s["note"].startswith("address not found:")
-               for s in sources)
+    assert all(
+        s["url"].startswith(("http://", "https://")) or s["note"].startswith("address not found:") for s in sources
+    )
     keys = [normalised_url(s["url"]) for s in sources if s["url"]]
     assert len(keys) == len(set(keys))
 

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-
 from helpers import edit_rows
-from trafficking_research.errors import DataValidationError
+
 from trafficking_research.data.observations import load_data, load_observations
+from trafficking_research.errors import DataValidationError
 
 
 def first_preferred(rows: list[dict[str, str]], **match: str) -> dict[str, str]:
@@ -36,9 +36,26 @@ def test_real_data_loads_with_types() -> None:
 
 
 def test_missing_column(data_copy: Path) -> None:
-    edit_rows(data_copy, lambda rows: rows, fields=[
-        "period_start", "period_end", "measure", "client_type", "place", "form", "sex", "age", "unit", "value",
-        "qualifier", "source_id", "status", "note"])
+    edit_rows(
+        data_copy,
+        lambda rows: rows,
+        fields=[
+            "period_start",
+            "period_end",
+            "measure",
+            "client_type",
+            "place",
+            "form",
+            "sex",
+            "age",
+            "unit",
+            "value",
+            "qualifier",
+            "source_id",
+            "status",
+            "note",
+        ],
+    )
     expect_error(data_copy, "observations.csv, header: missing column(s) locator")
 
 
@@ -47,6 +64,7 @@ def test_extra_column(data_copy: Path) -> None:
         for r in rows:
             r["comment"] = "x"
         return rows
+
     with open(data_copy / "observations.csv", encoding="utf-8") as f:
         header = f.readline().strip().split(",")
     edit_rows(data_copy, add, fields=header + ["comment"])
@@ -73,6 +91,7 @@ def test_fractional_count(data_copy: Path) -> None:
         i = next(i for i, r in enumerate(rows) if r["unit"] == "persons")
         rows[i] = dict(rows[i], value="12.5")
         return rows
+
     edit_rows(data_copy, edit)
     expect_error(data_copy, "column value: 12.5 persons is not a whole number")
 
@@ -81,6 +100,7 @@ def test_duplicate_preferred(data_copy: Path) -> None:
     def edit(rows):
         row = first_preferred(rows)
         return rows + [dict(row, source_id=rows[-1]["source_id"])]
+
     edit_rows(data_copy, edit)
     expect_error(data_copy, "column status: duplicate preferred rows for")
 
@@ -90,27 +110,50 @@ def test_preferred_without_reason(data_copy: Path) -> None:
         row = first_preferred(rows, measure="clients", client_type="all", period_end="2020-12-31")
         row["note"] = ""
         return rows + [dict(row, status="alternative", value="900", note="")]
+
     edit_rows(data_copy, edit)
     expect_error(data_copy, "column note: preferred over line(s)", "without a reason")
 
 
 def test_broken_identity_parts_exceed_total(data_copy: Path) -> None:
     def edit(rows):
-        row = first_preferred(rows, period_end="2020-12-31", measure="admitted", client_type="victim", place="finland",
-                              form="all", sex="all", age="all")
+        row = first_preferred(
+            rows,
+            period_end="2020-12-31",
+            measure="admitted",
+            client_type="victim",
+            place="finland",
+            form="all",
+            sex="all",
+            age="all",
+        )
         row["value"] = "200"  # 200 in Finland + 121 abroad > 244 in all
         return rows
+
     edit_rows(data_copy, edit)
-    expect_error(data_copy, "identity broken for 2020-01-01/2020-12-31/admitted/victim/all/all/all/persons",
-                 "place parts", "more than the total 244")
+    expect_error(
+        data_copy,
+        "identity broken for 2020-01-01/2020-12-31/admitted/victim/all/all/all/persons",
+        "place parts",
+        "more than the total 244",
+    )
 
 
 def test_broken_identity_complete_parts(data_copy: Path) -> None:
     def edit(rows):
-        row = first_preferred(rows, period_end="2020-12-31", measure="admitted", client_type="child_of_victim",
-                              place="all", form="all", sex="all", age="all")
+        row = first_preferred(
+            rows,
+            period_end="2020-12-31",
+            measure="admitted",
+            client_type="child_of_victim",
+            place="all",
+            form="all",
+            sex="all",
+            age="all",
+        )
         row["value"] = "40"  # 244 victims + 3 witnesses + 40 children != 297 admitted
         return rows
+
     edit_rows(data_copy, edit)
     expect_error(data_copy, "client_type parts are all given and sum to 287", "not the total 297")
 
@@ -143,6 +186,7 @@ def test_datapackage_without_resources(data_copy: Path) -> None:
 def test_empty_file(data_copy: Path) -> None:
     (data_copy / "observations.csv").write_text("", encoding="utf-8")
     from trafficking_research.data.datapackage import rehash
+
     rehash(data_copy)
     expect_error(data_copy, "observations.csv: file is empty")
 
@@ -152,6 +196,7 @@ def test_wrong_encoding(data_copy: Path) -> None:
     text = path.read_text(encoding="utf-8")
     path.write_bytes(text.replace("value,source_id", "value,source_id", 1).encode("utf-8") + "Ä".encode("latin-1"))
     from trafficking_research.data.datapackage import rehash
+
     rehash(data_copy)
     expect_error(data_copy, "not valid UTF-8")
 
@@ -172,6 +217,7 @@ def test_ragged_row(data_copy: Path) -> None:
     lines[3] = lines[3] + ",surplus"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     from trafficking_research.data.datapackage import rehash
+
     rehash(data_copy)
     expect_error(data_copy, "observations.csv, line 4:", "fields where the header has 15")
 

@@ -42,6 +42,7 @@ def test_environment_yml_installs_the_lock_and_matching_python() -> None:
     python = next(d for d in deps if isinstance(d, str) and d.startswith("python"))
     requires = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
     from packaging.specifiers import SpecifierSet
+
     assert SpecifierSet(requires).contains(python.split("=")[-1] + ".0")
     pip = next(d["pip"] for d in deps if isinstance(d, dict) and "pip" in d)
     assert "-r requirements.lock" in pip, "environment.yml must install the same pins as pip users"

@@ -17,9 +17,16 @@ def preferred(measure: str, client_types: tuple[str, ...], year: int, **dims: st
     """The preferred calendar-year figure of a cell, read with csv (independent of the package)."""
     want = {d: dims.get(d, "all") for d in ("place", "form", "sex", "age")}
     with open(DATA_DIR / "observations.csv", encoding="utf-8", newline="") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["status"] == "preferred" and r["measure"] == measure
-                and r["period_start"] == f"{year}-01-01" and r["period_end"] == f"{year}-12-31"
-                and r["unit"] == "persons" and all(r[d] == v for d, v in want.items())]
+        rows = [
+            r
+            for r in csv.DictReader(handle)
+            if r["status"] == "preferred"
+            and r["measure"] == measure
+            and r["period_start"] == f"{year}-01-01"
+            and r["period_end"] == f"{year}-12-31"
+            and r["unit"] == "persons"
+            and all(r[d] == v for d, v in want.items())
+        ]
     for ctype in client_types:
         for r in rows:
             if r["client_type"] == ctype:
@@ -50,7 +57,9 @@ def test_unodc_share_female_sums_ages_and_derives_a_missing_cell(table: pd.DataF
     ids = ("victim",)
     female_adult = preferred("identified", ids, 2020, sex="female", age="adult")
     assert preferred("identified", ids, 2020, sex="female", age="minor") is None  # not published
-    female_minor = preferred("identified", ids, 2020, age="minor") - preferred("identified", ids, 2020, sex="male", age="minor")
+    female_minor = preferred("identified", ids, 2020, age="minor") - preferred(
+        "identified", ids, 2020, sex="male", age="minor"
+    )
     r = row(table, "unodc", "share_female", 2020)
     assert r["count_low"] == r["count_high"] == female_adult + female_minor
     assert r["total"] == preferred("identified", ids, 2020)
@@ -70,12 +79,26 @@ def synthetic(qualifier_2012: str, value_2012: float) -> pd.DataFrame:
     """A UNODC-like table: minors published every year, one year's minors as a bound."""
     rows = []
     for year, total, minors in ((2010, 50, 6), (2011, 60, 8), (2012, 70, value_2012), (2013, 80, 12)):
-        for age, value, qualifier in (("all", total, "exact"),
-                                      ("minor", minors, qualifier_2012 if year == 2012 else "exact")):
-            rows.append({"period_start": pd.Timestamp(f"{year}-01-01"), "period_end": pd.Timestamp(f"{year}-12-31"),
-                         "measure": "identified", "client_type": "victim", "place": "all", "form": "all",
-                         "sex": "all", "age": age, "unit": "persons", "value": float(value),
-                         "status": "preferred", "qualifier": qualifier})
+        for age, value, qualifier in (
+            ("all", total, "exact"),
+            ("minor", minors, qualifier_2012 if year == 2012 else "exact"),
+        ):
+            rows.append(
+                {
+                    "period_start": pd.Timestamp(f"{year}-01-01"),
+                    "period_end": pd.Timestamp(f"{year}-12-31"),
+                    "measure": "identified",
+                    "client_type": "victim",
+                    "place": "all",
+                    "form": "all",
+                    "sex": "all",
+                    "age": age,
+                    "unit": "persons",
+                    "value": float(value),
+                    "status": "preferred",
+                    "qualifier": qualifier,
+                }
+            )
     return pd.DataFrame(rows)
 
 

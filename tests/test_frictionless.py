@@ -9,8 +9,9 @@ from trafficking_research.paths import DATA_DIR
 
 def test_package_is_valid_frictionless() -> None:
     report = validate(str(DATA_DIR / "datapackage.json"))
-    errors = [f"{e.type}: {e.message}" for task in report.tasks for e in task.errors] + \
-        [f"{e.type}: {e.message}" for e in report.errors]
+    errors = [f"{e.type}: {e.message}" for task in report.tasks for e in task.errors] + [
+        f"{e.type}: {e.message}" for e in report.errors
+    ]
     assert report.valid, "\n".join(errors[:20])
 
 

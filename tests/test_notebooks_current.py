@@ -37,7 +37,8 @@ def test_committed_notebook_matches_a_fresh_run(name: str, fresh_run: Path) -> N
     committed = json.loads((NOTEBOOK_DIR / f"{name}.ipynb").read_text(encoding="utf-8"))
     fresh = json.loads((fresh_run / name / f"{name}.ipynb").read_text(encoding="utf-8"))
     assert text_outputs(committed) == text_outputs(fresh), (
-        f"notebooks/{name}.ipynb is stale: run `trafficking-research reproduce --update-notebooks` and commit it")
+        f"notebooks/{name}.ipynb is stale: run `trafficking-research reproduce --update-notebooks` and commit it"
+    )
 
 
 @pytest.mark.parametrize("name", notebook_names())

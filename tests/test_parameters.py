@@ -7,7 +7,12 @@ import pytest
 
 from trafficking_research.errors import ParameterError
 from trafficking_research.pipeline.notebooks import (
-    coerce, notebook_names, notebook_parameters, notebook_path, parse_parameters, resolve_parameters,
+    coerce,
+    notebook_names,
+    notebook_parameters,
+    notebook_path,
+    parse_parameters,
+    resolve_parameters,
 )
 
 
@@ -17,13 +22,16 @@ def test_parse_typed_commented_literals() -> None:
     assert params["name"].default == "" and params["rate"].default == 0.5
 
 
-@pytest.mark.parametrize("source, fragment", [
-    ("year = 2020  # no type", "only `name: type = literal"),
-    ("year: int = 2020", "needs a comment"),
-    ("year: int = 2019 + 1  # computed", "not a literal"),
-    ("year: list = [1]  # list", "type of 'year' must be one of"),
-    ("year: int = '2020'  # text", "is not int"),
-])
+@pytest.mark.parametrize(
+    "source, fragment",
+    [
+        ("year = 2020  # no type", "only `name: type = literal"),
+        ("year: int = 2020", "needs a comment"),
+        ("year: int = 2019 + 1  # computed", "not a literal"),
+        ("year: list = [1]  # list", "type of 'year' must be one of"),
+        ("year: int = '2020'  # text", "is not int"),
+    ],
+)
 def test_parse_refuses(source: str, fragment: str) -> None:
     with pytest.raises(ParameterError, match=None) as info:
         parse_parameters(source)

@@ -14,17 +14,40 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from trafficking_research.analyses import growth
-from trafficking_research.stats.shares import share_change
 from trafficking_research.analyses.data_audit import identity_table
 from trafficking_research.data.datapackage import rehash
-from trafficking_research.errors import SeriesError
 from trafficking_research.data.observations import load_observations
+from trafficking_research.errors import SeriesError
 from trafficking_research.paths import DATA_DIR
+from trafficking_research.stats.shares import share_change
 
-FIELDS = ["period_start", "period_end", "measure", "client_type", "place", "form", "sex", "age", "unit", "value",
-          "qualifier", "source_id", "locator", "status", "note"]
-SOURCE = {"source_id": "test-source", "publisher": "test", "title": "synthetic", "url": "https://example.org",
-          "published": "2020", "language": "en", "kind": "dataset", "note": ""}
+FIELDS = [
+    "period_start",
+    "period_end",
+    "measure",
+    "client_type",
+    "place",
+    "form",
+    "sex",
+    "age",
+    "unit",
+    "value",
+    "qualifier",
+    "source_id",
+    "locator",
+    "status",
+    "note",
+]
+SOURCE = {
+    "source_id": "test-source",
+    "publisher": "test",
+    "title": "synthetic",
+    "url": "https://example.org",
+    "published": "2020",
+    "language": "en",
+    "kind": "dataset",
+    "note": "",
+}
 
 year_split = st.tuples(st.integers(0, 400), st.floats(0, 1), st.booleans())
 
@@ -44,9 +67,21 @@ def write_package(folder: Path, years: dict[int, tuple[int, float, bool]]) -> li
     rows = []
     for year, (total, share, with_abroad) in years.items():
         finland = int(total * share)
-        base = dict(period_start=f"{year}-01-01", period_end=f"{year}-12-31", measure="admitted",
-                    client_type="victim", form="all", sex="all", age="all", unit="persons", source_id="test-source",
-                    qualifier="exact", locator="synthetic table, cell of the year", status="preferred", note="")
+        base = dict(
+            period_start=f"{year}-01-01",
+            period_end=f"{year}-12-31",
+            measure="admitted",
+            client_type="victim",
+            form="all",
+            sex="all",
+            age="all",
+            unit="persons",
+            source_id="test-source",
+            qualifier="exact",
+            locator="synthetic table, cell of the year",
+            status="preferred",
+            note="",
+        )
         rows.append(dict(base, place="all", value=str(total)))
         rows.append(dict(base, place="finland", value=str(finland)))
         if with_abroad:
@@ -79,8 +114,9 @@ counts = st.lists(st.one_of(st.just(0), st.integers(0, 5), st.integers(0, 2000))
 @given(values=counts, gaps=st.lists(st.booleans(), min_size=12, max_size=12))
 def test_models_return_a_fit_or_a_clear_error(values: list[int], gaps: list[bool]) -> None:
     years = [2006 + i for i, keep in zip(range(len(values)), gaps) if keep]
-    series = pd.Series([values[i] for i, keep in zip(range(len(values)), gaps) if keep], index=years,
-                       dtype=float, name="random")
+    series = pd.Series(
+        [values[i] for i, keep in zip(range(len(values)), gaps) if keep], index=years, dtype=float, name="random"
+    )
     fit = growth.fit_series(series, "random", 2006, 2024, min_segment=3, n_boot=9, seed=1)
     if fit.problem:
         assert "series 'random'" in fit.problem

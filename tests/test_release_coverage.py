@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from helpers import SHARED, shared
+
 from trafficking_research.data.observations import load_observations
 
 RELEASE_PARTS = ("sources", "migri-press-release-2021-01-27.txt")
@@ -29,8 +29,10 @@ NOT_STATISTICS = {
 
 
 RELEASE = SHARED.joinpath(*RELEASE_PARTS)
-ABSENT = (f"needs {RELEASE} (the project's shared folder beside the clone, present in CI); a user's clone has no "
-          "../shared, so this test does not run here")
+ABSENT = (
+    f"needs {RELEASE} (the project's shared folder beside the clone, present in CI); a user's clone has no "
+    "../shared, so this test does not run here"
+)
 
 
 def release_numbers() -> list[int]:
@@ -68,12 +70,14 @@ def test_release_number_has_a_row(number: int) -> None:
 def test_core_release_figures_are_preferred() -> None:
     obs = load_observations()
     pref = obs[(obs["status"] == "preferred") & (obs["unit"] == "persons")]
+
     def value(**match: str) -> float:
         sel = pref
         for k, v in match.items():
             sel = sel[sel[k] == v] if k not in ("start", "end") else sel[sel["period_" + k] == v]
         assert len(sel) == 1, match
         return float(sel["value"].iloc[0])
+
     base = dict(start="2020-01-01", end="2020-12-31", measure="admitted", form="all", sex="all", age="all")
     assert value(**base, client_type="victim", place="all") == 244
     assert value(**base, client_type="victim", place="finland") == 123
@@ -82,5 +86,16 @@ def test_core_release_figures_are_preferred() -> None:
     assert value(**base, client_type="all", place="all") == 297
     stock = dict(start="2020-12-31", end="2020-12-31", measure="clients", place="all", form="all", sex="all", age="all")
     assert value(**stock, client_type="all") == 916
-    assert value(start="2006-01-01", end="2020-12-31", measure="admitted", client_type="victim", place="all",
-                 form="all", sex="all", age="all") == 1257
+    assert (
+        value(
+            start="2006-01-01",
+            end="2020-12-31",
+            measure="admitted",
+            client_type="victim",
+            place="all",
+            form="all",
+            sex="all",
+            age="all",
+        )
+        == 1257
+    )

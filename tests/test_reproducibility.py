@@ -22,8 +22,11 @@ def second_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("notebook", FAST)
 def test_outputs_are_byte_identical(notebook: str, fresh_run: Path, second_run: Path) -> None:
     first, second = fresh_run / notebook, second_run / notebook
-    files = sorted(p.relative_to(first) for p in first.rglob("*")
-                   if p.is_file() and (p.suffix in (".csv", ".png", ".svg") or p.name == "values.json"))
+    files = sorted(
+        p.relative_to(first)
+        for p in first.rglob("*")
+        if p.is_file() and (p.suffix in (".csv", ".png", ".svg") or p.name == "values.json")
+    )
     assert any(f.suffix == ".png" for f in files) and any(f.suffix == ".csv" for f in files)
     for rel in files:
         assert (first / rel).read_bytes() == (second / rel).read_bytes(), f"{notebook}/{rel} differs between runs"

@@ -15,8 +15,10 @@ ROOT = Path(__file__).resolve().parents[1]
 def _ruff() -> list[str]:
     exe = shutil.which("ruff", path=str(Path(sys.executable).parent))
     if exe is None:
-        pytest.fail("ruff is not installed in this environment: it is pinned in requirements.lock "
-                    "(pip install -r requirements.lock)")
+        pytest.fail(
+            "ruff is not installed in this environment: it is pinned in requirements.lock "
+            "(pip install -r requirements.lock)"
+        )
     return [exe]
 
 

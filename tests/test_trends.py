@@ -9,15 +9,21 @@ import pandas as pd
 import pytest
 from scipy import optimize, special
 
-from trafficking_research.stats import stock_flow, trends
 from trafficking_research.errors import SeriesError
+from trafficking_research.stats import stock_flow, trends
 
 
 def nb2_negloglik(theta: np.ndarray, t: np.ndarray, y: np.ndarray) -> float:
     b0, b1, log_alpha = theta
     mu = np.exp(b0 + b1 * t)
     r = 1 / math.exp(log_alpha)
-    ll = special.gammaln(y + r) - special.gammaln(r) - special.gammaln(y + 1) + r * np.log(r / (r + mu)) + y * np.log(mu / (r + mu))
+    ll = (
+        special.gammaln(y + r)
+        - special.gammaln(r)
+        - special.gammaln(y + 1)
+        + r * np.log(r / (r + mu))
+        + y * np.log(mu / (r + mu))
+    )
     return -float(ll.sum())
 
 
@@ -45,8 +51,13 @@ def test_poisson_slope_matches_direct_maximum_likelihood() -> None:
 def test_negbin_matches_direct_maximum_likelihood() -> None:
     t = SAMPLE.index.to_numpy() - 2010
     y = SAMPLE.to_numpy()
-    opt = optimize.minimize(nb2_negloglik, [3.5, 0.15, math.log(0.05)], args=(t, y), method="Nelder-Mead",
-                            options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000})
+    opt = optimize.minimize(
+        nb2_negloglik,
+        [3.5, 0.15, math.log(0.05)],
+        args=(t, y),
+        method="Nelder-Mead",
+        options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000},
+    )
     fit = trends.fit_negbin(SAMPLE)
     assert fit.slope == pytest.approx(opt.x[1], rel=1e-4)
     assert fit.alpha == pytest.approx(math.exp(opt.x[2]), rel=1e-3)
@@ -59,7 +70,9 @@ def test_negbin_matches_direct_maximum_likelihood() -> None:
     for i in range(3):
         for j in range(3):
             e_i, e_j = np.eye(3)[i] * eps[i], np.eye(3)[j] * eps[j]
-            h[i, j] = (f(theta + e_i + e_j) - f(theta + e_i - e_j) - f(theta - e_i + e_j) + f(theta - e_i - e_j)) / (4 * eps[i] * eps[j])
+            h[i, j] = (f(theta + e_i + e_j) - f(theta + e_i - e_j) - f(theta - e_i + e_j) + f(theta - e_i - e_j)) / (
+                4 * eps[i] * eps[j]
+            )
     assert fit.se == pytest.approx(math.sqrt(np.linalg.inv(h)[1, 1]), rel=2e-2)
 
 
@@ -79,7 +92,7 @@ def test_negbin_ci_covers_true_apc_about_95_percent() -> None:
 
 
 def test_boundary_alpha_reduces_to_poisson() -> None:
-    exact = series([100 * 1.3 ** k for k in range(6)]).round()
+    exact = series([100 * 1.3**k for k in range(6)]).round()
     nb, po = trends.fit_negbin(exact), trends.fit_poisson(exact)
     assert nb.alpha == 0.0 and nb.slope == pytest.approx(po.slope) and nb.llf == pytest.approx(po.llf)
     d = trends.overdispersion(po, nb)
@@ -98,7 +111,7 @@ def test_doubling_time_and_its_interval() -> None:
 def test_joinpoint_finds_a_planted_break() -> None:
     rng = np.random.default_rng(7)
     years = np.arange(2006, 2021)
-    mu = np.where(years <= 2015, 40 * 1.02 ** (years - 2006), 40 * 1.02 ** 9 * 1.35 ** (years - 2015))
+    mu = np.where(years <= 2015, 40 * 1.02 ** (years - 2006), 40 * 1.02**9 * 1.35 ** (years - 2015))
     y = pd.Series(rng.poisson(mu), index=years, dtype=float, name="planted")
     jp = trends.joinpoint(y, n_boot=99, seed=1)
     assert jp.break_year in (2014, 2015, 2016)
@@ -114,13 +127,16 @@ def test_joinpoint_bootstrap_is_seeded() -> None:
     assert a.p_value == b.p_value and a.break_year == b.break_year
 
 
-@pytest.mark.parametrize("values, start, end, fragment", [
-    ([5, 6], 2010, 2020, "2 year(s) with data in 2010-2020 (years: 2010, 2011); a trend needs at least three"),
-    ([0, 0, 0, 0], 2010, 2020, "every count in 2010-2020 is zero"),
-    ([5, 6, 7], 2021, 2020, "start year 2021 is after end year 2020"),
-    ([5, -1, 7], 2010, 2020, "counts must be whole and non-negative (years 2011)"),
-    ([5, 1.5, 7], 2010, 2020, "counts must be whole and non-negative (years 2011)"),
-])
+@pytest.mark.parametrize(
+    "values, start, end, fragment",
+    [
+        ([5, 6], 2010, 2020, "2 year(s) with data in 2010-2020 (years: 2010, 2011); a trend needs at least three"),
+        ([0, 0, 0, 0], 2010, 2020, "every count in 2010-2020 is zero"),
+        ([5, 6, 7], 2021, 2020, "start year 2021 is after end year 2020"),
+        ([5, -1, 7], 2010, 2020, "counts must be whole and non-negative (years 2011)"),
+        ([5, 1.5, 7], 2010, 2020, "counts must be whole and non-negative (years 2011)"),
+    ],
+)
 def test_bad_series_get_clear_errors(values: list[float], start: int, end: int, fragment: str) -> None:
     with pytest.raises(SeriesError) as info:
         trends.prepare(series(values), "test series", start, end)

@@ -139,8 +139,10 @@ def _cmd_data(args: argparse.Namespace) -> int:
     descriptor = read_descriptor(args.data_dir)
     if {"context", "population"} <= {r["name"] for r in descriptor["resources"]}:
         context, population = load_context(args.data_dir)
-        print(f"ok: {len(context)} context cells for {context['country'].nunique()} countries, "
-              f"{len(population)} population figures")
+        print(
+            f"ok: {len(context)} context cells for {context['country'].nunique()} countries, "
+            f"{len(population)} population figures"
+        )
     return 0
 
 

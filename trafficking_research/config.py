@@ -43,8 +43,9 @@ def month_day(text: str) -> tuple[int, int]:
     return month, day
 
 
-def period_of(measure: str, year: int, *, stock_date: str = DEFAULT_STOCK_DATE, half: int | None = None,
-              cumulative: bool = False) -> tuple[dt.date, dt.date]:
+def period_of(
+    measure: str, year: int, *, stock_date: str = DEFAULT_STOCK_DATE, half: int | None = None, cumulative: bool = False
+) -> tuple[dt.date, dt.date]:
     """The period a yearly figure of `measure` covers: the one rule the series and the claims ledger share.
 
     Parameters
@@ -86,7 +87,10 @@ GROWTH_SERIES: dict[str, tuple[str, SeriesSpec]] = {
     "victims admitted": ("victims_admitted", {"measure": "admitted"}),
     "victims exploited in Finland": ("victims_finland", {"measure": "admitted", "place": "finland"}),
     "victims exploited abroad": ("victims_abroad", {"measure": "admitted", "place": "abroad"}),
-    "all admitted (victims, witnesses, children)": ("all_admitted", {"measure": "admitted", "client_type": ALL_CLIENTS}),
+    "all admitted (victims, witnesses, children)": (
+        "all_admitted",
+        {"measure": "admitted", "client_type": ALL_CLIENTS},
+    ),
     "clients on 31 Dec": ("clients_year_end", {"measure": "clients", "client_type": ALL_CLIENTS}),
 }
 

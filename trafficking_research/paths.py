@@ -10,7 +10,7 @@ either of the first two it fails with a message saying how to point at a working
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from .errors import ParameterError
@@ -27,21 +27,25 @@ def is_project_root(folder: Path) -> bool:
     return 'name = "trafficking_research"' in pyproject.read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _find_root(variable: str | None, cwd: str) -> Path:
     if variable:
         root = Path(variable).expanduser().resolve()
         if not is_project_root(root):
-            raise ParameterError(f"environment variable {ROOT_VARIABLE}={variable}: not a trafficking_research "
-                                 "working tree (it needs pyproject.toml and data/datapackage.json)")
+            raise ParameterError(
+                f"environment variable {ROOT_VARIABLE}={variable}: not a trafficking_research "
+                "working tree (it needs pyproject.toml and data/datapackage.json)"
+            )
         return root
     for folder in (Path(cwd), *Path(cwd).parents):
         if is_project_root(folder):
             return folder
     if is_project_root(PACKAGE_DIR.parent):
         return PACKAGE_DIR.parent
-    raise ParameterError(f"no trafficking_research working tree found at or above {cwd}; run from a clone of the "
-                         f"project or set {ROOT_VARIABLE} to one")
+    raise ParameterError(
+        f"no trafficking_research working tree found at or above {cwd}; run from a clone of the "
+        f"project or set {ROOT_VARIABLE} to one"
+    )
 
 
 def project_root() -> Path:
@@ -97,8 +101,14 @@ def resolve_output_dir(output_dir: str | Path | None, notebook: str, *, create: 
     return path
 
 
-_CONSTANTS = {"PROJECT_ROOT": project_root, "DATA_DIR": data_dir, "NOTEBOOK_DIR": notebook_dir,
-              "RESULTS_DIR": results_dir, "LEDGER_FILE": ledger_file, "SHARED_MSE_DIR": shared_mse_dir}
+_CONSTANTS = {
+    "PROJECT_ROOT": project_root,
+    "DATA_DIR": data_dir,
+    "NOTEBOOK_DIR": notebook_dir,
+    "RESULTS_DIR": results_dir,
+    "LEDGER_FILE": ledger_file,
+    "SHARED_MSE_DIR": shared_mse_dir,
+}
 
 
 def __getattr__(name: str) -> Path:

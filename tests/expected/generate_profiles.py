@@ -23,7 +23,11 @@ def profiles_expected(rows) -> dict[str, dict]:
     out = {}
     for year in (2019, 2020):
         k, n = finland[year], victims[year]
-        out[f"profiles.share.place.finland.y{year}"] = {"value": k / n, "ci": list(wilson(k, n)), "tolerance": {"rel": 1e-9}}
+        out[f"profiles.share.place.finland.y{year}"] = {
+            "value": k / n,
+            "ci": list(wilson(k, n)),
+            "tolerance": {"rel": 1e-9},
+        }
     (k1, n1), (k2, n2) = (finland[2019], victims[2019]), (finland[2020], victims[2020])
     p1, p2 = k1 / n1, k2 / n2
     (l1, u1), (l2, u2) = wilson(k1, n1), wilson(k2, n2)

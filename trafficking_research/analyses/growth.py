@@ -54,7 +54,13 @@ def years_table(series: dict[str, pd.Series], start_year: int, end_year: int) ->
         types = s.attrs.get("client_type", {})
         used = ", ".join(f"{y}" + (" (unspecified)" if types.get(y) == "unspecified" else "") for y in inside.index)
         missing = [y for y in range(start_year, end_year + 1) if y not in inside.index]
-        rows.append({"series": label, "years used": used or "none", "years without data": ", ".join(map(str, missing)) or "none"})
+        rows.append(
+            {
+                "series": label,
+                "years used": used or "none",
+                "years without data": ", ".join(map(str, missing)) or "none",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -88,7 +94,9 @@ class SeriesFit:
         return [e.renamed(f"{self.key}.{e.name}") for e in out]
 
 
-def fit_series(s: pd.Series, key: str, start_year: int, end_year: int, min_segment: int, n_boot: int, seed: int) -> SeriesFit:
+def fit_series(
+    s: pd.Series, key: str, start_year: int, end_year: int, min_segment: int, n_boot: int, seed: int
+) -> SeriesFit:
     """Poisson, NB2 and joinpoint fits of one series; a series that cannot be modelled keeps its reason instead."""
     try:
         data = trends.prepare(s, str(s.name), start_year, end_year)
@@ -105,33 +113,72 @@ def fit_series(s: pd.Series, key: str, start_year: int, end_year: int, min_segme
 
 def stock_flow_estimates(exits_all: pd.DataFrame, exits_victims: pd.DataFrame) -> list[Estimate]:
     """Exits implied per year by all-client and by victim stocks, and the implied mean time in the system."""
-    out = [Estimate(f"stock_flow.all_clients.exits_{int(row.year)}", row.implied_exits, "persons",
-                    f"exits implied by all-client stocks and all admissions, {int(row.year)}")
-           for row in exits_all.itertuples()]
-    out += [Estimate(f"stock_flow.victims.exits_{int(row.year)}", row.implied_exits, "persons",
-                     f"exits implied by victim stocks and victims admitted, {int(row.year)}")
-            for row in exits_victims.itertuples()]
+    out = [
+        Estimate(
+            f"stock_flow.all_clients.exits_{int(row.year)}",
+            row.implied_exits,
+            "persons",
+            f"exits implied by all-client stocks and all admissions, {int(row.year)}",
+        )
+        for row in exits_all.itertuples()
+    ]
+    out += [
+        Estimate(
+            f"stock_flow.victims.exits_{int(row.year)}",
+            row.implied_exits,
+            "persons",
+            f"exits implied by victim stocks and victims admitted, {int(row.year)}",
+        )
+        for row in exits_victims.itertuples()
+    ]
     if len(exits_all):
-        out.append(Estimate("stock_flow.all_clients.mean_time", exits_all["stock"].sum() / exits_all["admitted"].sum(),
-                            "years", "implied mean time in the system: summed stocks over summed admissions "
-                            "(Little's law)"))
+        out.append(
+            Estimate(
+                "stock_flow.all_clients.mean_time",
+                exits_all["stock"].sum() / exits_all["admitted"].sum(),
+                "years",
+                "implied mean time in the system: summed stocks over summed admissions (Little's law)",
+            )
+        )
     return out
 
 
 def reconciliation_estimates(reconciliation: pd.DataFrame, unodc: pd.DataFrame) -> list[Estimate]:
     """Residual of each cumulative total against the yearly figures, and the years UNODC and the system differ."""
-    out = [Estimate(f"reconciliation.cumulative_{int(row.year)}.residual", row.residual, "persons",
-                    f"published total to {int(row.year)} minus the sum of published yearly admissions; missing "
-                    f"years: {row.years_missing}") for row in reconciliation.itertuples()]
-    out.append(Estimate("reconciliation.unodc.flagged_years", int(unodc["flagged"].sum()), "years",
-                        "years in which UNODC's detected victims and the system's admissions differ by more than 5%",
-                        extra={"years": [int(y) for y in unodc.loc[unodc["flagged"], "year"]]}))
+    out = [
+        Estimate(
+            f"reconciliation.cumulative_{int(row.year)}.residual",
+            row.residual,
+            "persons",
+            f"published total to {int(row.year)} minus the sum of published yearly admissions; missing "
+            f"years: {row.years_missing}",
+        )
+        for row in reconciliation.itertuples()
+    ]
+    out.append(
+        Estimate(
+            "reconciliation.unodc.flagged_years",
+            int(unodc["flagged"].sum()),
+            "years",
+            "years in which UNODC's detected victims and the system's admissions differ by more than 5%",
+            extra={"years": [int(y) for y in unodc.loc[unodc["flagged"], "year"]]},
+        )
+    )
     return out
 
 
-def run(obs: pd.DataFrame, *, start_year: int = FIRST_YEAR, end_year: int = 2020, min_segment: int = 3,
-        n_boot: int = 199, seed: int = 2021, harmonised_draws: int = 100, sensitivity_draws: int = 10,
-        harmonised_seed: int = 2006) -> Analysis:
+def run(
+    obs: pd.DataFrame,
+    *,
+    start_year: int = FIRST_YEAR,
+    end_year: int = 2020,
+    min_segment: int = 3,
+    n_boot: int = 199,
+    seed: int = 2021,
+    harmonised_draws: int = 100,
+    sensitivity_draws: int = 10,
+    harmonised_seed: int = 2006,
+) -> Analysis:
     """The growth analysis: trend models of every growth series, stock and flow, and the reconciliations.
 
     Parameters
@@ -163,15 +210,24 @@ def run(obs: pd.DataFrame, *, start_year: int = FIRST_YEAR, end_year: int = 2020
         estimates ``harmonised.*``.
     """
     check_years(obs, start_year=start_year, end_year=end_year)
-    params = dict(start_year=start_year, end_year=end_year, min_segment=min_segment, n_boot=n_boot, seed=seed,
-                  harmonised_draws=harmonised_draws, sensitivity_draws=sensitivity_draws,
-                  harmonised_seed=harmonised_seed)
+    params = dict(
+        start_year=start_year,
+        end_year=end_year,
+        min_segment=min_segment,
+        n_boot=n_boot,
+        seed=seed,
+        harmonised_draws=harmonised_draws,
+        sensitivity_draws=sensitivity_draws,
+        harmonised_seed=harmonised_seed,
+    )
     out = Analysis("growth", params)
     series = growth_series(obs)
     out.table("years_used", years_table(series, start_year, end_year))
 
-    fits = [fit_series(series[label], key, start_year, end_year, min_segment, n_boot, seed)
-            for label, (key, _) in GROWTH_SERIES.items()]
+    fits = [
+        fit_series(series[label], key, start_year, end_year, min_segment, n_boot, seed)
+        for label, (key, _) in GROWTH_SERIES.items()
+    ]
     out.models.update((fit.key, fit) for fit in fits)
     for fit in fits:
         out.add(fit.estimates)
@@ -188,16 +244,22 @@ def run(obs: pd.DataFrame, *, start_year: int = FIRST_YEAR, end_year: int = 2020
     admitted_all = annual_series(obs, "admitted", client_type=ALL_CLIENTS)
     exits_all = out.table("implied_exits_all_clients", stock_flow.implied_exits(stock_all, admitted_all))
     stock_victims = annual_series(obs, "clients", client_type=VICTIM_CLIENTS)
-    exits_victims = out.table("implied_exits_victims",
-                              stock_flow.implied_exits(stock_victims, series["victims admitted"]))
+    exits_victims = out.table(
+        "implied_exits_victims", stock_flow.implied_exits(stock_victims, series["victims admitted"])
+    )
     out.add(stock_flow_estimates(exits_all, exits_victims))
 
     totals = annual_series(obs, **CUMULATIVE_VICTIMS)
-    reconciliation = out.table("cumulative_reconciliation",
-                               stock_flow.reconcile_cumulative(series["victims admitted"], totals, first_year=FIRST_YEAR))
-    unodc = out.table("unodc_vs_system", stock_flow.compare_series(annual_series(obs, **UNODC_DETECTED),
-                                                                   series["victims admitted"], "UNODC detected",
-                                                                   "system admitted"))
+    reconciliation = out.table(
+        "cumulative_reconciliation",
+        stock_flow.reconcile_cumulative(series["victims admitted"], totals, first_year=FIRST_YEAR),
+    )
+    unodc = out.table(
+        "unodc_vs_system",
+        stock_flow.compare_series(
+            annual_series(obs, **UNODC_DETECTED), series["victims admitted"], "UNODC detected", "system admitted"
+        ),
+    )
     out.add(reconciliation_estimates(reconciliation, unodc))
 
     out.figure("trends_linear", trend_figure(fits, log_scale=False))
@@ -206,8 +268,14 @@ def run(obs: pd.DataFrame, *, start_year: int = FIRST_YEAR, end_year: int = 2020
     out.figure("stock_and_flows", stock_flow_figure(stock_all, admitted_all, exits_all))
     if harmonised_draws or sensitivity_draws:
         try:
-            harmonised.add_to(out, obs, end_year=end_year, n_draws=harmonised_draws,
-                              sensitivity_draws=sensitivity_draws, seed=harmonised_seed)
+            harmonised.add_to(
+                out,
+                obs,
+                end_year=end_year,
+                n_draws=harmonised_draws,
+                sensitivity_draws=sensitivity_draws,
+                seed=harmonised_seed,
+            )
         except FitError as exc:
             out.notes.append(f"no harmonised series: {exc}")
     return out
@@ -232,15 +300,33 @@ def trend_figure(fits: list[SeriesFit], log_scale: bool) -> Figure:
         years = f.data.index
         ax.plot(years, f.data.values, "o", color="black", label="published")
         ax.plot(years, f.negbin.fitted.values, "-", color="#4c78a8", label="NB2 trend")
-        ax.fill_between(years, f.negbin.band["low"], f.negbin.band["high"], color="#4c78a8", alpha=0.25,
-                        label=f"{CI_LABEL} of the trend")
+        ax.fill_between(
+            years,
+            f.negbin.band["low"],
+            f.negbin.band["high"],
+            color="#4c78a8",
+            alpha=0.25,
+            label=f"{CI_LABEL} of the trend",
+        )
         jp = f.joinpoint
         if jp is not None and jp.p_value < ALPHA:
-            ax.plot(years, jp.model.fitted.values, "--", color="#e45756",
-                    label=f"break in {jp.break_year} (bootstrap p = {jp.p_value:.2g})")
+            ax.plot(
+                years,
+                jp.model.fitted.values,
+                "--",
+                color="#e45756",
+                label=f"break in {jp.break_year} (bootstrap p = {jp.p_value:.2g})",
+            )
         elif jp is not None:
-            ax.text(0.02, 0.98, f"no break: best joinpoint {jp.break_year}, bootstrap p = {jp.p_value:.2g}",
-                    transform=ax.transAxes, fontsize=7, va="top", color="#555555")
+            ax.text(
+                0.02,
+                0.98,
+                f"no break: best joinpoint {jp.break_year}, bootstrap p = {jp.p_value:.2g}",
+                transform=ax.transAxes,
+                fontsize=7,
+                va="top",
+                color="#555555",
+            )
         if log_scale:
             ax.set_yscale("log")
         else:
@@ -260,16 +346,24 @@ def place_figure(series: dict[str, pd.Series], start_year: int, end_year: int) -
     """Victims admitted, exploited in Finland and abroad: the published points, a line only between adjacent years."""
     fig = Figure(figsize=(7, 4.0))
     ax = fig.subplots()
-    for label, marker in (("victims admitted", "o-"), ("victims exploited in Finland", "s-"),
-                          ("victims exploited abroad", "^-")):
+    for label, marker in (
+        ("victims admitted", "o-"),
+        ("victims exploited in Finland", "s-"),
+        ("victims exploited abroad", "^-"),
+    ):
         s = series[label]
         s = s[(s.index >= start_year) & (s.index <= end_year)]
         gapped = with_gaps(s, start_year, end_year)
         ax.plot(gapped.index, gapped.values, marker, label=f"{label} ({years_label(len(s))} with a figure)")
     ax.set_ylim(bottom=0)
     headroom(ax)
-    return finish_year_axes(fig, ax, "victims admitted in the year",
-                            "Where the exploitation happened (gaps: no published figure)", source=DATA_SOURCE)
+    return finish_year_axes(
+        fig,
+        ax,
+        "victims admitted in the year",
+        "Where the exploitation happened (gaps: no published figure)",
+        source=DATA_SOURCE,
+    )
 
 
 def stock_flow_figure(stock: pd.Series, admitted: pd.Series, exits: pd.DataFrame) -> Figure:
@@ -280,8 +374,9 @@ def stock_flow_figure(stock: pd.Series, admitted: pd.Series, exits: pd.DataFrame
     ax.plot(gapped.index, gapped.values, "o-", label="clients on 31 Dec (stock)")
     ax.bar(admitted.index - 0.2, admitted.values, width=0.4, label="admitted in the year", color="#72b7b2")
     if len(exits):
-        ax.bar(exits["year"] + 0.2, exits["implied_exits"], width=0.4, label="implied exits in the year",
-               color="#e45756")
+        ax.bar(
+            exits["year"] + 0.2, exits["implied_exits"], width=0.4, label="implied exits in the year", color="#e45756"
+        )
     ax.set_ylim(bottom=0)
     headroom(ax)
     return finish_year_axes(fig, ax, "persons (all client types)", "Stock and flows", source=DATA_SOURCE)

@@ -354,8 +354,9 @@ def full_span_growth(h: Harmonised, model: str = "negbin") -> FullSpanGrowth:
     # each draw's variance is the calibrated one (the model's, scaled by the Pearson dispersion, as
     # `trends.small_sample_interval`), and the t reference allows for the residual degrees of freedom
     df_complete = fits[0].n_obs - len(fits[0].params)
-    pooled = pool_rubin([f.slope for f in fits], [f.se**2 * f.pearson_chi2 / df_complete for f in fits],
-                        df_complete=df_complete)
+    pooled = pool_rubin(
+        [f.slope for f in fits], [f.se**2 * f.pearson_chi2 / df_complete for f in fits], df_complete=df_complete
+    )
     low, high = pooled.interval(CONFIDENCE)
     return FullSpanGrowth(
         f"victims admitted, harmonised ({h.scenario.label})",

@@ -80,8 +80,9 @@ def years_label(n: int) -> str:
     return f"{n} year" if n == 1 else f"{n} years"
 
 
-def finish_year_axes(fig: matplotlib.figure.Figure, ax: Axes, ylabel: str, title: str,
-                     legend_size: int = 8, source: str | None = None) -> matplotlib.figure.Figure:
+def finish_year_axes(
+    fig: matplotlib.figure.Figure, ax: Axes, ylabel: str, title: str, legend_size: int = 8, source: str | None = None
+) -> matplotlib.figure.Figure:
     """The common ending of a figure over years: whole-year ticks, plain numbers, labels, title, legend, caption.
 
     Parameters

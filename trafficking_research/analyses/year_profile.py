@@ -136,15 +136,25 @@ def run(obs: pd.DataFrame, *, year: int = 2020, window: int = 5) -> Analysis:
     unodc = out.table("unodc_breakdown", unodc_breakdown(obs, year))
     for row in unodc.itertuples():
         value = None if pd.isna(row.value) else float(row.value)
-        out.add([Estimate(f"unodc.{row.share}", value, "proportion",
-                          f"UNODC, victims detected in Finland (not admissions), {year}: share of {row.label}, "
-                          f"{row.count_low if row.count_low == row.count_high else f'{row.count_low}-{row.count_high}'}"
-                          f" of {row.total:g} (Wilson CI; {row.how}); the system published no such breakdown for {year}",
-                          ci=(float(row.ci_low), float(row.ci_high)))])
+        out.add(
+            [
+                Estimate(
+                    f"unodc.{row.share}",
+                    value,
+                    "proportion",
+                    f"UNODC, victims detected in Finland (not admissions), {year}: share of {row.label}, "
+                    f"{row.count_low if row.count_low == row.count_high else f'{row.count_low}-{row.count_high}'}"
+                    f" of {row.total:g} (Wilson CI; {row.how}); the system published no such breakdown for {year}",
+                    ci=(float(row.ci_low), float(row.ci_high)),
+                )
+            ]
+        )
     if len(unodc):
-        out.notes.append(f"The system published no breakdown by {', '.join(unodc['label'])} for {year}; UNODC's "
-                         "detected-victims breakdown is shown instead, labelled as such (it counts victims detected "
-                         "in Finland, not admissions to the system).")
+        out.notes.append(
+            f"The system published no breakdown by {', '.join(unodc['label'])} for {year}; UNODC's "
+            "detected-victims breakdown is shown instead, labelled as such (it counts victims detected "
+            "in Finland, not admissions to the system)."
+        )
     return out
 
 

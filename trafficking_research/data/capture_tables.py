@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from trafficking_research.errors import DataValidationError
 from trafficking_research import paths
+from trafficking_research.errors import DataValidationError
 
 COUNT_COLUMN = "count"
 SHARED_MSE_DIR: Path = paths.shared_mse_dir()
@@ -92,15 +92,21 @@ def _row_problems(frame: pd.DataFrame, lists: list[str], source: str) -> list[st
         for col in lists:
             number = _as_number(values[col])
             if number not in (0.0, 1.0):
-                problems.append(f"{where}, column '{col}': value {values[col]!r} is not 0 or 1 (list columns are 0/1 only)")
+                problems.append(
+                    f"{where}, column '{col}': value {values[col]!r} is not 0 or 1 (list columns are 0/1 only)"
+                )
         raw = values[COUNT_COLUMN]
         number = _as_number(raw)
         if number is None:
-            problems.append(f"{where}, column 'count': value {raw!r} is not a number (counts are non-negative integers)")
+            problems.append(
+                f"{where}, column 'count': value {raw!r} is not a number (counts are non-negative integers)"
+            )
         elif number < 0:
             problems.append(f"{where}, column 'count': value {raw!r} is negative (counts are non-negative integers)")
         elif number != int(number):
-            problems.append(f"{where}, column 'count': value {raw!r} is not a whole number (counts are non-negative integers)")
+            problems.append(
+                f"{where}, column 'count': value {raw!r} is not a whole number (counts are non-negative integers)"
+            )
     return problems
 
 

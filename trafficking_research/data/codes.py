@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 KEY_COLUMNS: tuple[str, ...] = (
-    "period_start", "period_end", "measure", "client_type", "place", "form", "sex", "age", "unit",
+    "period_start",
+    "period_end",
+    "measure",
+    "client_type",
+    "place",
+    "form",
+    "sex",
+    "age",
+    "unit",
 )
 
 # A total and the parts it splits into, per dimension. Parts are disjoint, so they can never exceed the total,
@@ -13,10 +21,21 @@ PARTITIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "sex": ("all", ("female", "male")),
     "age": ("all", ("minor", "adult")),
     "client_type": ("all", ("victim", "witness", "child_of_victim")),
-    "form": ("all", (
-        "forced_labour", "sexual_exploitation", "forced_marriage", "criminal_activity", "benefit_fraud",
-        "begging", "child_soldier", "organ_removal", "other", "unclear",
-    )),
+    "form": (
+        "all",
+        (
+            "forced_labour",
+            "sexual_exploitation",
+            "forced_marriage",
+            "criminal_activity",
+            "benefit_fraud",
+            "begging",
+            "child_soldier",
+            "organ_removal",
+            "other",
+            "unclear",
+        ),
+    ),
 }
 
 # UNODC's "detected victims" table leaves out cells under five and persons of unknown sex or age, and in some years its

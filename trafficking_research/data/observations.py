@@ -41,7 +41,9 @@ def _read_rows(path: Path, fields: list[str]) -> tuple[list[dict[str, str]], lis
     if missing:
         problems.append(f"{path}, header: missing column(s) {', '.join(missing)}")
     if extra:
-        problems.append(f"{path}, header: unexpected column(s) {', '.join(extra)}; the schema allows {', '.join(fields)}")
+        problems.append(
+            f"{path}, header: unexpected column(s) {', '.join(extra)}; the schema allows {', '.join(fields)}"
+        )
     duplicated = sorted({h for h in header if header.count(h) > 1})
     if duplicated:
         problems.append(f"{path}, header: column(s) {', '.join(duplicated)} appear more than once")
@@ -125,7 +127,9 @@ def _observation_rules(path: Path, rows: list[dict[str, str]], source_ids: set[s
             except ValueError:
                 pass
         if row["period_start"] and row["period_end"] and row["period_start"] > row["period_end"]:
-            problems.append(f"{where}, columns period_start/period_end: start {row['period_start']} is after end {row['period_end']}")
+            problems.append(
+                f"{where}, columns period_start/period_end: start {row['period_start']} is after end {row['period_end']}"
+            )
         if row["source_id"] and row["source_id"] not in source_ids:
             problems.append(f"{where}, column source_id: unknown source '{row['source_id']}' (not in sources.csv)")
         if row["locator"].strip():
@@ -177,24 +181,26 @@ def identity_checks(
                 continue
             found = []
             for part in parts:
-                part_key = key[:pos] + (part,) + key[pos + 1:]
+                part_key = key[:pos] + (part,) + key[pos + 1 :]
                 if part_key in counts:
                     found.append((part, *counts[part_key]))
             if not found:
                 continue
             parts_sum = sum(v for _, v, _ in found)
             complete = len(found) == len(parts)
-            checks.append({
-                "dimension": dim,
-                "label": "/".join(k for i, k in enumerate(key) if i != pos),
-                "total": total,
-                "parts_sum": parts_sum,
-                "parts": ", ".join(f"{p}={v:g}" for p, v, _ in found),
-                "complete": complete,
-                "ok": parts_sum <= total and (not complete or parts_sum == total),
-                "lines": ", ".join(line for _, _, line in found),
-                "total_line": total_line,
-            })
+            checks.append(
+                {
+                    "dimension": dim,
+                    "label": "/".join(k for i, k in enumerate(key) if i != pos),
+                    "total": total,
+                    "parts_sum": parts_sum,
+                    "parts": ", ".join(f"{p}={v:g}" for p, v, _ in found),
+                    "complete": complete,
+                    "ok": parts_sum <= total and (not complete or parts_sum == total),
+                    "lines": ", ".join(line for _, _, line in found),
+                    "total_line": total_line,
+                }
+            )
     return checks
 
 
@@ -206,7 +212,9 @@ def identity_problems(
     for c in identity_checks(rows, exempt):
         if c["ok"]:
             continue
-        head = f"{path}, lines {c['lines']} vs {c['total_line']}: identity broken for {c['label']}: {c['dimension']} parts"
+        head = (
+            f"{path}, lines {c['lines']} vs {c['total_line']}: identity broken for {c['label']}: {c['dimension']} parts"
+        )
         if c["parts_sum"] > c["total"]:
             problems.append(f"{head} sum to {c['parts_sum']:g}, more than the total {c['total']:g}")
         else:
@@ -214,7 +222,9 @@ def identity_problems(
     return problems
 
 
-def _table(data_dir: Path, descriptor: dict[str, Any], name: str) -> tuple[Path, list[dict[str, str]], list[dict[str, Any]], list[str]]:
+def _table(
+    data_dir: Path, descriptor: dict[str, Any], name: str
+) -> tuple[Path, list[dict[str, str]], list[dict[str, Any]], list[str]]:
     res = resource(descriptor, name, data_dir)
     fields = res["schema"]["fields"]
     path = data_dir / res["path"]

@@ -112,5 +112,7 @@ def check_years(obs: pd.DataFrame, **years: int) -> None:
         if not first <= int(year) <= last:
             raise ParameterError(f"parameter '{name}': {year} is outside the years of the data ({first}-{last})")
     if "start_year" in years and "end_year" in years and years["start_year"] > years["end_year"]:
-        raise ParameterError(f"parameters 'start_year' {years['start_year']} and 'end_year' {years['end_year']}: "
-                             "the start is after the end")
+        raise ParameterError(
+            f"parameters 'start_year' {years['start_year']} and 'end_year' {years['end_year']}: "
+            "the start is after the end"
+        )

@@ -112,8 +112,9 @@ def _context(values: Mapping[str, Any], obs: Loader) -> None:
     from ..data.context import load_context
 
     frame, _ = load_context(values["data_dir"])
-    context.check_parameters(frame, values["start_year"], values["end_year"], values["compare_year"],
-                             values["confidence"])
+    context.check_parameters(
+        frame, values["start_year"], values["end_year"], values["compare_year"], values["confidence"]
+    )
 
 
 #: Per notebook, the rules its parameters obey beyond their declared types.

@@ -108,14 +108,16 @@ def run_parameters(nb: Any) -> list[tuple[str, Any, Any, str]]:
     """Each declared parameter of an executed notebook: name, value in this run, default, meaning."""
     from .notebooks import parse_parameters
 
-    source = next((c.source for c in nb.cells if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])),
-                  None)
+    source = next(
+        (c.source for c in nb.cells if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])), None
+    )
     if source is None:
         return []
     declared = parse_parameters(source)
     given = nb.metadata.get("papermill", {}).get("parameters", {})
-    return [(p.name, given.get(p.name, p.default), p.default, p.help) for p in declared.values()
-            if p.name != "output_dir"]
+    return [
+        (p.name, given.get(p.name, p.default), p.default, p.help) for p in declared.values() if p.name != "output_dir"
+    ]
 
 
 def _header(nb: Any, name: str, title: str, code_page: str, other: str) -> str:
@@ -124,16 +126,29 @@ def _header(nb: Any, name: str, title: str, code_page: str, other: str) -> str:
         changed = value != default
         shown = html.escape(repr(value) if value != "" else '"" (default)')
         note = "" if not changed else f" (default {html.escape(repr(default))})"
-        rows.append(f"<tr{' class=changed' if changed else ''}><td><code>{html.escape(pname)}</code></td>"
-                    f"<td>{shown}{note}</td><td>{html.escape(meaning)}</td></tr>")
+        rows.append(
+            f"<tr{' class=changed' if changed else ''}><td><code>{html.escape(pname)}</code></td>"
+            f"<td>{shown}{note}</td><td>{html.escape(meaning)}</td></tr>"
+        )
     changed = [p for p, v, d, _ in run_parameters(nb) if v != d]
-    summary = ("default parameters" if not changed else "parameters changed: " + ", ".join(changed))
-    links = (f"<a href='../index.html'>all results</a> · <a href='{html.escape(other)}'>{html.escape(code_page)}</a> · "
-             f"<a href='{html.escape(name)}.ipynb'>executed notebook (.ipynb)</a>")
-    table = ("<table><thead><tr><th>parameter</th><th>value in this run</th><th>meaning</th></tr></thead><tbody>"
-             + "".join(rows) + "</tbody></table>") if rows else "<p>This notebook takes no parameters.</p>"
-    return (f"<header class='tr-run'><p>{links}</p><p><strong>{html.escape(title)}</strong> — notebook "
-            f"<code>{html.escape(name)}</code>, run with {html.escape(summary)}:</p>{table}</header>")
+    summary = "default parameters" if not changed else "parameters changed: " + ", ".join(changed)
+    links = (
+        f"<a href='../index.html'>all results</a> · <a href='{html.escape(other)}'>{html.escape(code_page)}</a> · "
+        f"<a href='{html.escape(name)}.ipynb'>executed notebook (.ipynb)</a>"
+    )
+    table = (
+        (
+            "<table><thead><tr><th>parameter</th><th>value in this run</th><th>meaning</th></tr></thead><tbody>"
+            + "".join(rows)
+            + "</tbody></table>"
+        )
+        if rows
+        else "<p>This notebook takes no parameters.</p>"
+    )
+    return (
+        f"<header class='tr-run'><p>{links}</p><p><strong>{html.escape(title)}</strong> — notebook "
+        f"<code>{html.escape(name)}</code>, run with {html.escape(summary)}:</p>{table}</header>"
+    )
 
 
 def code_page(html_file: Path) -> Path:
@@ -155,13 +170,23 @@ def export_html(notebook_file: Path, html_file: Path) -> None:
     name = notebook_file.stem
     title = _title(nb, name)
     with_code = code_page(html_file)
-    pages = ((html_file, True, f"{title} — report", "the notebook with its code", with_code.name),
-             (with_code, False, f"{title} — notebook with code", "the report without code", html_file.name))
+    pages = (
+        (html_file, True, f"{title} — report", "the notebook with its code", with_code.name),
+        (with_code, False, f"{title} — notebook with code", "the report without code", html_file.name),
+    )
     for target, hide, page_title, other_label, other in pages:
-        exporter = HTMLExporter(template_name="lab", template_file="tr_report.html.j2",
-                                extra_loaders=[DictLoader({"tr_report.html.j2": TEMPLATE})],
-                                exclude_input=hide, exclude_input_prompt=hide, exclude_output_prompt=hide)
-        resources = {"metadata": {"name": page_title}, "tr_css": CSS,
-                     "tr_header": _header(nb, name, title, other_label, other)}
+        exporter = HTMLExporter(
+            template_name="lab",
+            template_file="tr_report.html.j2",
+            extra_loaders=[DictLoader({"tr_report.html.j2": TEMPLATE})],
+            exclude_input=hide,
+            exclude_input_prompt=hide,
+            exclude_output_prompt=hide,
+        )
+        resources = {
+            "metadata": {"name": page_title},
+            "tr_css": CSS,
+            "tr_header": _header(nb, name, title, other_label, other),
+        }
         body, _ = exporter.from_notebook_node(nb, resources=resources)
         target.write_text(body, encoding="utf-8")

@@ -116,53 +116,77 @@ class Headline:
 
 #: The findings the index leads with, in order: the one list of headline keys.
 HEADLINES: tuple[Headline, ...] = (
-    Headline("growth", "growth.victims_admitted.apc",
-             "Growth of the yearly number of victims admitted, {start_year}–{end_year} (annual percent change, "
-             "negative-binomial trend)"),
-    Headline("growth", "growth.victims_admitted.doubling_time",
-             "Time in which the yearly number of victims admitted doubled at that rate"),
-    Headline("growth", "growth.victims_admitted.break_lr",
-             "Evidence of a change in that growth: likelihood-ratio statistic of the best break year against none, "
-             "with its bootstrap p-value (a break is drawn only when p < 0.05)"),
+    Headline(
+        "growth",
+        "growth.victims_admitted.apc",
+        "Growth of the yearly number of victims admitted, {start_year}–{end_year} (annual percent change, "
+        "negative-binomial trend)",
+    ),
+    Headline(
+        "growth",
+        "growth.victims_admitted.doubling_time",
+        "Time in which the yearly number of victims admitted doubled at that rate",
+    ),
+    Headline(
+        "growth",
+        "growth.victims_admitted.break_lr",
+        "Evidence of a change in that growth: likelihood-ratio statistic of the best break year against none, "
+        "with its bootstrap p-value (a break is drawn only when p < 0.05)",
+    ),
     Headline("year_profile", "year_profile.victims_admitted", "Victims admitted to the system in {year}"),
-    Headline("profiles", "profiles.share.place.finland.y{compare_to}",
-             "Share of the victims admitted in {compare_to} who were exploited in Finland"),
-    Headline("profiles", "profiles.change_{compare_from}_{compare_to}.share_finland",
-             "Change of that share from {compare_from} to {compare_to}"),
-    Headline("profiles", "profiles.share.form_exploited_in_finland.forced_labour.y{compare_to}",
-             "Share of forced labour among the victims exploited in Finland, {compare_to}"),
+    Headline(
+        "profiles",
+        "profiles.share.place.finland.y{compare_to}",
+        "Share of the victims admitted in {compare_to} who were exploited in Finland",
+    ),
+    Headline(
+        "profiles",
+        "profiles.change_{compare_from}_{compare_to}.share_finland",
+        "Change of that share from {compare_from} to {compare_to}",
+    ),
+    Headline(
+        "profiles",
+        "profiles.share.form_exploited_in_finland.forced_labour.y{compare_to}",
+        "Share of forced labour among the victims exploited in Finland, {compare_to}",
+    ),
     Headline("claims", "claims.total", "Checkable claims of the published sources in the claims ledger"),
     Headline("claims", "claims.true", "Claims that the preferred figures confirm"),
     Headline("claims", "claims.false", "Claims that the preferred figures contradict"),
     Headline("claims", "claims.cannot_check", "Claims no published figure can check"),
-    Headline("forecast", "forecast.{year}.victims_admitted",
-             "Victims admitted in {year} as forecast from the years up to {train_end} (negative-binomial trend)",
-             per_year=True),
-    Headline("dark_figure", "dark_figure.finland_scenario.{method}.estimate",
-             "Simulated Finland-like scenario: total number of victims estimated by multiple systems estimation "
-             "({method} model selection)"),
+    Headline(
+        "forecast",
+        "forecast.{year}.victims_admitted",
+        "Victims admitted in {year} as forecast from the years up to {train_end} (negative-binomial trend)",
+        per_year=True,
+    ),
+    Headline(
+        "dark_figure",
+        "dark_figure.finland_scenario.{method}.estimate",
+        "Simulated Finland-like scenario: total number of victims estimated by multiple systems estimation "
+        "({method} model selection)",
+    ),
     Headline("dark_figure", "dark_figure.finland_scenario.truth", "The scenario's true total, for comparison"),
 )
 
 #: The notebooks in the order a reader should take them, each with one line on what it does.
 READING_ORDER: dict[str, str] = {
     "data_audit": "What the sources say, year by year: coverage, gaps, how conflicts between sources were settled, "
-                  "and the accounting identities the published figures obey.",
+    "and the accounting identities the published figures obey.",
     "growth": "How fast the system grew: trend models of the yearly figures with annual percent change, doubling "
-              "time and a test for a change in the trend; stock and flows; reconciliations.",
+    "time and a test for a change in the trend; stock and flows; reconciliations.",
     "profiles": "Who the victims were: shares by place and form of exploitation, sex and age with 95% intervals, "
-                "their trends and the change between two years.",
+    "their trends and the change between two years.",
     "year_profile": "One year laid out as an annual review, against the year before and the mean of earlier years.",
     "claims": "The claims ledger: each checkable statement of the published sources tested against the preferred "
-              "figures.",
+    "figures.",
     "forecast": "Forecast and hindcast: how well the trend up to the forecast origin predicted the years published "
-                "since.",
+    "since.",
     "dark_figure": "The dark figure: what multiple systems estimation can say about victims on no list, in a "
-                   "simulated scenario, and how precise it is.",
+    "simulated scenario, and how precise it is.",
     "context": "Finland beside its neighbours: detected victims per 100,000 inhabitants, their trends and rate ratios, "
-               "and how many reach a prosecution and a conviction (UNODC data).",
+    "and how many reach a prosecution and a conviction (UNODC data).",
     "calibration": "How honest the intervals are: the actual coverage of every reported 95% interval on simulated "
-                   "series with known truth, and the size of the joinpoint test.",
+    "series with known truth, and the size of the joinpoint test.",
 }
 
 INDEX_CSS = """
@@ -253,8 +277,11 @@ def section_link(output: Path, notebook: str, key: str) -> str:
 def _finding(output: Path, h: Headline, key: str, label: str, values: dict[str, Any], ran: set[str]) -> str:
     entry = values.get(key)
     if entry is None:
-        why = (f"notebook <code>{html.escape(h.notebook)}</code> did not report <code>{html.escape(key)}</code>"
-               if h.notebook in ran else f"notebook <code>{html.escape(h.notebook)}</code> was not run")
+        why = (
+            f"notebook <code>{html.escape(h.notebook)}</code> did not report <code>{html.escape(key)}</code>"
+            if h.notebook in ran
+            else f"notebook <code>{html.escape(h.notebook)}</code> was not run"
+        )
         return f"<li class='missing'>{html.escape(label)}: not available in this run ({why})</li>"
     text = f"<span class='value'>{html.escape(display.value_text(entry))}</span>"
     if "actual" in entry:
@@ -267,8 +294,12 @@ def _finding(output: Path, h: Headline, key: str, label: str, values: dict[str, 
 
 def _files(folder: Path, name: str) -> list[str]:
     links = [f"<a href='{name}/{name}.html'>report</a>"]
-    for extra, label in ((f"{name}-with-code.html", "notebook with code"), (f"{name}.ipynb", "executed notebook (.ipynb)"),
-                         (VALUES_FILE, "values (JSON)"), ("inputs.json", "inputs (JSON)")):
+    for extra, label in (
+        (f"{name}-with-code.html", "notebook with code"),
+        (f"{name}.ipynb", "executed notebook (.ipynb)"),
+        (VALUES_FILE, "values (JSON)"),
+        ("inputs.json", "inputs (JSON)"),
+    ):
         if (folder / extra).is_file():
             links.append(f"<a href='{name}/{html.escape(extra)}'>{label}</a>")
     return links
@@ -278,20 +309,28 @@ def write_index(output: Path) -> None:
     """index.html: the findings first (in words, with value, unit and 95% CI, each linked to the report section that
     makes it), then the notebooks in reading order with every report, table, figure and values file, then the run's
     provenance (commit, parameters, package versions; no date, so that the file hashes the same on a rerun)."""
-    results = json.loads((output / "results.json").read_text(encoding="utf-8")) if (output / "results.json").is_file() \
+    results = (
+        json.loads((output / "results.json").read_text(encoding="utf-8"))
+        if (output / "results.json").is_file()
         else collect_results(output)
+    )
     values, prov = results["values"], results["provenance"]
     folders = _ordered(notebook_dirs(output))
-    parts = ["<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'>",
-             "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-             "<title>Finland's Assistance System for Victims of Human Trafficking: results of the analysis</title>",
-             f"<style>{INDEX_CSS}</style></head><body>",
-             "<h1>Finland's Assistance System for Victims of Human Trafficking: results of the analysis</h1>",
-             ("<p>Every number below comes from <a href='results.json'>results.json</a> (each with its unit, interval "
-              "and description); the SHA-256 of every file of this run is in <a href='manifest.json'>manifest.json</a>. "
-              f"Intervals are {display.CI_LABEL}s. Contents: <a href='#findings'>findings</a> · "
-              "<a href='#notebooks'>notebooks, tables and figures</a> · <a href='#provenance'>provenance</a>.</p>"),
-             "<h2 id='findings'>Findings</h2><ul class='findings'>"]
+    parts = [
+        "<!DOCTYPE html>",
+        "<html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        "<title>Finland's Assistance System for Victims of Human Trafficking: results of the analysis</title>",
+        f"<style>{INDEX_CSS}</style></head><body>",
+        "<h1>Finland's Assistance System for Victims of Human Trafficking: results of the analysis</h1>",
+        (
+            "<p>Every number below comes from <a href='results.json'>results.json</a> (each with its unit, interval "
+            "and description); the SHA-256 of every file of this run is in <a href='manifest.json'>manifest.json</a>. "
+            f"Intervals are {display.CI_LABEL}s. Contents: <a href='#findings'>findings</a> · "
+            "<a href='#notebooks'>notebooks, tables and figures</a> · <a href='#provenance'>provenance</a>.</p>"
+        ),
+        "<h2 id='findings'>Findings</h2><ul class='findings'>",
+    ]
     ran = set(prov.get("parameters", {}))
     for h, key, label in headline_items(prov.get("parameters", {})):
         parts.append(_finding(output, h, key, label, values, ran))
@@ -308,30 +347,39 @@ def write_index(output: Path) -> None:
         parts.append(f"<p class='files'>{' · '.join(_files(folder, name))}</p>")
         tables = sorted((folder / "tables").glob("*.csv")) if (folder / "tables").is_dir() else []
         if tables:
-            parts.append("<p class='files'>Tables (CSV): " + " · ".join(
-                f"<a href='{name}/tables/{html.escape(t.name)}'>{html.escape(t.stem)}</a>" for t in tables) + "</p>")
+            parts.append(
+                "<p class='files'>Tables (CSV): "
+                + " · ".join(f"<a href='{name}/tables/{html.escape(t.name)}'>{html.escape(t.stem)}</a>" for t in tables)
+                + "</p>"
+            )
         for png in sorted((folder / "figures").glob("*.png")) if (folder / "figures").is_dir() else []:
             rel = f"{name}/figures/{html.escape(png.name)}"
             svg = png.with_suffix(".svg")
             svg_link = f" · <a href='{name}/figures/{html.escape(svg.name)}'>SVG</a>" if svg.is_file() else ""
-            parts.append(f"<figure><img src='{rel}' alt='figure {html.escape(png.stem)} of {name}'>"
-                         f"<figcaption>{html.escape(png.stem.replace('_', ' '))} ({name}): "
-                         f"<a href='{rel}'>PNG</a>{svg_link}</figcaption></figure>")
+            parts.append(
+                f"<figure><img src='{rel}' alt='figure {html.escape(png.stem)} of {name}'>"
+                f"<figcaption>{html.escape(png.stem.replace('_', ' '))} ({name}): "
+                f"<a href='{rel}'>PNG</a>{svg_link}</figcaption></figure>"
+            )
 
     parts.append("<h2 id='provenance'>Provenance</h2>")
     git = prov.get("git", {})
     commit = git.get("commit") or "not a git checkout"
     dirty = " (with uncommitted changes)" if git.get("dirty") else ""
-    parts.append(f"<p>Commit <code>{html.escape(commit)}</code>{dirty}; Python {html.escape(str(prov.get('python')))}."
-                 "</p><h3>Parameters of each notebook in this run</h3><table><tr><th>notebook</th><th>parameters</th></tr>")
+    parts.append(
+        f"<p>Commit <code>{html.escape(commit)}</code>{dirty}; Python {html.escape(str(prov.get('python')))}."
+        "</p><h3>Parameters of each notebook in this run</h3><table><tr><th>notebook</th><th>parameters</th></tr>"
+    )
     for nb, params in sorted(prov.get("parameters", {}).items(), key=lambda kv: _rank(kv[0])):
         shown = ", ".join(f"{k} = {v!r}" for k, v in params.items())
         parts.append(f"<tr><td>{html.escape(nb)}</td><td><code>{html.escape(shown)}</code></td></tr>")
     parts.append("</table><h3>Data</h3><table><tr><th>data folder</th><th>file</th><th>SHA-256</th></tr>")
     for label, digests in sorted(prov.get("data_sha256", {}).items()):
         for file, digest in sorted(digests.items()):
-            parts.append(f"<tr><td>{html.escape(label)}</td><td>{html.escape(file)}</td><td><code>{html.escape(digest)}"
-                         "</code></td></tr>")
+            parts.append(
+                f"<tr><td>{html.escape(label)}</td><td>{html.escape(file)}</td><td><code>{html.escape(digest)}"
+                "</code></td></tr>"
+            )
     parts.append("</table><h3>Package versions</h3><table><tr><th>package</th><th>version</th></tr>")
     for pkg, version in sorted(prov.get("packages", {}).items()):
         parts.append(f"<tr><td>{html.escape(pkg)}</td><td>{html.escape(version)}</td></tr>")

@@ -32,8 +32,11 @@ def _finite(value: Any, key: str) -> Any:
 
 def entry_of(key: str, estimate: Estimate) -> dict[str, Any]:
     """The JSON entry of an estimate: value, unit, description, ``ci`` when it has one, and its extra fields."""
-    entry: dict[str, Any] = {"value": _finite(estimate.value, key), "unit": estimate.unit,
-                             "description": estimate.description}
+    entry: dict[str, Any] = {
+        "value": _finite(estimate.value, key),
+        "unit": estimate.unit,
+        "description": estimate.description,
+    }
     if estimate.ci is not None:
         entry["ci"] = [_finite(c, key) for c in estimate.ci]
     for k, v in estimate.extra.items():

@@ -84,11 +84,21 @@ class ShareRange(Result):
         if self.count.exact:
             text = f"{self.count.low} of {self.total:g} (Wilson CI)"
         else:
-            text = (f"between {self.count.low} and {self.count.high} of {self.total:g} (a suppressed cell): the share "
-                    f"lies in {self.low:.3f}-{self.high:.3f}; the interval spans the Wilson intervals of every count "
-                    "the bound allows")
-        return (Estimate("share", self.value, "proportion", text, ci=self.ci,
-                         extra={} if self.count.exact else {"bounds": [self.low, self.high]}),)
+            text = (
+                f"between {self.count.low} and {self.count.high} of {self.total:g} (a suppressed cell): the share "
+                f"lies in {self.low:.3f}-{self.high:.3f}; the interval spans the Wilson intervals of every count "
+                "the bound allows"
+            )
+        return (
+            Estimate(
+                "share",
+                self.value,
+                "proportion",
+                text,
+                ci=self.ci,
+                extra={} if self.count.exact else {"bounds": [self.low, self.high]},
+            ),
+        )
 
 
 def share_range(count: CountRange, total: float) -> ShareRange:
@@ -117,8 +127,15 @@ def _loglik(beta: np.ndarray, t: np.ndarray, low: np.ndarray, high: np.ndarray, 
     log_p, log_q = -np.logaddexp(0.0, -eta), -np.logaddexp(0.0, eta)
     exact = low == high
     k, m = low[exact], n[exact]
-    ll = float(np.sum(special.gammaln(m + 1) - special.gammaln(k + 1) - special.gammaln(m - k + 1)
-                      + k * log_p[exact] + (m - k) * log_q[exact]))
+    ll = float(
+        np.sum(
+            special.gammaln(m + 1)
+            - special.gammaln(k + 1)
+            - special.gammaln(m - k + 1)
+            + k * log_p[exact]
+            + (m - k) * log_q[exact]
+        )
+    )
     if (~exact).any():
         p = np.exp(log_p[~exact])
         m = n[~exact].astype(np.int64)
@@ -142,14 +159,29 @@ class CensoredShareTrend(Result):
     @property
     def estimates(self) -> tuple[Estimate, ...]:
         """The odds ratio per year with its profile-likelihood interval and the likelihood-ratio p-value."""
-        cens = (f"; {len(self.censored_years)} year(s) with a suppressed count enter as bounds "
-                f"({', '.join(map(str, self.censored_years))})") if self.censored_years else ""
-        return (Estimate("odds_ratio", self.odds_ratio, "odds ratio per year",
-                         f"binomial logit on year over {len(self.years)} years, profile-likelihood CI, LR test{cens}",
-                         ci=self.ci, extra={"p_value": self.p_value}),)
+        cens = (
+            (
+                f"; {len(self.censored_years)} year(s) with a suppressed count enter as bounds "
+                f"({', '.join(map(str, self.censored_years))})"
+            )
+            if self.censored_years
+            else ""
+        )
+        return (
+            Estimate(
+                "odds_ratio",
+                self.odds_ratio,
+                "odds ratio per year",
+                f"binomial logit on year over {len(self.years)} years, profile-likelihood CI, LR test{cens}",
+                ci=self.ci,
+                extra={"p_value": self.p_value},
+            ),
+        )
 
 
-def censored_share_trend(years: Sequence[int], counts: Sequence[CountRange], totals: Sequence[float]) -> CensoredShareTrend:
+def censored_share_trend(
+    years: Sequence[int], counts: Sequence[CountRange], totals: Sequence[float]
+) -> CensoredShareTrend:
     """Fit ``logit p_t = a + b (t - t0)`` by maximum likelihood, a censored year contributing ``P(low <= K <= high)``.
 
     Parameters
@@ -180,7 +212,9 @@ def censored_share_trend(years: Sequence[int], counts: Sequence[CountRange], tot
     mid = np.clip((low + high) / 2 / n, 0.01, 0.99)
     start = np.polyfit(t, np.log(mid / (1 - mid)), 1)[::-1]
     nll = lambda b: -_loglik(b, t, low, high, n)  # noqa: E731
-    fit = optimize.minimize(nll, start, method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000})
+    fit = optimize.minimize(
+        nll, start, method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000}
+    )
     if not fit.success or not np.all(np.isfinite(fit.x)) or abs(fit.x[1]) > 20:
         raise FitError("the censored logit trend has no finite maximum-likelihood estimate")
     a_hat, b_hat = fit.x
@@ -198,9 +232,15 @@ def censored_share_trend(years: Sequence[int], counts: Sequence[CountRange], tot
         far = b_hat + sign * step
         while target(far) < 0 and abs(far - b_hat) < 20:
             far = b_hat + sign * (abs(far - b_hat) * 2)
-        ends.append(optimize.brentq(target, *sorted((b_hat, far))) if target(far) >= 0 else math.copysign(math.inf, sign))
+        ends.append(
+            optimize.brentq(target, *sorted((b_hat, far))) if target(far) >= 0 else math.copysign(math.inf, sign)
+        )
     lr = max(0.0, 2 * (ll_max - profile(0.0)))
-    return CensoredShareTrend(math.exp(b_hat), (math.exp(ends[0]), math.exp(ends[1])), float(stats.chi2.sf(lr, 1)),
-                              tuple(int(y) for y in years),
-                              tuple(int(y) for y, c in zip(years, counts) if not c.exact), float(a_hat))
-
+    return CensoredShareTrend(
+        math.exp(b_hat),
+        (math.exp(ends[0]), math.exp(ends[1])),
+        float(stats.chi2.sf(lr, 1)),
+        tuple(int(y) for y in years),
+        tuple(int(y) for y, c in zip(years, counts) if not c.exact),
+        float(a_hat),
+    )

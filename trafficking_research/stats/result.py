@@ -72,8 +72,15 @@ class Estimate:
     def as_row(self) -> dict[str, Any]:
         """The estimate as one row of a summary table."""
         low, high = self.ci if self.ci is not None else (None, None)
-        return {"estimate": self.name, "value": self.value, "unit": self.unit, "ci_low": low, "ci_high": high,
-                "p_value": self.p_value, "description": self.description}
+        return {
+            "estimate": self.name,
+            "value": self.value,
+            "unit": self.unit,
+            "ci_low": low,
+            "ci_high": high,
+            "p_value": self.p_value,
+            "description": self.description,
+        }
 
     def __str__(self) -> str:
         text = f"{self.name} = {_fmt(self.value)} {self.unit}"

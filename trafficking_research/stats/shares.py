@@ -28,8 +28,9 @@ class Share(Result):
     @property
     def estimates(self) -> tuple[Estimate, ...]:
         """The share with its Wilson interval."""
-        return (Estimate("share", self.value, "proportion", f"{self.count:g} of {self.total:g} (Wilson CI)",
-                         ci=self.ci),)
+        return (
+            Estimate("share", self.value, "proportion", f"{self.count:g} of {self.total:g} (Wilson CI)", ci=self.ci),
+        )
 
 
 def wilson_share(count: float, total: float) -> Share:
@@ -62,9 +63,16 @@ class ShareChange(Result):
     def estimates(self) -> tuple[Estimate, ...]:
         """The difference of the shares (second minus first)."""
         (k1, n1), (k2, n2) = self.first, self.second
-        return (Estimate("difference", self.difference, "difference of proportions",
-                         f"{k2:g}/{n2:g} against {k1:g}/{n1:g} (Newcombe CI, score test)", ci=self.ci,
-                         extra={"p_value": self.p_value}),)
+        return (
+            Estimate(
+                "difference",
+                self.difference,
+                "difference of proportions",
+                f"{k2:g}/{n2:g} against {k1:g}/{n1:g} (Newcombe CI, score test)",
+                ci=self.ci,
+                extra={"p_value": self.p_value},
+            ),
+        )
 
 
 def share_change(k1: float, n1: float, k2: float, n2: float) -> ShareChange:
@@ -99,9 +107,16 @@ class ShareTrend(Result):
     @property
     def estimates(self) -> tuple[Estimate, ...]:
         """The odds ratio per year."""
-        return (Estimate("odds_ratio", self.odds_ratio, "odds ratio per year",
-                         f"binomial logit on year over {len(self.years)} years", ci=self.ci,
-                         extra={"p_value": self.p_value}),)
+        return (
+            Estimate(
+                "odds_ratio",
+                self.odds_ratio,
+                "odds ratio per year",
+                f"binomial logit on year over {len(self.years)} years",
+                ci=self.ci,
+                extra={"p_value": self.p_value},
+            ),
+        )
 
 
 def share_trend(counts: pd.Series, totals: pd.Series) -> ShareTrend:
@@ -129,5 +144,6 @@ def share_trend(counts: pd.Series, totals: pd.Series) -> ShareTrend:
     X = sm.add_constant(np.array(years, dtype=float) - years[0])
     res = sm.GLM(np.column_stack([k, n - k]), X, family=sm.families.Binomial()).fit()
     b, se = float(res.params[1]), float(res.bse[1])
-    return ShareTrend(math.exp(b), (math.exp(b - Z * se), math.exp(b + Z * se)), float(res.pvalues[1]),
-                      tuple(int(y) for y in years))
+    return ShareTrend(
+        math.exp(b), (math.exp(b - Z * se), math.exp(b + Z * se)), float(res.pvalues[1]), tuple(int(y) for y in years)
+    )

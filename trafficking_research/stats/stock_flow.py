@@ -20,8 +20,16 @@ def implied_exits(stock: pd.Series, admitted: pd.Series) -> pd.DataFrame:
         if year - 1 not in stock.index:
             continue
         exits = stock[year - 1] + admitted[year] - stock[year]
-        rows.append({"year": int(year), "stock_previous": stock[year - 1], "admitted": admitted[year],
-                     "stock": stock[year], "implied_exits": exits, "stock_per_admission_years": stock[year] / admitted[year]})
+        rows.append(
+            {
+                "year": int(year),
+                "stock_previous": stock[year - 1],
+                "admitted": admitted[year],
+                "stock": stock[year],
+                "implied_exits": exits,
+                "stock_per_admission_years": stock[year] / admitted[year],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -36,10 +44,17 @@ def reconcile_cumulative(yearly: pd.Series, totals: pd.Series, first_year: int =
         have = [y for y in span if y in yearly.index]
         missing = [y for y in span if y not in yearly.index]
         summed = float(yearly.loc[have].sum())
-        rows.append({"year": int(year), "published_total": float(total), "sum_of_yearly": summed,
-                     "residual": float(total) - summed, "years_with_data": len(have),
-                     "years_missing": ", ".join(map(str, missing)) or "none",
-                     "residual_per_missing_year": (float(total) - summed) / len(missing) if missing else None})
+        rows.append(
+            {
+                "year": int(year),
+                "published_total": float(total),
+                "sum_of_yearly": summed,
+                "residual": float(total) - summed,
+                "years_with_data": len(have),
+                "years_missing": ", ".join(map(str, missing)) or "none",
+                "residual_per_missing_year": (float(total) - summed) / len(missing) if missing else None,
+            }
+        )
     return pd.DataFrame(rows)
 
 

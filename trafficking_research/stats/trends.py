@@ -9,8 +9,8 @@ import math
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,19 +19,20 @@ from scipy import stats
 from statsmodels.discrete.discrete_model import NegativeBinomial
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
 
-from ..config import ALPHA, CONFIDENCE, FIRST_YEAR, Z
+from ..config import ALPHA, CONFIDENCE, Z
 from ..errors import ParameterError, SeriesError
 from .result import Estimate, Result
 
-
-
 #: How the trend intervals are computed, for the descriptions of the reported values.
-INTERVAL_METHOD = ("standard error scaled by the Pearson dispersion, Student's t with n - p degrees of freedom; "
-                   "chosen by the calibration study")
+INTERVAL_METHOD = (
+    "standard error scaled by the Pearson dispersion, Student's t with n - p degrees of freedom; "
+    "chosen by the calibration study"
+)
 
 
-def small_sample_interval(estimate: Any, se: Any, pearson_chi2: Any, df: Any, confidence: float = CONFIDENCE
-                          ) -> tuple[Any, Any]:
+def small_sample_interval(
+    estimate: Any, se: Any, pearson_chi2: Any, df: Any, confidence: float = CONFIDENCE
+) -> tuple[Any, Any]:
     """A Wald interval calibrated for a few years of counts: the model's standard error scaled by the Pearson
     dispersion, with Student's t quantile on the residual degrees of freedom.
 
@@ -185,15 +186,31 @@ class TrendFit(Result):
         """APC (with its 95% interval), doubling time where the trend is upward, and NB2's alpha."""
         model = "NB2 log-linear model" if self.family == "negbin" else "Poisson model"
         method = f"95% CI of the slope: {INTERVAL_METHOD} (n - p = {self.df_resid})"
-        out = [Estimate("apc", self.apc, "percent per year", f"{self.label}: annual percent change, {model}; {method}",
-                        ci=self.apc_ci)]
+        out = [
+            Estimate(
+                "apc",
+                self.apc,
+                "percent per year",
+                f"{self.label}: annual percent change, {model}; {method}",
+                ci=self.apc_ci,
+            )
+        ]
         if self.doubling_time is not None:
-            out.append(Estimate("doubling_time", self.doubling_time, "years",
-                                f"{self.label}: doubling time log(2)/slope from the {self._short} slope, its interval "
-                                f"the slope's interval transformed ({method}; upper bound null: the slope's interval "
-                                "reaches zero)", ci=self.doubling_time_ci))
+            out.append(
+                Estimate(
+                    "doubling_time",
+                    self.doubling_time,
+                    "years",
+                    f"{self.label}: doubling time log(2)/slope from the {self._short} slope, its interval "
+                    f"the slope's interval transformed ({method}; upper bound null: the slope's interval "
+                    "reaches zero)",
+                    ci=self.doubling_time_ci,
+                )
+            )
         if self.family == "negbin":
-            out.append(Estimate("nb_alpha", self.alpha, "dimensionless", f"{self.label}: NB2 dispersion parameter alpha"))
+            out.append(
+                Estimate("nb_alpha", self.alpha, "dimensionless", f"{self.label}: NB2 dispersion parameter alpha")
+            )
         return tuple(out)
 
 
@@ -216,8 +233,10 @@ def prepare(series: pd.Series, name: str, start_year: int, end_year: int) -> pd.
         raise SeriesError(f"series '{name}': every count in {start_year}-{end_year} is zero; no trend can be fitted")
     if (s > 0).sum() < 2:
         year = int(s.index[s > 0][0])
-        raise SeriesError(f"series '{name}': only {year} has a count above zero in {start_year}-{end_year}; "
-                          "a log-linear trend needs two such years (its slope would run to infinity)")
+        raise SeriesError(
+            f"series '{name}': only {year} has a count above zero in {start_year}-{end_year}; "
+            "a log-linear trend needs two such years (its slope would run to infinity)"
+        )
     return s.astype(float)
 
 
@@ -257,18 +276,47 @@ def _quiet() -> Iterator[None]:
 def _band(glm_res: Any, X: np.ndarray, years: np.ndarray) -> tuple[pd.Series, pd.DataFrame]:
     pred = glm_res.get_prediction(X).summary_frame(alpha=ALPHA)
     fitted = pd.Series(pred["mean"].to_numpy(), index=years)
-    band = pd.DataFrame({"low": pred["mean_ci_lower"].to_numpy(), "high": pred["mean_ci_upper"].to_numpy()}, index=years)
+    band = pd.DataFrame(
+        {"low": pred["mean_ci_lower"].to_numpy(), "high": pred["mean_ci_upper"].to_numpy()}, index=years
+    )
     return fitted, band
 
 
-def _glm_fit(label: str, model: str, family: str, s: pd.Series, origin: int, breaks: tuple[int, ...], res: Any,
-             X: np.ndarray, alpha: float | None, n_params: int) -> TrendFit:
+def _glm_fit(
+    label: str,
+    model: str,
+    family: str,
+    s: pd.Series,
+    origin: int,
+    breaks: tuple[int, ...],
+    res: Any,
+    X: np.ndarray,
+    alpha: float | None,
+    n_params: int,
+) -> TrendFit:
     """A TrendFit from a statsmodels GLM result (Poisson, or NB2 at alpha = 0)."""
     years = s.index.to_numpy()
     fitted, band = _band(res, X, years)
-    return TrendFit(label, model, family, years, s.to_numpy(), origin, breaks, np.asarray(res.params),
-                    np.asarray(res.cov_params()), alpha, None, float(res.llf), n_params, len(s), float(res.deviance),
-                    float(res.pearson_chi2), fitted, band)
+    return TrendFit(
+        label,
+        model,
+        family,
+        years,
+        s.to_numpy(),
+        origin,
+        breaks,
+        np.asarray(res.params),
+        np.asarray(res.cov_params()),
+        alpha,
+        None,
+        float(res.llf),
+        n_params,
+        len(s),
+        float(res.deviance),
+        float(res.pearson_chi2),
+        fitted,
+        band,
+    )
 
 
 def fit_poisson(s: pd.Series, origin: int | None = None) -> TrendFit:
@@ -329,8 +377,14 @@ def fit_negbin(s: pd.Series, origin: int | None = None, breaks: tuple[int, ...] 
             poisson = sm.GLM(y, X, family=sm.families.Poisson()).fit()
             try:
                 model = NegativeBinomial(y, X, loglike_method="nb2")
-                nb = model.fit(start_params=np.append(poisson.params, 0.1), disp=False, maxiter=1000, method="bfgs",
-                               gtol=1e-9, skip_hessian=True)
+                nb = model.fit(
+                    start_params=np.append(poisson.params, 0.1),
+                    disp=False,
+                    maxiter=1000,
+                    method="bfgs",
+                    gtol=1e-9,
+                    skip_hessian=True,
+                )
                 alpha = float(nb.params[-1])
                 usable = np.isfinite(alpha) and alpha > 1e-4 and nb.llf >= poisson.llf - 1e-6
                 if usable:  # the Hessian is slow and meaningless at the boundary, so it is computed only here
@@ -339,24 +393,47 @@ def fit_negbin(s: pd.Series, origin: int | None = None, breaks: tuple[int, ...] 
             except (np.linalg.LinAlgError, ValueError):
                 usable = False
             if not usable:  # boundary: the NB2 likelihood peaks at alpha = 0, where NB2 is Poisson
-                return _glm_fit(str(s.name), f"{name} (alpha at 0)", "negbin", s, origin, breaks, poisson, X, 0.0,
-                                X.shape[1] + 1)
+                return _glm_fit(
+                    str(s.name), f"{name} (alpha at 0)", "negbin", s, origin, breaks, poisson, X, 0.0, X.shape[1] + 1
+                )
             glm = sm.GLM(y, X, family=sm.families.NegativeBinomial(alpha=alpha)).fit()
         except (np.linalg.LinAlgError, ValueError) as exc:
             raise SeriesError(f"series '{s.name}': the {name} model could not be fitted ({exc})") from None
     fitted, band = _band(glm, X, years)
     log_cov = _log_alpha_cov(cov, alpha)
-    return TrendFit(str(s.name), name, "negbin", years, y, origin, breaks, np.asarray(nb.params[:-1]), cov[:-1, :-1],
-                    alpha, log_cov if np.all(np.linalg.eigvalsh(log_cov) > 0) else None,
-                    float(model.loglike(nb.params)), X.shape[1] + 1, len(s), float(glm.deviance),
-                    float(glm.pearson_chi2), fitted, band)
+    return TrendFit(
+        str(s.name),
+        name,
+        "negbin",
+        years,
+        y,
+        origin,
+        breaks,
+        np.asarray(nb.params[:-1]),
+        cov[:-1, :-1],
+        alpha,
+        log_cov if np.all(np.linalg.eigvalsh(log_cov) > 0) else None,
+        float(model.loglike(nb.params)),
+        X.shape[1] + 1,
+        len(s),
+        float(glm.deviance),
+        float(glm.pearson_chi2),
+        fitted,
+        band,
+    )
 
 
 MODELS: dict[str, Any] = {"poisson": fit_poisson, "negbin": fit_negbin}
 
 
-def fit_trend(series: pd.Series, model: str = "negbin", *, start_year: int | None = None,
-              end_year: int | None = None, origin: int | None = None) -> TrendFit:
+def fit_trend(
+    series: pd.Series,
+    model: str = "negbin",
+    *,
+    start_year: int | None = None,
+    end_year: int | None = None,
+    origin: int | None = None,
+) -> TrendFit:
     """Fit a log-linear trend to a yearly series: the package's public entry point for trend models.
 
     Years without a figure are left out (never imputed); the series is checked first (at least three years, whole
@@ -392,8 +469,12 @@ def fit_trend(series: pd.Series, model: str = "negbin", *, start_year: int | Non
     s = series.dropna()
     first = int(s.index.min()) if len(s) else 0
     last = int(s.index.max()) if len(s) else 0
-    data = prepare(series, str(series.name), start_year if start_year is not None else first,
-                   end_year if end_year is not None else last)
+    data = prepare(
+        series,
+        str(series.name),
+        start_year if start_year is not None else first,
+        end_year if end_year is not None else last,
+    )
     data.name = series.name
     return MODELS[model](data, origin)
 
@@ -411,9 +492,16 @@ class Overdispersion(Result):
     def estimates(self) -> tuple[Estimate, ...]:
         """The Pearson ratio and the LR statistic with its boundary p-value."""
         return (
-            Estimate("pearson_dispersion", self.pearson_ratio, "ratio", f"{self.label}: Pearson chi2/df of the Poisson fit"),
-            Estimate("lr_nb_vs_poisson", self.lr_statistic, "chi2", f"{self.label}: LR statistic, NB2 against Poisson "
-                     "(p from the half chi2(1) boundary distribution)", extra={"p_value": self.p_value}),
+            Estimate(
+                "pearson_dispersion", self.pearson_ratio, "ratio", f"{self.label}: Pearson chi2/df of the Poisson fit"
+            ),
+            Estimate(
+                "lr_nb_vs_poisson",
+                self.lr_statistic,
+                "chi2",
+                f"{self.label}: LR statistic, NB2 against Poisson (p from the half chi2(1) boundary distribution)",
+                extra={"p_value": self.p_value},
+            ),
         )
 
 
@@ -455,17 +543,34 @@ class JoinpointFit(Result):
         lab = self.label
         return (
             Estimate("break_year", self.break_year, "year", f"{lab}: joinpoint year of maximum likelihood"),
-            Estimate("break_lr", self.lr_statistic, "chi2", f"{lab}: LR statistic, best joinpoint against "
-                     f"none (p from a parametric bootstrap of {self.n_boot} series)", extra={"p_value": self.p_value}),
-            Estimate("apc_before_break", 100 * np.expm1(self.slopes[0]), "percent per year",
-                     f"{lab}: APC up to the joinpoint"),
-            Estimate("apc_after_break", 100 * np.expm1(self.slopes[1]), "percent per year",
-                     f"{lab}: APC after the joinpoint"),
-            Estimate("aapc", self.aapc, "percent per year", f"{lab}: average APC over the period from the "
-                     "joinpoint model (delta-method CI given the break year, with the trend models' small-sample "
-                     "correction: standard error scaled by the Pearson dispersion, Student's t with n - p degrees of "
-                     "freedom; it does NOT hold its 95% level, because the break year is chosen from the data: its "
-                     "measured coverage is calibration.coverage.aapc.nb2_pearson_t)", ci=self.aapc_ci),
+            Estimate(
+                "break_lr",
+                self.lr_statistic,
+                "chi2",
+                f"{lab}: LR statistic, best joinpoint against "
+                f"none (p from a parametric bootstrap of {self.n_boot} series)",
+                extra={"p_value": self.p_value},
+            ),
+            Estimate(
+                "apc_before_break",
+                100 * np.expm1(self.slopes[0]),
+                "percent per year",
+                f"{lab}: APC up to the joinpoint",
+            ),
+            Estimate(
+                "apc_after_break", 100 * np.expm1(self.slopes[1]), "percent per year", f"{lab}: APC after the joinpoint"
+            ),
+            Estimate(
+                "aapc",
+                self.aapc,
+                "percent per year",
+                f"{lab}: average APC over the period from the "
+                "joinpoint model (delta-method CI given the break year, with the trend models' small-sample "
+                "correction: standard error scaled by the Pearson dispersion, Student's t with n - p degrees of "
+                "freedom; it does NOT hold its 95% level, because the break year is chosen from the data: its "
+                "measured coverage is calibration.coverage.aapc.nb2_pearson_t)",
+                ci=self.aapc_ci,
+            ),
         )
 
 
@@ -474,7 +579,9 @@ def _glm_nb_llf(y: np.ndarray, X: np.ndarray, alpha: float) -> float:
     return float(sm.GLM(y, X, family=family).fit().llf)
 
 
-def _best_break(y: np.ndarray, years: np.ndarray, origin: int, candidates: list[int], alpha: float) -> tuple[int, float, dict]:
+def _best_break(
+    y: np.ndarray, years: np.ndarray, origin: int, candidates: list[int], alpha: float
+) -> tuple[int, float, dict]:
     lls = {k: _glm_nb_llf(y, design(years, origin, (k,)), alpha) for k in candidates}
     best = max(lls, key=lambda k: (lls[k], -k))
     return best, lls[best], lls
@@ -504,7 +611,9 @@ def joinpoint(s: pd.Series, min_segment: int = 3, n_boot: int = 199, seed: int =
     """
     years = s.index.to_numpy()
     origin = int(years[0])
-    candidates = [int(k) for k in years if (years < k).sum() >= min_segment - 1 and (years > k).sum() >= min_segment - 1]
+    candidates = [
+        int(k) for k in years if (years < k).sum() >= min_segment - 1 and (years > k).sum() >= min_segment - 1
+    ]
     candidates = [k for k in candidates if (years <= k).sum() >= min_segment and (years >= k).sum() >= min_segment]
     positive = s.to_numpy() > 0
     # each segment needs two years above zero, or its slope runs to minus infinity
@@ -557,6 +666,16 @@ def joinpoint(s: pd.Series, min_segment: int = 3, n_boot: int = 199, seed: int =
 
 def comparison_table(models: list[TrendFit]) -> pd.DataFrame:
     """AIC, BIC, deviance and parameters of fitted models, best AIC first."""
-    rows = [{"model": m.model, "parameters": m.n_params, "log_likelihood": m.llf, "AIC": m.aic, "BIC": m.bic,
-             "deviance": m.deviance, "APC %": m.apc} for m in models]
+    rows = [
+        {
+            "model": m.model,
+            "parameters": m.n_params,
+            "log_likelihood": m.llf,
+            "AIC": m.aic,
+            "BIC": m.bic,
+            "deviance": m.deviance,
+            "APC %": m.apc,
+        }
+        for m in models
+    ]
     return pd.DataFrame(rows).sort_values("AIC").reset_index(drop=True)
