@@ -119,8 +119,14 @@ HEADLINES: tuple[Headline, ...] = (
     Headline(
         "growth",
         "growth.victims_admitted.apc",
-        "Growth of the yearly number of victims admitted, {start_year}–{end_year} (annual percent change, "
-        "negative-binomial trend)",
+        "Growth of the yearly number of victims admitted, the published years of {start_year}–{end_year} (annual "
+        "percent change, negative-binomial trend, calibrated interval)",
+    ),
+    Headline(
+        "growth",
+        "growth.harmonised.apc",
+        "The same over the whole span, with the gap years (2007–2009, 2014) estimated from UNODC's series and the "
+        "published cumulative total (their uncertainty carried into the interval)",
     ),
     Headline(
         "growth",
@@ -148,6 +154,22 @@ HEADLINES: tuple[Headline, ...] = (
         "profiles",
         "profiles.share.form_exploited_in_finland.forced_labour.y{compare_to}",
         "Share of forced labour among the victims exploited in Finland, {compare_to}",
+    ),
+    Headline(
+        "profiles",
+        "profiles.fifteen_years.unodc.share_female.trend",
+        "Trend in the share of women and girls among victims detected in Finland (UNODC series; odds ratio per year)",
+    ),
+    Headline(
+        "profiles",
+        "profiles.fifteen_years.system.share_in_finland.trend",
+        "Trend in the share of victims admitted who were exploited in Finland (odds ratio per year)",
+    ),
+    Headline(
+        "context",
+        "context.rate_ratio.fin_swe.y{compare_year}",
+        "Detected victims per inhabitant in Finland against Sweden, {compare_year} (rate ratio; the two count "
+        "differently, see the context report)",
     ),
     Headline("claims", "claims.total", "Checkable claims of the published sources in the claims ledger"),
     Headline("claims", "claims.true", "Claims that the preferred figures confirm"),
