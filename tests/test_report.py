@@ -61,7 +61,7 @@ def test_index_leads_with_findings(tmp_path: Path) -> None:
     assert text.index("id='findings'") < text.index("id='notebooks'") < text.index("id='provenance'")
     assert (
         "<a href='growth/growth.html#growth.victims_admitted.apc'>Growth of the yearly number of victims "
-        "admitted, 2006–2020"
+        "admitted, the published years of 2006–2020"
     ) in text
     assert "20.8 percent per year (95% CI 16.4 to 25.4)" in text
     # no id for the statistic: the link goes to the section whose text shows the key
