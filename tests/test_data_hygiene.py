@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from helpers import edit_rows
 
+from trafficking_research.data.codes import KEY_COLUMNS
 from trafficking_research.data.observations import load_data, load_observations
 from trafficking_research.data.provenance import locator_problem, normalised_url
 from trafficking_research.data.series import annual_series
@@ -198,23 +199,7 @@ def test_no_source_gives_one_number_twice_under_two_codes() -> None:
     for dim in dims:
         groups: dict[tuple[str, ...], set[str]] = defaultdict(set)
         for r in rows:
-            key = tuple(
-                r[c]
-                for c in (
-                    "source_id",
-                    "period_start",
-                    "period_end",
-                    "measure",
-                    "client_type",
-                    "place",
-                    "form",
-                    "sex",
-                    "age",
-                    "unit",
-                    "value",
-                )
-                if c != dim
-            )
+            key = tuple(r[c] for c in ("source_id", *KEY_COLUMNS, "value") if c != dim)
             groups[key].add(r[dim])
         assert {k: v for k, v in groups.items() if len(v) > 1} == {}, dim
 

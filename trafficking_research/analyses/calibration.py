@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..config import Z
 from ..data.series import annual_series
 from ..errors import FitError
 from ..stats import calibration, trends
@@ -149,7 +150,7 @@ def coverage_figure(table: pd.DataFrame) -> plt.Figure:
         part = cov[(cov["quantity"] == q) & (cov["method"] == m)]
         colour = {"reported": "#4c78a8", "reported before calibration": "#e45756"}.get(status(q, m), "#9d9d9d")
         jitter = np.linspace(-0.25, 0.25, len(part)) if len(part) > 1 else np.zeros(1)
-        ax.errorbar(part["actual"], i + jitter, xerr=1.96 * part["mc_se"], fmt="o", ms=3, lw=0.8, color=colour)
+        ax.errorbar(part["actual"], i + jitter, xerr=Z * part["mc_se"], fmt="o", ms=3, lw=0.8, color=colour)
     ax.set_yticks(range(len(groups)), [f"{q} · {m}" for q, m in groups], fontsize=7)
     ax.invert_yaxis()
     ax.set_xlim(max(0.0, float(cov["actual"].min()) - 0.05) if len(cov) else 0.0, 1.02)  # room beside 100%
@@ -164,10 +165,10 @@ def coverage_figure(table: pd.DataFrame) -> plt.Figure:
     if len(size):
         ax2.axvspan(*SIZE_TARGET, color="#54a24b", alpha=0.15, lw=0)
         ax2.axvline(0.05, color="grey", lw=0.8, ls=":")
-        ax2.errorbar(size["actual"], range(len(size)), xerr=1.96 * size["mc_se"], fmt="o", color="#4c78a8")
+        ax2.errorbar(size["actual"], range(len(size)), xerr=Z * size["mc_se"], fmt="o", color="#4c78a8")
         ax2.set_yticks(range(len(size)), list(size["scenario"]), fontsize=7)
         ax2.invert_yaxis()
-        reach = float((size["actual"] + 1.96 * size["mc_se"]).max())
+        reach = float((size["actual"] + Z * size["mc_se"]).max())
         ax2.set_xlim(0, max(0.12, reach * 1.1))  # room beside the widest error bar
     ax2.set_xlabel("joinpoint test without a break:\nrejections at 5% / all replicates")
     fig.tight_layout()
@@ -218,7 +219,7 @@ def run(
     gap = np.maximum(TARGET[0] - table["actual"], table["actual"] - TARGET[1])
     null_se = np.sqrt(calibration.NOMINAL * (1 - calibration.NOMINAL) / table["replicates"])
     reported = np.array([status(q, m) == "reported" for q, m in zip(table["quantity"], table["method"])], dtype=bool)
-    missed = table[(table["nominal"] == calibration.NOMINAL) & reported & (gap > 1.96 * null_se)]
+    missed = table[(table["nominal"] == calibration.NOMINAL) & reported & (gap > Z * null_se)]
     for row in missed.itertuples():
         out.notes.append(
             f"{row.quantity}, {row.method}, {row.scenario}: coverage {row.actual:.3f} "

@@ -17,7 +17,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..config import FIRST_YEAR, VICTIMS, period_of
+from ..config import FIRST_YEAR, VICTIMS
+from ..data.series import follows_period_rule
 from ..errors import FitError
 from ..stats.censored import CountRange, censored_share_trend, count_range, share_range
 from ..stats.result import Estimate
@@ -65,10 +66,8 @@ class _Cells:
             & obs["client_type"].isin(client_types)
             & (obs["unit"] == "persons")
         ]
-        years = sel["period_end"].dt.year
-        rule = [period_of(measure, int(y)) for y in years]
-        ok = [(s.date(), e.date()) == r for s, e, r in zip(sel["period_start"], sel["period_end"], rule)]
-        sel = sel[np.array(ok, dtype=bool)] if len(sel) else sel
+        if len(sel):
+            sel = sel[follows_period_rule(sel, measure)]
         order = sel["client_type"].astype(object).map({t: i for i, t in enumerate(client_types)})
         sel = sel.assign(_order=order.to_numpy()).sort_values("_order")
         self.cells: dict[tuple, Part] = {}

@@ -8,7 +8,9 @@ from ..config import DEFAULT_STOCK_DATE, FIRST_YEAR, STOCK_MEASURES, VICTIMS, Se
 from ..errors import ParameterError
 
 
-def _follows_period_rule(sel: pd.DataFrame, measure: str, stock_date: str, cumulative: bool) -> pd.Series:
+def follows_period_rule(
+    sel: pd.DataFrame, measure: str, stock_date: str = DEFAULT_STOCK_DATE, cumulative: bool = False
+) -> pd.Series:
     """True where a row covers exactly the period `config.period_of` gives a figure of its last year."""
     years = sel["period_end"].dt.year
     expected = [period_of(measure, int(y), stock_date=stock_date, cumulative=cumulative) for y in years]
@@ -78,7 +80,7 @@ def annual_series(
     if "qualifier" in sel.columns:
         sel = sel[sel["qualifier"].astype(str).isin(qualifiers)]
     if len(sel):
-        sel = sel[_follows_period_rule(sel, measure, stock_date, cumulative and measure not in STOCK_MEASURES)]
+        sel = sel[follows_period_rule(sel, measure, stock_date, cumulative and measure not in STOCK_MEASURES)]
     order = sel["client_type"].astype(object).map({t: i for i, t in enumerate(types)})
     sel = sel.assign(_order=order.to_numpy(), _year=sel["period_end"].dt.year.to_numpy())
     sel = sel.sort_values(["_year", "_order"]).drop_duplicates("_year")

@@ -21,6 +21,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from scipy import stats
 
+from ..config import ALPHA
 from ..errors import ParameterError
 from . import batchfit as bf
 from . import forecasting as fc
@@ -178,7 +179,7 @@ def _forecast_block(scenario: TrendScenario, index: int, seed: int, start: int, 
             if m == "nb2_normal_draws"
             else fc.calibrated_draws(rngs, X, Xf, fit.beta, fit.mu, alpha_m, FORECAST_SIMS)
         )
-        low, high = np.quantile(draws, (0.025, 0.975), axis=1, method="inverted_cdf")
+        low, high = np.quantile(draws, (ALPHA / 2, 1 - ALPHA / 2), axis=1, method="inverted_cdf")
         for h in range(len(FUTURE)):
             out[f"h{h + 1}:{m}"] = (low[:, h] <= future[:, h]) & (future[:, h] <= high[:, h])
     return out
