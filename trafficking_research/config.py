@@ -7,9 +7,8 @@ Nothing here reads a file or fits a model; every layer may import it.
 from __future__ import annotations
 
 import datetime as dt
+from statistics import NormalDist
 from typing import Any
-
-from scipy import stats
 
 #: The Assistance System's first year: it opened in 2006, and its cumulative totals count from 1 January 2006.
 FIRST_YEAR: int = 2006
@@ -19,7 +18,7 @@ CONFIDENCE: float = 0.95
 # Rounded, so that ALPHA is exactly 0.05: 1.0 - 0.95 is 0.050000000000000044 in binary floating point, which moves
 # the last digits of statsmodels' Wilson and Newcombe intervals (they take the quantile of ALPHA / 2).
 ALPHA: float = round(1.0 - CONFIDENCE, 12)
-Z: float = float(stats.norm.ppf(1.0 - ALPHA / 2.0))
+Z: float = NormalDist().inv_cdf(1.0 - ALPHA / 2.0)  # the standard library's quantile: no scipy import
 CI_LABEL: str = f"{CONFIDENCE:.0%} CI"
 
 # --- client types --------------------------------------------------------------------------------------------------

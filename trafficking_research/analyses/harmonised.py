@@ -350,7 +350,7 @@ def full_span_growth(h: Harmonised, model: str = "negbin") -> FullSpanGrowth:
     if model not in ("negbin", "poisson"):
         raise ParameterError(f"parameter 'model': {model!r} is not 'negbin' or 'poisson'")
     origin = int(h.draws.columns[0])
-    fits = [_fit(h.draw_series(i), model, origin) for i in range(len(h.draws))]
+    fits = trends.fit_many(h.draws, model, origin, label="victims admitted, harmonised")
     # each draw's variance is the calibrated one (the model's, scaled by the Pearson dispersion, as
     # `trends.small_sample_interval`), and the t reference allows for the residual degrees of freedom
     df_complete = fits[0].n_obs - len(fits[0].params)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import weakref
+from dataclasses import dataclass
+
 import pandas as pd
 
 from ..config import DEFAULT_STOCK_DATE, FIRST_YEAR, STOCK_MEASURES, VICTIMS, SeriesSpec, period_of
@@ -67,30 +72,92 @@ def annual_series(
         ``attrs["qualifier"]`` how it was printed.
     """
     types = (client_type,) if isinstance(client_type, str) else tuple(client_type)
-    sel = obs[
-        (obs["status"] == "preferred")
-        & (obs["measure"] == measure)
-        & (obs["client_type"].isin(types))
-        & (obs["place"] == place)
-        & (obs["form"] == form)
-        & (obs["sex"] == sex)
-        & (obs["age"] == age)
-        & (obs["unit"] == unit)
-    ]
-    if "qualifier" in sel.columns:
-        sel = sel[sel["qualifier"].astype(str).isin(qualifiers)]
-    if len(sel):
-        sel = sel[follows_period_rule(sel, measure, stock_date, cumulative and measure not in STOCK_MEASURES)]
-    order = sel["client_type"].astype(object).map({t: i for i, t in enumerate(types)})
-    sel = sel.assign(_order=order.to_numpy(), _year=sel["period_end"].dt.year.to_numpy())
-    sel = sel.sort_values(["_year", "_order"]).drop_duplicates("_year")
-    out = pd.Series(sel["value"].to_numpy(dtype=float), index=sel["_year"].to_numpy(), dtype=float)
+    cumulative = cumulative and measure not in STOCK_MEASURES
+    index = series_index(obs)
+    chosen: dict[int, _Row] = {}  # per year, the row of the first client type (in order of preference) with one
+    for ctype in types:
+        for row in index.rows.get((measure, ctype, place, form, sex, age, unit), ()):
+            if row.qualifier not in qualifiers or row.year in chosen:
+                continue
+            start_day, end_day = period_of(measure, row.year, stock_date=stock_date, cumulative=cumulative)
+            if (row.start, row.end) == (start_day, end_day) and not (cumulative and row.year <= FIRST_YEAR):
+                chosen[row.year] = row
+    years = sorted(chosen)
+    out = pd.Series([float(chosen[y].value) for y in years], index=pd.Index(years, dtype="int64"), dtype=float)
     out.index.name = "year"
     out.name = "/".join([measure, "|".join(types), place, form, sex, age])
-    out.attrs["client_type"] = dict(zip(sel["_year"].astype(int), sel["client_type"].astype(str)))
-    quals = sel["qualifier"].astype(str) if "qualifier" in sel.columns else pd.Series("exact", index=sel.index)
-    out.attrs["qualifier"] = dict(zip(sel["_year"].astype(int), quals))
+    out.attrs["client_type"] = {y: chosen[y].client_type for y in years}
+    out.attrs["qualifier"] = {y: chosen[y].qualifier for y in years}
     return out
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One preferred observation, as the series queries need it."""
+
+    year: int
+    start: dt.date
+    end: dt.date
+    value: float
+    client_type: str
+    qualifier: str
+
+
+@dataclass(frozen=True)
+class SeriesIndex:
+    """The preferred observations grouped by their coded dimensions, built once per loaded frame."""
+
+    fingerprint: bytes
+    rows: dict[tuple[str, ...], tuple[_Row, ...]]
+
+
+_KEY = ("measure", "client_type", "place", "form", "sex", "age", "unit")
+_INDEXES: dict[int, tuple[weakref.ref, SeriesIndex]] = {}
+
+
+def _fingerprint(obs: pd.DataFrame) -> bytes:
+    """A digest of every column the series read: a frame changed in place is indexed again."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr((obs.shape, tuple(obs.columns))).encode())
+    for col in (*_KEY, "status", "qualifier", "period_start", "period_end", "value"):
+        if col in obs.columns:
+            values = obs[col]
+            data = values.cat.codes.to_numpy() if isinstance(values.dtype, pd.CategoricalDtype) else values.to_numpy()
+            h.update(data.tobytes() if data.dtype != object else repr(data.tolist()).encode())
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                h.update(repr(list(values.cat.categories)).encode())
+    return h.digest()
+
+
+def series_index(obs: pd.DataFrame) -> SeriesIndex:
+    """The index of `obs` for series queries: built on first use, reused while the frame is unchanged.
+
+    Parameters
+    ----------
+    obs : pandas.DataFrame
+        Observations from `load_observations`.
+
+    Returns
+    -------
+    SeriesIndex
+        Preferred rows by (measure, client type, place, form, sex, age, unit).
+    """
+    fingerprint = _fingerprint(obs)
+    cached = _INDEXES.get(id(obs))
+    if cached is not None and cached[0]() is obs and cached[1].fingerprint == fingerprint:
+        return cached[1]
+    pref = obs[obs["status"] == "preferred"]
+    qualifier = pref["qualifier"].astype(str) if "qualifier" in pref.columns else pd.Series("exact", index=pref.index)
+    rows: dict[tuple[str, ...], list[_Row]] = {}
+    columns = [pref[c].astype(str).tolist() for c in _KEY]
+    for key, start, end, value, q in zip(
+        zip(*columns), pref["period_start"].dt.date, pref["period_end"].dt.date, pref["value"], qualifier
+    ):
+        rows.setdefault(key, []).append(_Row(end.year, start, end, value, key[1], q))
+    index = SeriesIndex(fingerprint, {k: tuple(v) for k, v in rows.items()})
+    key = id(obs)
+    _INDEXES[key] = (weakref.ref(obs, lambda _: _INDEXES.pop(key, None)), index)
+    return index
 
 
 def coverage(obs: pd.DataFrame, series_specs: dict[str, SeriesSpec]) -> pd.DataFrame:

@@ -1,5 +1,6 @@
 """Shares and their changes: Wilson intervals, Newcombe's interval for a difference with the score test, and a
-binomial logit trend over years (all from statsmodels). Pure: counts in, frozen results out."""
+binomial logit trend over years (statsmodels' proportion functions; the trend by the package's engine, `batchfit`).
+Pure: counts in, frozen results out."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint, test_proportions_2indep
 
 from ..config import ALPHA, Z
 from ..errors import FitError
+from . import batchfit
 from .result import Estimate, Result
 
 
@@ -141,9 +142,10 @@ def share_trend(counts: pd.Series, totals: pd.Series) -> ShareTrend:
         raise FitError(f"{len(years)} year(s) with both the part and the total published; a trend needs three")
     k = np.array([counts[y] for y in years])
     n = np.array([totals[y] for y in years])
-    X = sm.add_constant(np.array(years, dtype=float) - years[0])
-    res = sm.GLM(np.column_stack([k, n - k]), X, family=sm.families.Binomial()).fit()
-    b, se = float(res.params[1]), float(res.bse[1])
-    return ShareTrend(
-        math.exp(b), (math.exp(b - Z * se), math.exp(b + Z * se)), float(res.pvalues[1]), tuple(int(y) for y in years)
-    )
+    X = np.column_stack([np.ones(len(years)), np.array(years, dtype=float) - years[0]])
+    beta, cov, _, converged = batchfit.fit_binomial(X, k[None, :], n[None, :])
+    b, se = float(beta[0, 1]), math.sqrt(cov[0, 1, 1])
+    if not (converged[0] and math.isfinite(b) and math.isfinite(se)):
+        raise FitError(f"the logit trend of the share over {years[0]}-{years[-1]} has no finite maximum")
+    p_value = math.erfc(abs(b / se) / math.sqrt(2))  # two-sided normal p-value, exact in the far tail
+    return ShareTrend(math.exp(b), (math.exp(b - Z * se), math.exp(b + Z * se)), p_value, tuple(int(y) for y in years))

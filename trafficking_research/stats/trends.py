@@ -1,26 +1,23 @@
 """Trend models for yearly counts: Poisson and negative-binomial log-linear fits, APC, doubling time and joinpoints.
 
-All fits use statsmodels; years without a published figure are left out (never imputed).
+Every model is fitted by the package's batched Newton-Raphson engine (`batchfit`: analytic gradient and Hessian in
+numpy, many series at once); statsmodels is the reference the tests compare it with. Years without a published
+figure are left out (never imputed).
 """
 
 from __future__ import annotations
 
 import math
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
-from statsmodels.discrete.discrete_model import NegativeBinomial
-from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
 
-from ..config import ALPHA, CONFIDENCE, Z
+from ..config import CONFIDENCE, Z
 from ..errors import ParameterError, SeriesError
+from . import batchfit as bf
 from .result import Estimate, Result
 
 #: How the trend intervals are computed, for the descriptions of the reported values.
@@ -264,63 +261,145 @@ def design(years: np.ndarray, origin: int, breaks: tuple[int, ...] = ()) -> np.n
     return np.column_stack(cols)
 
 
-@contextmanager
-def _quiet() -> Iterator[None]:
-    """Silence statsmodels' convergence chatter; failures are detected from the results, not the warnings."""
-    with warnings.catch_warnings():
-        for w in (ConvergenceWarning, HessianInversionWarning, RuntimeWarning):
-            warnings.simplefilter("ignore", w)
-        yield
+def _linear_band(X: np.ndarray, eta: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise 95% band of exp(X b): the linear predictor's normal interval, transformed."""
+    se = np.sqrt(np.einsum("ij,jk,ik->i", X, cov, X))
+    return np.exp(eta - Z * se), np.exp(eta + Z * se)
 
 
-def _band(glm_res: Any, X: np.ndarray, years: np.ndarray) -> tuple[pd.Series, pd.DataFrame]:
-    pred = glm_res.get_prediction(X).summary_frame(alpha=ALPHA)
-    fitted = pd.Series(pred["mean"].to_numpy(), index=years)
-    band = pd.DataFrame(
-        {"low": pred["mean_ci_lower"].to_numpy(), "high": pred["mean_ci_upper"].to_numpy()}, index=years
-    )
-    return fitted, band
+def nb2_deviance(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
+    """Deviance of an NB2 fit with dispersion `alpha` (alpha 0: the Poisson deviance), as a GLM reports it."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ylogy = np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0) / mu), 0.0)
+        if alpha <= 0:
+            return float(2 * np.sum(ylogy - (y - mu)))
+        return float(2 * np.sum(ylogy - (y + 1 / alpha) * np.log((1 + alpha * y) / (1 + alpha * mu))))
 
 
-def _glm_fit(
+def fit_rows(X: np.ndarray, Y: np.ndarray, family: str) -> bf.BatchFit:
+    """Poisson or NB2 fits of every row of `Y` on the design `X` by the package's batched Newton engine.
+
+    The one place where trend models are fitted: single series, harmonised draws and scenarios all come here.
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        Design (years x coefficients), shared by every row.
+    Y : numpy.ndarray
+        Counts (rows x years).
+    family : {"poisson", "negbin"}
+        Model; NB2's alpha is estimated by maximum likelihood, with the Poisson fit where it peaks at 0.
+
+    Returns
+    -------
+    batchfit.BatchFit
+    """
+    Y = np.atleast_2d(np.asarray(Y, dtype=float))
+    pois = bf.fit_poisson(X, Y)
+    return pois if family == "poisson" else bf.fit_nb2(X, Y, poisson=pois)
+
+
+def _trend_fit(
     label: str,
     model: str,
     family: str,
-    s: pd.Series,
+    years: np.ndarray,
+    y: np.ndarray,
     origin: int,
     breaks: tuple[int, ...],
-    res: Any,
     X: np.ndarray,
-    alpha: float | None,
-    n_params: int,
+    fit: bf.BatchFit,
+    r: int,
 ) -> TrendFit:
-    """A TrendFit from a statsmodels GLM result (Poisson, or NB2 at alpha = 0)."""
-    years = s.index.to_numpy()
-    fitted, band = _band(res, X, years)
+    """Row `r` of a batched fit as a TrendFit; a fit that did not converge to finite values raises SeriesError."""
+    beta, cov = fit.beta[r], fit.cov[r]
+    if not (fit.converged[r] and np.all(np.isfinite(beta)) and np.all(np.isfinite(cov)) and cov[1, 1] > 0):
+        raise SeriesError(f"series '{label}': the {model} model could not be fitted (no finite maximum found)")
+    mu = fit.mu[r]
+    eta = X @ beta
+    if family == "poisson":
+        alpha, cov_log_alpha, weight, n_params = None, None, mu, X.shape[1]
+    else:
+        alpha = float(fit.alpha[r])
+        boundary = bool(fit.boundary[r])
+        full = fit.cov_full[r]
+        cov_log_alpha = None if boundary or not np.all(np.linalg.eigvalsh(full) > 0) else full
+        weight = mu / (1 + alpha * mu)
+        n_params = X.shape[1] + 1
+        model = f"{model} (alpha at 0)" if boundary else model
+    low, high = _linear_band(X, eta, np.linalg.inv((X * weight[:, None]).T @ X))
     return TrendFit(
         label,
         model,
         family,
         years,
-        s.to_numpy(),
+        y,
         origin,
         breaks,
-        np.asarray(res.params),
-        np.asarray(res.cov_params()),
+        beta.copy(),
+        cov.copy(),
         alpha,
-        None,
-        float(res.llf),
+        cov_log_alpha,
+        float(fit.llf[r]),
         n_params,
-        len(s),
-        float(res.deviance),
-        float(res.pearson_chi2),
-        fitted,
-        band,
+        len(y),
+        nb2_deviance(y, mu, alpha or 0.0),
+        float(fit.pearson_chi2[r]),
+        pd.Series(mu, index=years),
+        pd.DataFrame({"low": low, "high": high}, index=years),
     )
 
 
+def _model_name(family: str, breaks: tuple[int, ...]) -> str:
+    if family == "poisson":
+        return "Poisson"
+    return "negative binomial" if not breaks else f"negative binomial, joinpoint {', '.join(map(str, breaks))}"
+
+
+def fit_many(
+    draws: pd.DataFrame, family: str = "negbin", origin: int | None = None, label: str | None = None
+) -> list[TrendFit]:
+    """The same trend model fitted to many series over the same years (draws, scenarios) in one batched call.
+
+    Parameters
+    ----------
+    draws : pandas.DataFrame
+        One series per row, years as columns (whole non-negative counts).
+    family : {"negbin", "poisson"}
+        Model.
+    origin : int, optional
+        Year where the time column is zero (default: the first column).
+    label : str, optional
+        The series' name for descriptions (default: the frame's ``attrs["label"]`` or ``"draw"``).
+
+    Returns
+    -------
+    list of TrendFit
+        One per row, in order.
+    """
+    if family not in MODELS:
+        raise ParameterError(f"parameter 'model': {family!r} is not a trend model (known: {', '.join(MODELS)})")
+    years = np.asarray(draws.columns, dtype=int)
+    origin = int(years[0]) if origin is None else origin
+    X = design(years, origin)
+    Y = draws.to_numpy(dtype=float)
+    fit = fit_rows(X, Y, family)
+    name = label or str(draws.attrs.get("label", "draw"))
+    model = _model_name(family, ())
+    return [_trend_fit(name, model, family, years, Y[r], origin, (), X, fit, r) for r in range(len(Y))]
+
+
+def _fit_one(s: pd.Series, family: str, origin: int | None, breaks: tuple[int, ...]) -> TrendFit:
+    years = s.index.to_numpy()
+    origin = origin if origin is not None else int(years[0])
+    X = design(years, origin, breaks)
+    y = s.to_numpy(dtype=float)
+    fit = fit_rows(X, y[None, :], family)
+    return _trend_fit(str(s.name), _model_name(family, breaks), family, years, y, origin, breaks, X, fit, 0)
+
+
 def fit_poisson(s: pd.Series, origin: int | None = None) -> TrendFit:
-    """Log-linear Poisson GLM of the counts on year.
+    """Log-linear Poisson model of the counts on year (maximum likelihood by Newton-Raphson, `batchfit`).
 
     Parameters
     ----------
@@ -333,26 +412,15 @@ def fit_poisson(s: pd.Series, origin: int | None = None) -> TrendFit:
     -------
     TrendFit
     """
-    years = s.index.to_numpy()
-    origin = origin if origin is not None else int(years[0])
-    X = design(years, origin)
-    res = sm.GLM(s.to_numpy(), X, family=sm.families.Poisson()).fit()
-    return _glm_fit(str(s.name), "Poisson", "poisson", s, origin, (), res, X, None, 2)
-
-
-def _log_alpha_cov(cov: np.ndarray, alpha: float) -> np.ndarray:
-    """Covariance of (coefficients, log alpha) from that of (coefficients, alpha): the delta method, exact for a
-    reparametrisation at the maximum (the observed information transforms with the Jacobian)."""
-    jac = np.eye(len(cov))
-    jac[-1, -1] = 1.0 / alpha
-    return jac @ cov @ jac.T
+    return _fit_one(s, "poisson", origin, ())
 
 
 def fit_negbin(s: pd.Series, origin: int | None = None, breaks: tuple[int, ...] = ()) -> TrendFit:
     """Log-linear NB2 model on year (alpha by maximum likelihood), with optional joinpoints at `breaks`.
 
     When the likelihood is largest at alpha = 0 (no overdispersion) the NB2 fit is the Poisson fit, reported with
-    alpha 0; a fit that fails outright raises SeriesError naming the series.
+    alpha 0; a fit that fails outright raises SeriesError naming the series. Fitted by the batched Newton-Raphson
+    engine (`batchfit`); the tests check it against statsmodels' ``NegativeBinomial``.
 
     Parameters
     ----------
@@ -367,60 +435,7 @@ def fit_negbin(s: pd.Series, origin: int | None = None, breaks: tuple[int, ...] 
     -------
     TrendFit
     """
-    years = s.index.to_numpy()
-    origin = origin if origin is not None else int(years[0])
-    X = design(years, origin, breaks)
-    y = s.to_numpy()
-    name = "negative binomial" if not breaks else f"negative binomial, joinpoint {', '.join(map(str, breaks))}"
-    with _quiet():
-        try:
-            poisson = sm.GLM(y, X, family=sm.families.Poisson()).fit()
-            try:
-                model = NegativeBinomial(y, X, loglike_method="nb2")
-                nb = model.fit(
-                    start_params=np.append(poisson.params, 0.1),
-                    disp=False,
-                    maxiter=1000,
-                    method="bfgs",
-                    gtol=1e-9,
-                    skip_hessian=True,
-                )
-                alpha = float(nb.params[-1])
-                usable = np.isfinite(alpha) and alpha > 1e-4 and nb.llf >= poisson.llf - 1e-6
-                if usable:  # the Hessian is slow and meaningless at the boundary, so it is computed only here
-                    cov = np.linalg.inv(-model.hessian(nb.params))
-                    usable = bool(np.all(np.isfinite(cov)) and cov[1, 1] > 0)
-            except (np.linalg.LinAlgError, ValueError):
-                usable = False
-            if not usable:  # boundary: the NB2 likelihood peaks at alpha = 0, where NB2 is Poisson
-                return _glm_fit(
-                    str(s.name), f"{name} (alpha at 0)", "negbin", s, origin, breaks, poisson, X, 0.0, X.shape[1] + 1
-                )
-            glm = sm.GLM(y, X, family=sm.families.NegativeBinomial(alpha=alpha)).fit()
-        except (np.linalg.LinAlgError, ValueError) as exc:
-            raise SeriesError(f"series '{s.name}': the {name} model could not be fitted ({exc})") from None
-    fitted, band = _band(glm, X, years)
-    log_cov = _log_alpha_cov(cov, alpha)
-    return TrendFit(
-        str(s.name),
-        name,
-        "negbin",
-        years,
-        y,
-        origin,
-        breaks,
-        np.asarray(nb.params[:-1]),
-        cov[:-1, :-1],
-        alpha,
-        log_cov if np.all(np.linalg.eigvalsh(log_cov) > 0) else None,
-        float(model.loglike(nb.params)),
-        X.shape[1] + 1,
-        len(s),
-        float(glm.deviance),
-        float(glm.pearson_chi2),
-        fitted,
-        band,
-    )
+    return _fit_one(s, "negbin", origin, breaks)
 
 
 MODELS: dict[str, Any] = {"poisson": fit_poisson, "negbin": fit_negbin}
@@ -574,17 +589,47 @@ class JoinpointFit(Result):
         )
 
 
-def _glm_nb_llf(y: np.ndarray, X: np.ndarray, alpha: float) -> float:
-    family = sm.families.Poisson() if alpha <= 1e-6 else sm.families.NegativeBinomial(alpha=alpha)
-    return float(sm.GLM(y, X, family=family).fit().llf)
+def break_loglik(
+    Y: np.ndarray, years: np.ndarray, origin: int, candidates: list[int], alpha: float, kernel: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Log-likelihoods of the no-break model and of every break year, for every row of `Y`, alpha held fixed.
+
+    All candidate designs of all rows are fitted in batched Newton calls (`batchfit.fixed_alpha_loglik`), one per
+    design. With `kernel` the terms that depend only on the counts are left out, which leaves every likelihood
+    ratio unchanged.
+
+    Parameters
+    ----------
+    Y : numpy.ndarray
+        Counts (rows x years).
+    years : numpy.ndarray
+        The years of the columns.
+    origin : int
+        Year where the time column is zero.
+    candidates : list of int
+        Break years.
+    alpha : float
+        NB2 dispersion (at most 1e-6: Poisson).
+    kernel : bool
+        Leave out the terms that cancel in likelihood ratios.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The no-break log-likelihood per row (R), and the log-likelihood per row and break year (R x K).
+    """
+    Y = np.atleast_2d(np.asarray(Y, dtype=float))
+    a = np.full(len(Y), alpha if alpha > 1e-6 else 0.0)
+    null, _ = bf.fixed_alpha_loglik(design(years, origin), Y, a, kernel=kernel)
+    lls = np.column_stack(
+        [bf.fixed_alpha_loglik(design(years, origin, (k,)), Y, a, kernel=kernel)[0] for k in candidates]
+    )
+    return null, lls
 
 
-def _best_break(
-    y: np.ndarray, years: np.ndarray, origin: int, candidates: list[int], alpha: float
-) -> tuple[int, float, dict]:
-    lls = {k: _glm_nb_llf(y, design(years, origin, (k,)), alpha) for k in candidates}
-    best = max(lls, key=lambda k: (lls[k], -k))
-    return best, lls[best], lls
+def _best(lls: np.ndarray) -> np.ndarray:
+    """Per row, the index of the largest log-likelihood; ties go to the earliest break year."""
+    return np.argmax(lls, axis=1)
 
 
 def joinpoint(s: pd.Series, min_segment: int = 3, n_boot: int = 199, seed: int = 2021) -> JoinpointFit:
@@ -592,7 +637,8 @@ def joinpoint(s: pd.Series, min_segment: int = 3, n_boot: int = 199, seed: int =
 
     Candidates leave at least `min_segment` observed years on each side. Under the no-break NB fit, `n_boot` series
     are simulated and the best break searched again in each (alpha held at the null fit's value), so the p-value
-    accounts for the break year having been chosen.
+    accounts for the break year having been chosen. Every break year of every replicate is fitted in one batched
+    call per break year.
 
     Parameters
     ----------
@@ -625,27 +671,26 @@ def joinpoint(s: pd.Series, min_segment: int = 3, n_boot: int = 199, seed: int =
         )
     null = fit_negbin(s, origin)
     alpha = null.alpha or 0.0
-    y = s.to_numpy()
-    X0 = design(years, origin)
-    null_llf = _glm_nb_llf(y, X0, alpha)
-    best, best_llf, lls = _best_break(y, years, origin, candidates, alpha)
-    lr = max(0.0, 2 * (best_llf - null_llf))
+    y = s.to_numpy(dtype=float)
+    null_llf, lls = break_loglik(y[None, :], years, origin, candidates, alpha)
+    best_index = int(_best(lls)[0])
+    best = candidates[best_index]
+    lr = max(0.0, 2 * float(lls[0, best_index] - null_llf[0]))
     rng = np.random.default_rng(seed)
     mu = null.fitted.to_numpy()
-    exceed = 0
-    for _ in range(n_boot):
+    sims = []
+    for _ in range(n_boot):  # drawn one series at a time, so that the stream of random numbers is the test's own
         # NB2 draw: gamma-Poisson mixture with mean mu and variance mu + alpha mu^2
         lam = rng.gamma(shape=1 / alpha, scale=alpha * mu) if alpha > 1e-6 else mu
-        ysim = rng.poisson(lam).astype(float)
-        if ysim.sum() == 0:
-            continue
-        with _quiet():
-            try:
-                n_llf = _glm_nb_llf(ysim, X0, alpha)
-                _, b_llf, _ = _best_break(ysim, years, origin, candidates, alpha)
-            except (np.linalg.LinAlgError, ValueError):
-                continue  # a degenerate draw (e.g. zeros on one side) counts as not exceeding
-        exceed += 2 * (b_llf - n_llf) >= lr - 1e-9
+        sims.append(rng.poisson(lam).astype(float))
+    exceed = 0
+    Y = np.array([ysim for ysim in sims if ysim.sum() > 0]).reshape(-1, len(y))  # an all-zero draw never exceeds
+    if len(Y):
+        with np.errstate(all="ignore"):
+            boot_null, boot_lls = break_loglik(Y, years, origin, candidates, alpha, kernel=True)
+        stat = 2 * (np.max(boot_lls, axis=1) - boot_null)
+        # a degenerate draw (a non-finite likelihood, e.g. zeros on one side) counts as not exceeding
+        exceed = int(np.sum(np.isfinite(stat) & (stat >= lr - 1e-9)))
     p_value = (exceed + 1) / (n_boot + 1)
     model = fit_negbin(s, origin, (best,))
     b, c = model.params[1], model.params[2]
@@ -660,7 +705,7 @@ def joinpoint(s: pd.Series, min_segment: int = 3, n_boot: int = 199, seed: int =
     aapc = 100 * float(np.expm1(avg))
     low, high = small_sample_interval(avg, se, model.pearson_chi2, model.df_resid)
     aapc_ci = (100 * float(np.expm1(low)), 100 * float(np.expm1(high)))
-    table = pd.DataFrame({"break_year": list(lls), "log_likelihood": list(lls.values())})
+    table = pd.DataFrame({"break_year": candidates, "log_likelihood": lls[0]})
     return JoinpointFit(str(s.name), best, model, lr, p_value, n_boot, table, aapc, aapc_ci, (float(b), float(b + c)))
 
 
