@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -198,3 +200,22 @@ def test_list_and_reproduce_refuse_a_bad_parameters_cell_alike(
     assert capsys.readouterr().err == message
     assert main(["reproduce", "broken", "--output", str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err == message
+
+
+def test_a_run_with_nothing_to_do_imports_nothing_heavy(fresh_run: Path, tmp_path: Path) -> None:
+    """The warm path (every notebook cached) hashes its inputs and stops: no numpy, pandas, scipy or matplotlib,
+    and the run files are left as they are."""
+    out = tmp_path / "results"
+    shutil.copytree(fresh_run, out)
+    before = tree_digest(out)
+    code = (
+        "import sys\n"
+        "from trafficking_research.pipeline.runner import reproduce\n"
+        f"report = reproduce(output={str(out)!r}, log=lambda _: None)\n"
+        "assert {o.status for o in report.outcomes} == {'cached'}, report.outcomes\n"
+        "print(sorted(m for m in ('numpy', 'pandas', 'scipy', 'matplotlib', 'statsmodels') if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+    assert tree_digest(out) == before

@@ -16,6 +16,8 @@ from pathlib import Path
 from .errors import ParameterError
 
 ROOT_VARIABLE = "TRAFFICKING_RESEARCH_ROOT"
+#: The file in each notebook's output folder that holds its reported values (written by `reporting.results`).
+VALUES_FILE = "values.json"
 PACKAGE_DIR: Path = Path(__file__).resolve().parent
 
 

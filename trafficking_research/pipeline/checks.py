@@ -8,14 +8,15 @@ each folder once for all notebooks.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ParameterError
 from .notebooks import RESERVED, Parameter, _is_type, data_kind, notebook_parameters
 
-Loader = Callable[[], pd.DataFrame]
+if TYPE_CHECKING:  # pandas is imported only where a rule needs the data, so that a cached run never imports it
+    import pandas as pd
+
+Loader = Callable[[], "pd.DataFrame"]
 #: The table the dark_figure notebook simulates when it is given no data_dir.
 SIMULATED_TABLE = "finland_scenario"
 

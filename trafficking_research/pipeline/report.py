@@ -15,9 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..data.datapackage import sha256_of
-from ..paths import PROJECT_ROOT, resolve_data_dir
-from ..reporting import display
-from ..reporting.results import VALUES_FILE
+from ..paths import PROJECT_ROOT, VALUES_FILE, resolve_data_dir
 from .hashing import data_digests
 
 PACKAGES = (
@@ -297,6 +295,8 @@ def section_link(output: Path, notebook: str, key: str) -> str:
 
 
 def _finding(output: Path, h: Headline, key: str, label: str, values: dict[str, Any], ran: set[str]) -> str:
+    from ..reporting import display  # the display layer (pandas) only when a report is written
+
     entry = values.get(key)
     if entry is None:
         why = (
@@ -331,6 +331,8 @@ def write_index(output: Path) -> None:
     """index.html: the findings first (in words, with value, unit and 95% CI, each linked to the report section that
     makes it), then the notebooks in reading order with every report, table, figure and values file, then the run's
     provenance (commit, parameters, package versions; no date, so that the file hashes the same on a rerun)."""
+    from ..reporting import display  # the display layer (pandas) only when a report is written
+
     results = (
         json.loads((output / "results.json").read_text(encoding="utf-8"))
         if (output / "results.json").is_file()
@@ -420,8 +422,17 @@ def write_manifest(output: Path) -> dict[str, str]:
     return files
 
 
-def write_run_files(output: Path) -> None:
-    """Write results.json, index.html and manifest.json for what `output` now holds."""
-    _atomic_write(output / "results.json", json.dumps(collect_results(output), indent=2, sort_keys=True) + "\n")
+def write_run_files(output: Path, changed: bool = True) -> None:
+    """Write results.json, index.html and manifest.json for what `output` now holds.
+
+    With `changed` False (no notebook folder was executed or restored), the files are left alone when results.json
+    would be written byte for byte as it stands and the other two exist: nothing they describe has changed.
+    """
+    text = json.dumps(collect_results(output), indent=2, sort_keys=True) + "\n"
+    current = output / "results.json"
+    if not changed and (output / "index.html").is_file() and (output / "manifest.json").is_file():
+        if current.is_file() and current.read_text(encoding="utf-8") == text:
+            return
+    _atomic_write(current, text)
     write_index(output)
     write_manifest(output)

@@ -449,7 +449,7 @@ def _reproduce_locked(
             _execute(tasks, output, report, jobs or os.cpu_count() or 1, log, progress)
         changed = changed or any(o.status == "executed" for o in report.outcomes)
         if any(o.status != "failed" for o in report.outcomes):  # a run that changed nothing rewrites nothing
-            write_run_files(output)
+            write_run_files(output, changed)
     except OSError as exc:
         raise OutputWriteError(
             f"writing to output folder '{output}' failed: {_describe(exc)}. Notebook results that were complete "

@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from ..analyses.base import Analysis
-from ..paths import resolve_output_dir
+from ..paths import VALUES_FILE, resolve_output_dir
 from ..stats.result import Estimate, plain
 from .figures import publish_figure, save_table
 
-VALUES_FILE = "values.json"
 _NAME = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 
 
