@@ -10,15 +10,33 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+
+def _import_jsonschema() -> None:
+    """Import jsonschema without its optional IRI checker: where `rfc3987_syntax` is installed (jupyter-events brings
+    it), jsonschema imports it at once, and it compiles 38 grammars on import (about 2.7 CPU-s). The ledger's schema
+    uses no IRI format, so the module is hidden for the length of this import only, unless it is loaded already."""
+    hidden = "rfc3987_syntax" not in sys.modules
+    if hidden:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # an import of it raises ImportError
+    try:
+        import jsonschema  # noqa: F401
+    finally:
+        if hidden:
+            del sys.modules["rfc3987_syntax"]
+
+
+_import_jsonschema()
+
+import jsonschema  # noqa: E402
+from jsonschema import Draft202012Validator  # noqa: E402
+from jsonschema.exceptions import ValidationError  # noqa: E402
 
 SCHEMA_FILE: Path = Path(__file__).with_name("claims.schema.json")
 
