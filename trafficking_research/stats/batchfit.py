@@ -206,7 +206,11 @@ def fit_nb2(
     start; a row whose alpha ends below `BOUNDARY_ALPHA`, whose NB2 likelihood is below the Poisson one, or whose
     information is not positive definite is reported as its Poisson fit with alpha 0 (the rule of trends.fit_negbin).
     """
-    Y = np.asarray(Y, dtype=float)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # trial steps may overflow; they are refused
+        return _fit_nb2(X, np.asarray(Y, dtype=float), tol, max_iter, poisson)
+
+
+def _fit_nb2(X: np.ndarray, Y: np.ndarray, tol: float, max_iter: int, poisson: BatchFit | None) -> BatchFit:
     R, n = Y.shape
     p = X.shape[1]
     pois = poisson if poisson is not None else fit_poisson(X, Y)
