@@ -391,7 +391,7 @@ def run(
     if n_boot > 0:
         try:
             boot = intervals.bootstrap(
-                tables[chosen], method, n_boot=n_boot, seed=seed, **method_options(method, threshold)
+                tables[chosen], method, n_boot=n_boot, seed=seed, n_jobs=1, **method_options(method, threshold)
             )
         except NOT_ESTIMATED as exc:
             out.notes.append(f"no bootstrap: {chosen}, {method}: {exc}")
