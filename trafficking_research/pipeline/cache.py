@@ -99,25 +99,3 @@ def sweep(output: Path) -> None:
         for leftover in cache.glob(".*-*"):
             shutil.rmtree(leftover, ignore_errors=True)
 
-
-TIMINGS = ".timings.json"
-
-
-def read_timings(output: Path) -> dict[str, float]:
-    """Seconds each notebook took when it last ran into `output` (empty if none recorded or unreadable)."""
-    try:
-        data = json.loads((output / CACHE_DIR / TIMINGS).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {str(k): float(v) for k, v in data.items()} if isinstance(data, dict) else {}
-
-
-def record_timings(output: Path, seconds: dict[str, float]) -> None:
-    """Add the seconds of the notebooks just run to the recorded ones; used only to order the next run's work."""
-    if not seconds:
-        return
-    merged = read_timings(output) | {k: round(v, 2) for k, v in seconds.items()}
-    (output / CACHE_DIR).mkdir(exist_ok=True)
-    tmp = output / CACHE_DIR / f".timings-{uuid.uuid4().hex}"
-    tmp.write_text(json.dumps(merged, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    tmp.replace(output / CACHE_DIR / TIMINGS)

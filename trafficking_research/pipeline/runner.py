@@ -487,9 +487,7 @@ def _execute(
         max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(os.getpid(),)
     )
     try:
-        timings = cache.read_timings(output)
-        order = sorted(tasks, key=lambda t: _expected_cost(t, timings), reverse=True)
-        futures = {pool.submit(_run_notebook, t): t for t in order}
+        futures = {pool.submit(_run_notebook, t): t for t in sorted(tasks, key=_expected_cost, reverse=True)}
         for done, future in enumerate(as_completed(futures), start=1):
             task = futures[future]
             name, stage = task["notebook"], Path(task["stage"])
@@ -535,16 +533,14 @@ def _execute(
         raise
     else:
         pool.shutdown(wait=True)
-        cache.record_timings(output, {o.notebook: o.seconds for o in report.outcomes if o.status == "executed"})
     finally:
         if bar is not None:
             bar.close()
 
 
-def _expected_cost(task: dict[str, Any], timings: dict[str, float]) -> tuple[float, int]:
-    """Longest notebooks first balances the workers: the seconds a notebook took when it last ran into this output
-    folder, else (first) the size of its file as a proxy."""
-    return (timings.get(task["notebook"], 0.0), Path(task["path"]).stat().st_size)
+def _expected_cost(task: dict[str, Any]) -> int:
+    """Longest notebooks first balances the workers; size of the notebook's source is a fair proxy."""
+    return Path(task["path"]).stat().st_size
 
 
 def raise_for_failures(report: RunReport) -> None:
