@@ -98,4 +98,3 @@ def sweep(output: Path) -> None:
     if cache.is_dir():
         for leftover in cache.glob(".*-*"):
             shutil.rmtree(leftover, ignore_errors=True)
-
