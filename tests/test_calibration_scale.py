@@ -17,7 +17,9 @@ def test_dask_cluster_gives_the_same_study_as_local_processes() -> None:
     one = calibration.run_study(REPLICATES, seed=11, n_jobs=1, families=FAMILIES)
     local = calibration.run_study(REPLICATES, seed=11, n_jobs=2, families=FAMILIES)
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        # workers as threads of this process, talking in-process: no ports or processes that the reliability tests,
+        # which count and kill processes on the other pytest worker, could mistake or collide with
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
         Client(cluster),
         joblib.parallel_config(backend="dask"),
     ):
