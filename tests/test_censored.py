@@ -53,24 +53,37 @@ def _direct_logit(t: np.ndarray, k: np.ndarray, n: np.ndarray) -> tuple[np.ndarr
     return res.x, -res.fun
 
 
-def test_exact_counts_give_the_ordinary_binomial_maximum_likelihood_and_lr_test() -> None:
+def test_exact_counts_give_the_binomial_maximum_likelihood_and_the_quasi_profile_interval() -> None:
     k = np.array([20, 25, 22, 30, 20, 27, 80, 78, 101, 150, 170])
     n = np.array(TOTALS)
     t = np.arange(len(k), dtype=float)
     beta, ll1 = _direct_logit(t, k, n)
     p0 = k.sum() / n.sum()
     ll0 = float(np.sum(stats.binom.logpmf(k, n, p0)))
+    p = 1 / (1 + np.exp(-(beta[0] + beta[1] * t)))
+    df = len(k) - 2
+    phi = float(np.sum((k - n * p) ** 2 / (n * p * (1 - p)))) / df  # Pearson dispersion, as R's quasibinomial
     fit = censored_share_trend(YEARS, [CountRange(int(x), int(x)) for x in k], TOTALS)
     assert math.log(fit.odds_ratio) == pytest.approx(beta[1], abs=1e-5)
-    assert fit.p_value == pytest.approx(stats.chi2.sf(2 * (ll1 - ll0), 1), rel=1e-3)
-    # the interval's ends are where the profile log-likelihood falls chi2(1, 0.95)/2 below its maximum
-    crit = stats.chi2.ppf(0.95, 1) / 2
-    for end in fit.ci:
-        b = math.log(end)
-        prof = -optimize.minimize_scalar(
-            lambda a, b=b: -float(np.sum(stats.binom.logpmf(k, n, 1 / (1 + np.exp(-(a + b * t))))))
-        ).fun
-        assert ll1 - prof == pytest.approx(crit, abs=1e-3)
+    assert fit.dispersion == pytest.approx(phi, rel=1e-4) and fit.df_resid == df
+    # the F test of the quasi-likelihood: the LR statistic divided by the dispersion, F(1, n - 2)
+    assert fit.p_value == pytest.approx(stats.f.sf(2 * (ll1 - ll0) / phi, 1, df), rel=1e-3)
+    # the interval's ends are where the profile log-likelihood falls phi t(n - 2, 0.975)^2 / 2 below its maximum,
+    # and the binomial interval's where it falls chi2(1, 0.95) / 2
+    for ends, crit in ((fit.ci, phi * stats.t.ppf(0.975, df) ** 2 / 2), (fit.binomial_ci, stats.chi2.ppf(0.95, 1) / 2)):
+        for end in ends:
+            b = math.log(end)
+            prof = -optimize.minimize_scalar(
+                lambda a, b=b: -float(np.sum(stats.binom.logpmf(k, n, 1 / (1 + np.exp(-(a + b * t))))))
+            ).fun
+            assert ll1 - prof == pytest.approx(crit, abs=1e-3)
+
+
+def test_too_few_exact_years_keep_the_binomial_interval_and_say_so() -> None:
+    counts = [CountRange(0, 4), CountRange(0, 4), CountRange(10, 10), CountRange(14, 14)]
+    fit = censored_share_trend(YEARS[:4], counts, [50, 60, 70, 80])
+    assert math.isnan(fit.dispersion) and fit.ci == fit.binomial_ci
+    assert "too few exact years" in fit.estimates[0].description
 
 
 def test_a_censored_year_contributes_the_probability_of_its_whole_range() -> None:

@@ -72,7 +72,9 @@ def test_changes_and_trends_carry_todays_keys_and_descriptions(analysis) -> None
     assert change.value == pytest.approx(123 / 244 - 70 / 229)
     assert change.unit == "difference of proportions" and 0 < change.p_value < 1
     trend = analysis.select(names=["trend.share_finland"])[0]
-    assert trend.description == "share_finland: binomial logit on year over 2016, 2018, 2019, 2020"
+    assert trend.description.startswith("share_finland: logit of the share on year over 4 years; quasi-binomial")
+    assert trend.description.endswith("the interval includes 1: no trend is established (2016, 2018, 2019, 2020)")
+    assert trend.extra["dispersion"] > 1 and trend.extra["df"] == 2
     assert trend.unit == "odds ratio per year" and trend.ci[0] < trend.value < trend.ci[1]
     names = [e.name for e in analysis.select("change_2019_2020.", "trend.")]
     assert names == [f"{kind}.{share}" for share in profiles.SHARE_TESTS for kind in ("change_2019_2020", "trend")]

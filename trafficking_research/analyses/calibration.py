@@ -33,11 +33,11 @@ REPORTED = {
     "nb2_moment_t_draws",
     "wilson",
     "newcombe",
-    "logit_wald_z",
+    "logit_quasi_t",
     "profile_likelihood",
     "bootstrap_lr",
 }
-BEFORE = {"nb2_wald_z", "poisson_wald_z", "nb2_normal_draws"}
+BEFORE = {"nb2_wald_z", "poisson_wald_z", "nb2_normal_draws", "logit_wald_z"}
 #: Quantities whose interval the package does not report at all (the joinpoint's segment slopes: point values only).
 NOT_REPORTED = ("slope before break", "slope after break")
 

@@ -19,8 +19,8 @@ from ..stats.result import Estimate
 from ..stats.shares import (
     ShareChange,
     ShareTrend,
+    fit_share_trend,
     share_change,
-    share_trend,
     wilson_share,
 )
 from .base import Analysis
@@ -268,16 +268,15 @@ def trend_estimate(name: str, trend: ShareTrend) -> Estimate:
     name : str
         The share (a key of `SHARE_TESTS`).
     trend : ShareTrend
-        The trend from `stats.shares.share_trend`.
+        The trend from `stats.shares.fit_share_trend`.
 
     Returns
     -------
     Estimate
-        The odds ratio with its interval and Wald p-value; the description lists the years fitted.
+        The odds ratio with its quasi-binomial interval and t-test p-value; the description lists the years fitted.
     """
-    return trend.estimate("odds_ratio").renamed(
-        f"trend.{name}", f"{name}: binomial logit on year over {', '.join(map(str, trend.years))}"
-    )
+    e = trend.estimate("odds_ratio")
+    return e.renamed(f"trend.{name}", f"{name}: {e.description} ({', '.join(map(str, trend.years))})")
 
 
 def shares_of_year(analysis: Analysis, year: int) -> list[Estimate]:
@@ -353,7 +352,7 @@ def run(
         else:
             out.notes.append(f"{name}: no comparison, {a} or {b} lacks a published figure")
         try:
-            trend = share_trend(_within(part, start_year, end_year), _within(whole, start_year, end_year))
+            trend = fit_share_trend(_within(part, start_year, end_year), _within(whole, start_year, end_year))
         except FitError:
             out.notes.append(f"{name}: fewer than three years with both figures, no trend")
             continue

@@ -21,7 +21,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from scipy import stats
 
-from ..config import ALPHA
+from ..config import ALPHA, CONFIDENCE
 from ..errors import ParameterError
 from . import batchfit as bf
 from . import forecasting as fc
@@ -436,14 +436,32 @@ def special_expit(x: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class ShareTrendScenario:
-    """Yearly k_t ~ Binomial(n_t, p_t), logit p_t = logit(p0) + log(odds_ratio) (year - 2010), n_t from 100 to 300."""
+    """Yearly shares with a logit trend, logit p_t = logit(p0) + log(odds_ratio) (year - first year).
+
+    With `icc` 0, k_t ~ Binomial(n_t, p_t) on the real series' years (2010-2020 without 2014) and n_t from 100 to
+    300. With `icc` > 0 the share of each year varies beyond binomial sampling: k_t ~ beta-binomial with mean
+    n_t p_t and intra-class correlation `icc` (variance n p (1 - p) (1 + (n - 1) icc)), over `n_years` consecutive
+    years with n_t from `totals[0]` to `totals[1]`: the group sizes and spans of the shares the package reports
+    (the system's 4-7 years of about 100-250 persons, UNODC's 15 years of about 50-250).
+    """
 
     p0: float
     odds_ratio: float
+    icc: float = 0.0
+    n_years: int = 0
+    totals: tuple[int, int] = (100, 300)
+
+    @property
+    def years(self) -> np.ndarray:
+        return YEARS if not self.n_years else np.arange(2008, 2008 + self.n_years)
 
     @property
     def label(self) -> str:
-        return f"share {self.p0:.0%} in 2010, odds ratio {self.odds_ratio:g} a year"
+        text = f"share {self.p0:.0%} in {int(self.years[0])}, odds ratio {self.odds_ratio:g} a year"
+        if self.n_years:
+            text += f", {self.n_years} years of {self.totals[0]}-{self.totals[1]} persons, intra-class correlation "
+            text += f"{self.icc:g}"
+        return text
 
 
 SHARE_TREND_SCENARIOS = (
@@ -451,19 +469,39 @@ SHARE_TREND_SCENARIOS = (
     ShareTrendScenario(0.05, 1.1),
     ShareTrendScenario(0.3, 1.05),
     ShareTrendScenario(0.6, 0.95),
+    # extra-binomial variation at the real group sizes and spans
+    ShareTrendScenario(0.4, 1.3, 0.0, 5, (100, 250)),
+    ShareTrendScenario(0.4, 1.3, 0.02, 5, (100, 250)),
+    ShareTrendScenario(0.4, 1.3, 0.05, 5, (100, 250)),
+    ShareTrendScenario(0.15, 1.0, 0.02, 7, (100, 250)),
+    ShareTrendScenario(0.6, 0.95, 0.0, 15, (50, 250)),
+    ShareTrendScenario(0.6, 0.95, 0.02, 15, (50, 250)),
+    ShareTrendScenario(0.6, 0.95, 0.05, 15, (50, 250)),
+    ShareTrendScenario(0.4, 1.3, 0.05, 4, (100, 250)),
 )
 
 
 def _share_trend_block(
     scenario: ShareTrendScenario, index: int, seed: int, start: int, stop: int
 ) -> dict[str, np.ndarray]:
-    X = design(YEARS, int(YEARS[0]))
+    """Coverage of the true log odds ratio by the binomial Wald interval and by the quasi-binomial t interval."""
+    years = scenario.years
+    totals = TREND_TOTALS if not scenario.n_years else np.round(np.linspace(*scenario.totals, len(years))).astype(int)
+    X = design(years, int(years[0]))
     truth = math.log(scenario.odds_ratio)
-    pr = special_expit(math.log(scenario.p0 / (1 - scenario.p0)) + truth * (YEARS - YEARS[0]))
-    K = np.vstack([rng.binomial(TREND_TOTALS, pr) for rng in replicate_rngs(seed, "share_trend", index, start, stop)])
-    beta, cov, _ = fit_logit(X, K, TREND_TOTALS)
+    pr = special_expit(math.log(scenario.p0 / (1 - scenario.p0)) + truth * (years - years[0]))
+    rngs = replicate_rngs(seed, "share_trend", index, start, stop)
+    if scenario.icc > 0:
+        a, b = pr * (1 - scenario.icc) / scenario.icc, (1 - pr) * (1 - scenario.icc) / scenario.icc
+        K = np.vstack([rng.binomial(totals, rng.beta(a, b)) for rng in rngs])
+    else:
+        K = np.vstack([rng.binomial(totals, pr) for rng in rngs])
+    beta, cov, pearson = fit_logit(X, K, totals)
     se = np.sqrt(cov[:, 1, 1])
-    return {"logit_wald_z": np.abs(beta[:, 1] - truth) <= Z * se}
+    df = len(years) - 2
+    quasi = stats.t.ppf(0.5 + CONFIDENCE / 2, df) * se * np.sqrt(pearson / df)
+    miss = np.abs(beta[:, 1] - truth)
+    return {"logit_wald_z": miss <= Z * se, "logit_quasi_t": miss <= quasi}
 
 
 # --------------------------------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from scipy import optimize, special, stats
 from ..config import CONFIDENCE
 from ..errors import FitError, ParameterError
 from .result import Estimate, Result
-from .shares import wilson_share
+from .shares import covers_one_words, wilson_share
 
 
 @dataclass(frozen=True)
@@ -155,10 +155,31 @@ class CensoredShareTrend(Result):
     years: tuple[int, ...]
     censored_years: tuple[int, ...]
     intercept: float
+    dispersion: float = 1.0
+    df_resid: int = 0
+    binomial_ci: tuple[float, float] = (math.nan, math.nan)
+
+    @property
+    def method(self) -> str:
+        """How the interval and the p-value were computed, in words."""
+        if not math.isfinite(self.dispersion):
+            return (
+                "binomial profile-likelihood CI and LR test (too few exact years to estimate extra-binomial "
+                "variation, so the interval assumes there is none)"
+            )
+        return (
+            "quasi-binomial profile-likelihood CI: the likelihood-ratio criterion scaled by the Pearson dispersion "
+            f"of the exact years ({self.dispersion:.3g} on {self.df_resid} df), Student's t reference; F test"
+        )
+
+    @property
+    def odds_ratio_ci(self) -> tuple[float, float]:
+        """The odds ratio's 95% interval (`ci`), named as `shares.ShareTrend` names it."""
+        return self.ci
 
     @property
     def estimates(self) -> tuple[Estimate, ...]:
-        """The odds ratio per year with its profile-likelihood interval and the likelihood-ratio p-value."""
+        """The odds ratio per year with its quasi profile-likelihood interval and p-value."""
         cens = (
             (
                 f"; {len(self.censored_years)} year(s) with a suppressed count enter as bounds "
@@ -172,9 +193,15 @@ class CensoredShareTrend(Result):
                 "odds_ratio",
                 self.odds_ratio,
                 "odds ratio per year",
-                f"binomial logit on year over {len(self.years)} years, profile-likelihood CI, LR test{cens}",
+                f"logit of the share on year over {len(self.years)} years; {self.method}{cens}"
+                f"{covers_one_words(self.ci)}",
                 ci=self.ci,
-                extra={"p_value": self.p_value},
+                extra={
+                    "p_value": self.p_value,
+                    "dispersion": self.dispersion,
+                    "df": self.df_resid,
+                    "binomial_ci": list(self.binomial_ci),
+                },
             ),
         )
 
@@ -224,23 +251,40 @@ def censored_share_trend(
         res = optimize.minimize_scalar(lambda a: nll(np.array([a, b])), bracket=(a_hat - 1, a_hat + 1))
         return -res.fun
 
-    crit = stats.chi2.ppf(CONFIDENCE, 1) / 2
-    target = lambda b: ll_max - profile(b) - crit  # noqa: E731
-    step = 0.5
-    ends = []
-    for sign in (-1, 1):
-        far = b_hat + sign * step
-        while target(far) < 0 and abs(far - b_hat) < 20:
-            far = b_hat + sign * (abs(far - b_hat) * 2)
-        ends.append(
-            optimize.brentq(target, *sorted((b_hat, far))) if target(far) >= 0 else math.copysign(math.inf, sign)
-        )
+    def ends_at(crit: float) -> tuple[float, float]:
+        """Where the profile log-likelihood falls `crit` below its maximum, on each side."""
+        target = lambda b: ll_max - profile(b) - crit  # noqa: E731
+        ends = []
+        for sign in (-1, 1):
+            far = b_hat + sign * 0.5
+            while target(far) < 0 and abs(far - b_hat) < 20:
+                far = b_hat + sign * (abs(far - b_hat) * 2)
+            ends.append(
+                optimize.brentq(target, *sorted((b_hat, far))) if target(far) >= 0 else math.copysign(math.inf, sign)
+            )
+        return math.exp(ends[0]), math.exp(ends[1])
+
+    binomial = ends_at(stats.chi2.ppf(CONFIDENCE, 1) / 2)
     lr = max(0.0, 2 * (ll_max - profile(0.0)))
+    # extra-binomial variation, from the Pearson residuals of the years with an exact count
+    exact = np.array([c.exact for c in counts], dtype=bool)
+    df = int(exact.sum()) - 2
+    if df >= 1:
+        p = 1 / (1 + np.exp(-(a_hat + b_hat * t[exact])))
+        k, m = low[exact], n[exact]
+        dispersion = float(np.sum((k - m * p) ** 2 / (m * p * (1 - p)))) / df
+        ci = ends_at(dispersion * float(stats.t.ppf(0.5 + CONFIDENCE / 2, df)) ** 2 / 2)
+        p_value = float(stats.f.sf(lr / dispersion, 1, df)) if dispersion > 0 else 0.0
+    else:
+        dispersion, ci, p_value = math.nan, binomial, float(stats.chi2.sf(lr, 1))
     return CensoredShareTrend(
         math.exp(b_hat),
-        (math.exp(ends[0]), math.exp(ends[1])),
-        float(stats.chi2.sf(lr, 1)),
+        ci,
+        p_value,
         tuple(int(y) for y in years),
         tuple(int(y) for y, c in zip(years, counts) if not c.exact),
         float(a_hat),
+        dispersion,
+        max(df, 0),
+        binomial,
     )

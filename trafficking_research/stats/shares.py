@@ -1,5 +1,6 @@
 """Shares and their changes: Wilson intervals, Newcombe's interval for a difference with the score test, and a
-binomial logit trend over years (statsmodels' proportion functions; the trend by the package's engine, `batchfit`).
+logit trend over years with a quasi-binomial interval (statsmodels' proportion functions; the trend by the package's
+engine, `batchfit`).
 Pure: counts in, frozen results out."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint, test_proportions_2indep
 
-from ..config import ALPHA, Z
+from ..config import ALPHA, CONFIDENCE, Z
 from ..errors import FitError
 from . import batchfit
 from .result import Estimate, Result
@@ -96,14 +97,63 @@ def share_change(k1: float, n1: float, k2: float, n2: float) -> ShareChange:
     return ShareChange((k1, n1), (k2, n2), k2 / n2 - k1 / n1, (float(low), float(high)), float(test.pvalue))
 
 
+#: How a share's trend interval is computed, for the descriptions of the reported values.
+SHARE_TREND_METHOD = (
+    "quasi-binomial: the logit slope's standard error scaled by the Pearson dispersion, Student's t with n - 2 "
+    "degrees of freedom (yearly shares scatter more than binomial sampling allows; chosen by the calibration study)"
+)
+
+
+def covers_one_words(ci: tuple[float, float]) -> str:
+    """A plain statement for an odds-ratio interval that includes 1 (empty where it does not)."""
+    low, high = ci
+    return "; the interval includes 1: no trend is established" if low <= 1 <= high else ""
+
+
 @dataclass(frozen=True)
 class ShareTrend(Result):
-    """Binomial logit trend of a share: odds ratio per year with its 95% CI and the Wald p-value."""
+    """Logit trend of a share over years: the odds ratio per year with an interval that allows for extra-binomial
+    variation (quasi-binomial), its p-value, and the Pearson dispersion behind it.
+
+    Attributes
+    ----------
+    odds_ratio : float
+        exp(slope of the logit on year).
+    odds_ratio_ci : tuple of float
+        Its 95% interval: quasi-binomial (standard error times the square root of the dispersion, t quantile on
+        n - 2 degrees of freedom).
+    p_value : float
+        Two-sided t test of no trend, on the same scaled standard error.
+    years : tuple of int
+        The years fitted.
+    dispersion : float
+        Pearson chi-square per residual degree of freedom (1 for pure binomial variation).
+    df_resid : int
+        Years minus two.
+    binomial_ci : tuple of float
+        The interval that assumes pure binomial variation (normal quantile), for comparison.
+    """
 
     odds_ratio: float
-    ci: tuple[float, float]
+    odds_ratio_ci: tuple[float, float]
     p_value: float
     years: tuple[int, ...]
+    dispersion: float = 1.0
+    df_resid: int = 0
+    binomial_ci: tuple[float, float] = (math.nan, math.nan)
+
+    @property
+    def ci(self) -> tuple[float, float]:
+        """The odds ratio's 95% interval (`odds_ratio_ci`)."""
+        return self.odds_ratio_ci
+
+    @property
+    def description(self) -> str:
+        """What the estimate is and how its interval was computed, in words."""
+        return (
+            f"logit of the share on year over {len(self.years)} years; {SHARE_TREND_METHOD}; Pearson dispersion "
+            f"{self.dispersion:.3g} on {self.df_resid} df{covers_one_words(self.odds_ratio_ci)}"
+        )
 
     @property
     def estimates(self) -> tuple[Estimate, ...]:
@@ -113,15 +163,50 @@ class ShareTrend(Result):
                 "odds_ratio",
                 self.odds_ratio,
                 "odds ratio per year",
-                f"binomial logit on year over {len(self.years)} years",
-                ci=self.ci,
-                extra={"p_value": self.p_value},
+                self.description,
+                ci=self.odds_ratio_ci,
+                extra={
+                    "p_value": self.p_value,
+                    "dispersion": self.dispersion,
+                    "df": self.df_resid,
+                    "binomial_ci": list(self.binomial_ci),
+                },
             ),
         )
 
 
-def share_trend(counts: pd.Series, totals: pd.Series) -> ShareTrend:
-    """Logit of a share on year, from the years where both the part and the total are published.
+def quasi_interval(slope: float, se: float, dispersion: float, df: int) -> tuple[tuple[float, float], float]:
+    """The quasi-binomial interval of a logit slope as an odds-ratio interval, and the two-sided t p-value.
+
+    Parameters
+    ----------
+    slope, se : float
+        The slope and its binomial (model-based) standard error.
+    dispersion : float
+        Pearson chi-square per residual degree of freedom.
+    df : int
+        Residual degrees of freedom (at least 1).
+
+    Returns
+    -------
+    tuple
+        ``((low, high), p_value)``.
+    """
+    from scipy import stats
+
+    scaled = se * math.sqrt(dispersion)
+    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, df)) * scaled
+    p_value = float(2 * stats.t.sf(abs(slope / scaled), df)) if scaled > 0 else 0.0
+    return (math.exp(slope - half), math.exp(slope + half)), p_value
+
+
+def fit_share_trend(counts: pd.Series, totals: pd.Series) -> ShareTrend:
+    """Trend of a share over years: logit of counts/totals on year, with an interval that allows for the yearly
+    shares scattering more than binomial sampling would (quasi-binomial, Pearson-scaled, t reference).
+
+    Only the years where both the part and the total are published are used (never imputed). The calibration study
+    (`stats.calibration`, family ``share_trend``) measures the interval's coverage with and without extra-binomial
+    variation; the pure binomial interval, which ignores it, is kept as ``binomial_ci`` for comparison.
 
     Parameters
     ----------
@@ -131,21 +216,43 @@ def share_trend(counts: pd.Series, totals: pd.Series) -> ShareTrend:
     Returns
     -------
     ShareTrend
+        With ``.odds_ratio``, ``.odds_ratio_ci`` (95%), ``.p_value``, ``.dispersion`` and ``.summary()``.
 
     Raises
     ------
     FitError
-        Fewer than three years have both figures.
+        Fewer than three years have both figures, a part exceeds its total, or the logit has no finite maximum.
+
+    Examples
+    --------
+    >>> import trafficking_research as tr
+    >>> obs = tr.load_observations()
+    >>> fit = tr.fit_share_trend(tr.annual_series(obs, "admitted", place="finland"), tr.annual_series(obs, "admitted"))
+    >>> fit.odds_ratio_ci[0] < fit.odds_ratio < fit.odds_ratio_ci[1]
+    True
     """
-    years = sorted(set(counts.index) & set(totals.index))
+    years = sorted(set(counts.dropna().index) & set(totals.dropna().index))
     if len(years) < 3:
         raise FitError(f"{len(years)} year(s) with both the part and the total published; a trend needs three")
-    k = np.array([counts[y] for y in years])
-    n = np.array([totals[y] for y in years])
+    k = np.array([counts[y] for y in years], dtype=float)
+    n = np.array([totals[y] for y in years], dtype=float)
+    bad = [y for y, a, b in zip(years, k, n) if not 0 <= a <= b or b <= 0]
+    if bad:
+        raise FitError(f"years {', '.join(map(str, bad))}: a part must lie between 0 and its (positive) total")
     X = np.column_stack([np.ones(len(years)), np.array(years, dtype=float) - years[0]])
-    beta, cov, _, converged = batchfit.fit_binomial(X, k[None, :], n[None, :])
+    beta, cov, pearson, converged = batchfit.fit_binomial(X, k[None, :], n[None, :])
     b, se = float(beta[0, 1]), math.sqrt(cov[0, 1, 1])
     if not (converged[0] and math.isfinite(b) and math.isfinite(se)):
         raise FitError(f"the logit trend of the share over {years[0]}-{years[-1]} has no finite maximum")
-    p_value = math.erfc(abs(b / se) / math.sqrt(2))  # two-sided normal p-value, exact in the far tail
-    return ShareTrend(math.exp(b), (math.exp(b - Z * se), math.exp(b + Z * se)), p_value, tuple(int(y) for y in years))
+    df = len(years) - 2
+    dispersion = float(pearson[0]) / df
+    ci, p_value = quasi_interval(b, se, dispersion, df)
+    return ShareTrend(
+        math.exp(b),
+        ci,
+        p_value,
+        tuple(int(y) for y in years),
+        dispersion,
+        df,
+        (math.exp(b - Z * se), math.exp(b + Z * se)),
+    )
