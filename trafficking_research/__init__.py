@@ -18,7 +18,17 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.2.0"
 
-__all__ = ["Estimate", "TrendFit", "__version__", "annual_series", "fit_trend", "load_data", "load_observations"]
+__all__ = [
+    "Estimate",
+    "ShareTrend",
+    "TrendFit",
+    "__version__",
+    "annual_series",
+    "fit_share_trend",
+    "fit_trend",
+    "load_data",
+    "load_observations",
+]
 
 _EXPORTS = {
     "load_observations": "trafficking_research.data.observations",
@@ -26,6 +36,8 @@ _EXPORTS = {
     "annual_series": "trafficking_research.data.series",
     "fit_trend": "trafficking_research.stats.trends",
     "TrendFit": "trafficking_research.stats.trends",
+    "fit_share_trend": "trafficking_research.stats.shares",
+    "ShareTrend": "trafficking_research.stats.shares",
     "Estimate": "trafficking_research.stats.result",
 }
 
@@ -33,6 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .data.observations import load_data, load_observations
     from .data.series import annual_series
     from .stats.result import Estimate
+    from .stats.shares import ShareTrend, fit_share_trend
     from .stats.trends import TrendFit, fit_trend
 
 

@@ -1,7 +1,7 @@
 """The profiles analysis: compositions of the victims admitted by place, form, sex and age, as shares with 95%
 intervals, their changes between two years and their trends. The notebook `profiles` calls this module.
 
-The statistics (Wilson intervals, Newcombe's interval with the score test, the binomial logit trend) are
+The statistics (Wilson intervals, Newcombe's interval with the score test, the quasi-binomial logit trend) are
 `stats.shares`; this module chooses the breakdowns and the shares, names the estimates and draws the figures.
 """
 

@@ -310,6 +310,9 @@ def _finding(output: Path, h: Headline, key: str, label: str, values: dict[str, 
         actual, _ = display.value_in_unit(entry["actual"], entry.get("unit", ""))
         inside = "inside" if entry.get("covered") else "outside"
         text += f"; published: {html.escape(actual)}, {inside} the interval"
+    ci = entry.get("ci") or (None, None)
+    if entry.get("unit") == "odds ratio per year" and None not in ci and ci[0] <= 1 <= ci[1]:
+        text += "; the interval includes 1: no trend is established"
     link = html.escape(section_link(output, h.notebook, key))
     return f"<li id='finding-{html.escape(key)}'><a href='{link}'>{html.escape(label)}</a>: {text}</li>"
 
