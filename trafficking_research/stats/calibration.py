@@ -407,28 +407,6 @@ def _difference_block(
 TREND_TOTALS = np.round(np.linspace(100, 300, len(YEARS))).astype(int)  # persons per year, 100 growing to 300
 
 
-def fit_logit(
-    X: np.ndarray, K: np.ndarray, N: np.ndarray, tol: float = 1e-10, max_iter: int = 100
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Binomial logit MLE of every row of K (successes) out of N (trials per column): (beta, cov, Pearson chi2)."""
-    K = np.asarray(K, dtype=float)
-    emp = np.log((K + 0.5) / (N - K + 0.5))
-    beta = np.linalg.lstsq(X, emp.T, rcond=None)[0].T
-    active = np.ones(len(K), dtype=bool)
-    for _ in range(max_iter):
-        idx = np.flatnonzero(active)
-        if not len(idx):
-            break
-        pr = special_expit(beta[idx] @ X.T)
-        step = np.linalg.solve(bf._gram(X, N * pr * (1 - pr)), ((K[idx] - N * pr) @ X)[..., None])[..., 0]
-        beta[idx] += step
-        active[idx] = np.max(np.abs(step), axis=1) > tol
-    pr = special_expit(beta @ X.T)
-    cov = np.linalg.inv(bf._gram(X, N * pr * (1 - pr)))
-    pearson = np.sum((K - N * pr) ** 2 / (N * pr * (1 - pr)), axis=1)
-    return beta, cov, pearson
-
-
 def special_expit(x: np.ndarray) -> np.ndarray:
     """The logistic function."""
     return 1.0 / (1.0 + np.exp(-x))
@@ -496,7 +474,7 @@ def _share_trend_block(
         K = np.vstack([rng.binomial(totals, rng.beta(a, b)) for rng in rngs])
     else:
         K = np.vstack([rng.binomial(totals, pr) for rng in rngs])
-    beta, cov, pearson = fit_logit(X, K, totals)
+    beta, cov, pearson, _ = bf.fit_binomial(X, K, np.broadcast_to(totals, K.shape))
     se = np.sqrt(cov[:, 1, 1])
     df = len(years) - 2
     quasi = stats.t.ppf(0.5 + CONFIDENCE / 2, df) * se * np.sqrt(pearson / df)
