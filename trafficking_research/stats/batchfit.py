@@ -318,6 +318,13 @@ def fixed_alpha_loglik(
     return np.sum(ll, axis=1), beta
 
 
+def pearson_dispersion(X: np.ndarray, Y: np.ndarray, alpha: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """Pearson chi-square over residual degrees of freedom of each row's fit (NB2 variance, alpha 0: Poisson)."""
+    mu = np.exp(np.minimum(beta @ X.T, ETA_CAP))
+    a = np.asarray(alpha, dtype=float)[:, None]
+    return np.sum((Y - mu) ** 2 / (mu * (1 + a * mu)), axis=1) / (X.shape[0] - X.shape[1])
+
+
 def draw_nb2(rng: np.random.Generator, mu: np.ndarray, alpha: float | np.ndarray) -> np.ndarray:
     """NB2 counts with means mu and dispersion alpha (gamma-Poisson mixture); alpha 0 gives Poisson counts."""
     if np.ndim(alpha) == 0:  # the common case, kept quick: one dispersion for all draws

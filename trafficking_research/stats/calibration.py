@@ -25,7 +25,7 @@ from ..config import ALPHA, CONFIDENCE
 from ..errors import ParameterError
 from . import batchfit as bf
 from . import forecasting as fc
-from .trends import small_sample_interval
+from .trends import scaled_lr, small_sample_interval
 
 NOMINAL = 0.95
 BLOCK = 1000
@@ -296,7 +296,13 @@ def _joinpoint_slopes_block(
 
 JOINPOINT_BOOT = 99
 BOOT_NEWTON_STEPS = 3
-SIZE_SCENARIOS = (TrendScenario(0.2, 0.03), TrendScenario(0.2, 0.0), TrendScenario(0.0, 0.06))
+SIZE_SCENARIOS = (
+    TrendScenario(0.2, 0.03),
+    TrendScenario(0.2, 0.0),
+    TrendScenario(0.0, 0.06),
+    TrendScenario(0.2, 0.015),
+    TrendScenario(0.0, 0.0),
+)
 
 
 def _joinpoint_size_block(
@@ -309,9 +315,9 @@ def _joinpoint_size_block(
     X0 = design(YEARS, int(YEARS[0]))
     null = bf.fit_nb2(X0, Y)
     cands = joinpoint_candidates()
-    null_ll, _ = bf.fixed_alpha_loglik(X0, Y, null.alpha)
+    null_ll, null_beta = bf.fixed_alpha_loglik(X0, Y, null.alpha)
     _, best_ll = best_breaks(Y, null.alpha, cands)
-    lr = np.maximum(0.0, 2 * (best_ll - null_ll))
+    observed = scaled_lr(null_ll, best_ll, bf.pearson_dispersion(X0, Y, null.alpha, null_beta))
     B = JOINPOINT_BOOT
     boot = np.vstack(
         [bf.draw_nb2(rng, np.broadcast_to(null.mu[i], (B, len(YEARS))), null.alpha[i]) for i, rng in enumerate(rngs)]
@@ -323,7 +329,8 @@ def _joinpoint_size_block(
         X0, boot, alpha_b, start=np.repeat(null.beta, B, axis=0), kernel=True, tol=0.0, max_iter=BOOT_NEWTON_STEPS
     )
     _, b_best = best_breaks(boot, alpha_b, cands, start=b_beta, kernel=True, tol=0.0, max_iter=BOOT_NEWTON_STEPS)
-    exceed = (2 * (b_best - b_null) >= np.repeat(lr, B) - 1e-9).reshape(len(Y), B).sum(axis=1)
+    stat = scaled_lr(b_null, b_best, bf.pearson_dispersion(X0, boot, alpha_b, b_beta))
+    exceed = (stat >= np.repeat(observed * (1 - 1e-12), B) - 1e-9).reshape(len(Y), B).sum(axis=1)
     p_value = (exceed + 1) / (B + 1)
     return {"bootstrap_lr": p_value <= 0.05}
 
