@@ -180,3 +180,20 @@ def test_scenario_refuses_bad_choices(kwargs: dict, fragment: str) -> None:
 def test_a_total_needs_a_first_year_value(obs) -> None:
     with pytest.raises(ParameterError, match="2006"):
         H.harmonise(obs, H.Scenario("2017", None), 2020, n_draws=2)
+
+
+def test_zero_draws_leave_out_what_the_growth_docstring_says(obs) -> None:
+    from trafficking_research.analyses import growth
+
+    none = growth.run(obs, n_boot=0, harmonised_draws=0)  # the default sensitivity_draws does not matter then
+    assert not none.select("harmonised.") and "harmonised_series" not in none.tables
+    no_table = growth.run(obs, n_boot=0, harmonised_draws=20, sensitivity_draws=0)
+    assert no_table.select("harmonised.apc") and "harmonised_sensitivity" not in no_table.tables
+    assert not no_table.select("harmonised.sensitivity.")
+    with pytest.raises(ParameterError, match="'sensitivity_draws' must be 0 .* or at least 2"):
+        growth.run(obs, n_boot=0, harmonised_draws=20, sensitivity_draws=1)
+
+
+def test_published_only_growth_says_how_its_interval_was_computed(obs) -> None:
+    est = H.published_only_growth(obs).estimate("apc")
+    assert "Wald" not in est.description and "Pearson dispersion" in est.description

@@ -176,7 +176,7 @@ def run(
     n_boot: int = 199,
     seed: int = 2021,
     harmonised_draws: int = 100,
-    sensitivity_draws: int = 10,
+    sensitivity_draws: int = harmonised.SENSITIVITY_DRAWS,
     harmonised_seed: int = 2006,
 ) -> Analysis:
     """The growth analysis: trend models of every growth series, stock and flow, and the reconciliations.
@@ -196,7 +196,8 @@ def run(
         Seed of the bootstrap.
     harmonised_draws, sensitivity_draws : int
         Draws of the estimated gap years for the harmonised series 2006-`end_year` and for each scenario of its
-        sensitivity table (`analyses.harmonised`); 0 leaves the harmonised part out.
+        sensitivity table (`analyses.harmonised`); a `harmonised_draws` of 0 leaves the harmonised part out, a
+        `sensitivity_draws` of 0 only its sensitivity table; otherwise each needs at least 2 (Rubin's rules).
     harmonised_seed : int
         Seed of those draws.
 
@@ -266,7 +267,7 @@ def run(
     out.figure("trends_log", trend_figure(fits, log_scale=True))
     out.figure("finland_vs_abroad", place_figure(series, start_year, end_year))
     out.figure("stock_and_flows", stock_flow_figure(stock_all, admitted_all, exits_all))
-    if harmonised_draws or sensitivity_draws:
+    if harmonised_draws:
         try:
             harmonised.add_to(
                 out,

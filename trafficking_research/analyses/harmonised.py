@@ -314,7 +314,7 @@ class FullSpanGrowth(Result):
         how = (
             f"pooled over {self.m} draws of the estimated years (Rubin's rules, t with {self.df:.0f} df)"
             if self.m > 1
-            else "one fit, Wald interval"
+            else f"one fit; 95% CI of the slope: {trends.INTERVAL_METHOD}"
         )
         return (
             Estimate(
@@ -419,10 +419,14 @@ def published_only_growth(
     )
 
 
+#: Draws per scenario of the sensitivity table, unless a caller says otherwise (the growth notebook's default).
+SENSITIVITY_DRAWS = 10
+
+
 def sensitivity(
     obs: pd.DataFrame,
     end_year: int = 2020,
-    n_draws: int = 40,
+    n_draws: int = SENSITIVITY_DRAWS,
     seed: int = 2006,
     model: str = "negbin",
     relations: tuple[tuple[int, int], ...] = ((2010, 2020), (2010, 2015), (2010, 2022)),
@@ -579,7 +583,7 @@ def estimates(
     h: Harmonised,
     main: FullSpanGrowth,
     published: FullSpanGrowth,
-    table: pd.DataFrame,
+    table: pd.DataFrame | None,
     implied: pd.DataFrame,
     derived: pd.DataFrame,
 ) -> list[Estimate]:
@@ -591,8 +595,8 @@ def estimates(
         The main scenario's series.
     main, published : FullSpanGrowth
         Its pooled APC and the published-only APC over the same span.
-    table : pandas.DataFrame
-        From `sensitivity`.
+    table : pandas.DataFrame or None
+        From `sensitivity` (None: no sensitivity table was made).
     implied : pandas.DataFrame
         From `implied_gap_totals` with 2006 counted among the gap years.
     derived : pandas.DataFrame
@@ -603,23 +607,17 @@ def estimates(
     list of Estimate
     """
     out = [main.estimate("apc"), published.estimate("apc").renamed("apc_published_only")]
-    est = table[table["draws"] > 1]
-    out.append(
-        Estimate(
-            "sensitivity.apc_min",
-            float(est["apc"].min()),
-            "percent per year",
-            "smallest APC over the sensitivity table's choices (total, 2006 value, UNODC relation)",
-        )
-    )
-    out.append(
-        Estimate(
-            "sensitivity.apc_max",
-            float(est["apc"].max()),
-            "percent per year",
-            "largest APC over the sensitivity table's choices (total, 2006 value, UNODC relation)",
-        )
-    )
+    if table is not None:  # the range of the sensitivity table, where it was made
+        est = table[table["draws"] > 1]
+        for end, what in (("min", "smallest"), ("max", "largest")):
+            out.append(
+                Estimate(
+                    f"sensitivity.apc_{end}",
+                    float(est["apc"].agg(end)),
+                    "percent per year",
+                    f"{what} APC over the sensitivity table's choices (total, 2006 value, UNODC relation)",
+                )
+            )
     for row in implied.itertuples():
         out.append(
             Estimate(
@@ -661,7 +659,7 @@ def add_to(
     *,
     end_year: int = 2020,
     n_draws: int = 100,
-    sensitivity_draws: int = 15,
+    sensitivity_draws: int = SENSITIVITY_DRAWS,
     seed: int = 2006,
     model: str = "negbin",
 ) -> Harmonised:
@@ -676,7 +674,8 @@ def add_to(
     end_year : int
         Last year of the span (which starts in 2006).
     n_draws, sensitivity_draws : int
-        Draws for the main scenario and for each scenario of the sensitivity table.
+        Draws for the main scenario and for each scenario of the sensitivity table (at least 2 each; a
+        `sensitivity_draws` of 0 leaves the sensitivity table out).
     seed : int
         Seed of the draws.
     model : {"negbin", "poisson"}
@@ -687,16 +686,21 @@ def add_to(
     Harmonised
         The main scenario (total 630 to 2017, 2006 = 9, UNODC relation 2010-2020).
     """
-    if n_draws < 2 or sensitivity_draws < 2:
-        raise ParameterError("parameters 'harmonised_draws' and 'sensitivity_draws': at least 2 draws each")
+    if n_draws < 2:
+        raise ParameterError(f"parameter 'harmonised_draws' must be at least 2 (Rubin's rules), got {n_draws}")
+    if sensitivity_draws == 1 or sensitivity_draws < 0:
+        raise ParameterError(
+            f"parameter 'sensitivity_draws' must be 0 (no table) or at least 2, got {sensitivity_draws}"
+        )
     h = harmonise(obs, Scenario(), end_year, n_draws, seed)
     main = full_span_growth(h, model)
     published = published_only_growth(obs, FIRST_YEAR, end_year, model)
-    table = sensitivity(obs, end_year, sensitivity_draws, seed, model)
+    table = sensitivity(obs, end_year, sensitivity_draws, seed, model) if sensitivity_draws else None
     implied = implied_gap_totals(inputs(obs), None, end_year)
     derived = derived_complements(obs)
     analysis.table("harmonised_series", h.table)
-    analysis.table("harmonised_sensitivity", table)
+    if table is not None:
+        analysis.table("harmonised_sensitivity", table)
     analysis.table("harmonised_implied_gap_totals", implied.drop(columns="gaps_after_end"))
     analysis.table("derived_figures", derived)
     analysis.figure("harmonised_series", figure(h))

@@ -43,11 +43,15 @@ def _growth(values: Mapping[str, Any], obs: Loader) -> None:
     _years(obs, values, "start_year", "end_year")
     _order(values, "start_year", "end_year")
     _at_least(values, "min_segment", 1, "observed years on each side of a joinpoint")
-    _at_least(values, "n_boot", 1, "bootstrap replicates of the joinpoint test")
+    _at_least(values, "n_boot", 0, "bootstrap replicates of the joinpoint test, 0 for none (p-value 1)")
     _at_least(values, "seed", 0, "a random seed")
     if "harmonised_draws" in values:
-        _at_least(values, "harmonised_draws", 2, "draws of the estimated gap years (Rubin's rules need two)")
-        _at_least(values, "sensitivity_draws", 2, "draws per scenario of the sensitivity table")
+        for name, what in (
+            ("harmonised_draws", "draws of the estimated gap years; 0 leaves the harmonised series out"),
+            ("sensitivity_draws", "draws per scenario of the sensitivity table; 0 leaves the table out"),
+        ):
+            if values[name] != 0:
+                _at_least(values, name, 2, f"{what}; Rubin's rules need two")
         _at_least(values, "harmonised_seed", 0, "a random seed")
 
 
