@@ -38,11 +38,27 @@ def strip_volatile(nb: dict[str, Any], replace: dict[str, str] | None = None) ->
     return nb
 
 
+def renumber(nb: dict[str, Any]) -> dict[str, Any]:
+    """Execution counts 1, 2, ... in cell order, as a fresh kernel gives them (a reused kernel counts on)."""
+    count = 0
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code" or cell.get("execution_count") is None:
+            continue
+        count += 1
+        cell["execution_count"] = count
+        for out in cell.get("outputs", []):
+            if "execution_count" in out:
+                out["execution_count"] = count
+    return nb
+
+
 def drop_injected_parameters(nb: dict[str, Any]) -> dict[str, Any]:
-    """The notebook without papermill's injected-parameters cell (for committing a default run)."""
+    """The notebook without papermill's injected-parameters cell (for committing a default run), numbered again
+    1, 2, ... as "Run All" in a fresh kernel numbers it, so that JupyterLab's autosave after a Run All changes
+    nothing but figure bytes."""
     nb["cells"] = [c for c in nb["cells"] if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
     nb.get("metadata", {}).get("papermill", {}).pop("parameters", None)
-    return nb
+    return renumber(nb)
 
 
 def kernelspec_metadata(name: str = KERNEL_NAME) -> dict[str, str]:

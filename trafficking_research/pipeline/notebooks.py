@@ -27,9 +27,23 @@ class Parameter:
     help: str
 
 
+#: The notebook metadata key that makes a notebook in `notebooks/` one of the analysis (it says what `data_dir` holds).
+METADATA_KEY = "trafficking_research"
+
+
+def is_analysis_notebook(path: Path) -> bool:
+    """Whether a notebook file is one of the analysis: its metadata carries `METADATA_KEY`. A scratch notebook a
+    researcher creates beside them (``Untitled.ipynb``) does not, so neither `reproduce` nor the tests run it."""
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and METADATA_KEY in meta
+
+
 def notebook_names(folder: Path = NOTEBOOK_DIR) -> list[str]:
-    """The notebooks `reproduce` runs, by file stem, in name order."""
-    return sorted(p.stem for p in folder.glob("*.ipynb") if not p.name.startswith("."))
+    """The notebooks `reproduce` runs (those of the analysis, `is_analysis_notebook`), by file stem, in name order."""
+    return sorted(p.stem for p in folder.glob("*.ipynb") if not p.name.startswith(".") and is_analysis_notebook(p))
 
 
 def notebook_path(name: str, folder: Path = NOTEBOOK_DIR) -> Path:
@@ -38,6 +52,12 @@ def notebook_path(name: str, folder: Path = NOTEBOOK_DIR) -> Path:
     if not path.is_file():
         known = ", ".join(notebook_names(folder)) or "none"
         raise ParameterError(f"unknown notebook '{name}' (known notebooks: {known})")
+    if not is_analysis_notebook(path):
+        known = ", ".join(notebook_names(folder)) or "none"
+        raise ParameterError(
+            f"notebook '{name}' is not one of the analysis (its metadata has no '{METADATA_KEY}' entry saying what "
+            f"its data_dir holds); known notebooks: {known}"
+        )
     return path
 
 
@@ -120,7 +140,7 @@ def coerce(name: str, raw: Any, param: Parameter, notebook: str) -> Any:
 def data_kind(name: str, folder: Path = NOTEBOOK_DIR) -> str:
     """What a notebook's data_dir holds (its metadata says): 'observations' (a data package) or 'mse_tables'."""
     meta = json.loads(notebook_path(name, folder).read_text(encoding="utf-8")).get("metadata", {})
-    return meta.get("trafficking_research", {}).get("data", "observations")
+    return meta.get(METADATA_KEY, {}).get("data", "observations")
 
 
 def resolve_parameters(

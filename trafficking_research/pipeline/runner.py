@@ -25,7 +25,7 @@ from . import cache
 from .checks import check_tasks
 from .hashing import data_digests, input_key, library_digest
 from .lock import output_lock
-from .notebook_files import export_html, strip_volatile, write_notebook
+from .notebook_files import export_html, renumber, strip_volatile, write_notebook
 from .notebooks import data_kind, notebook_names, notebook_path, resolve_parameters
 from .processes import (
     child_pids,
@@ -214,20 +214,6 @@ def _ready_kernel() -> Any:
     if reply["content"]["status"] != "ok":
         raise RuntimeError("could not reset the worker's kernel")
     return km
-
-
-def renumber(nb: dict[str, Any]) -> dict[str, Any]:
-    """Execution counts 1, 2, ... in cell order, as a fresh kernel gives them (a reused kernel counts on)."""
-    count = 0
-    for cell in nb["cells"]:
-        if cell["cell_type"] != "code" or cell.get("execution_count") is None:
-            continue
-        count += 1
-        cell["execution_count"] = count
-        for out in cell.get("outputs", []):
-            if "execution_count" in out:
-                out["execution_count"] = count
-    return nb
 
 
 def _run_notebook(task: dict[str, Any]) -> dict[str, Any]:
