@@ -180,7 +180,7 @@ def test_list_and_reproduce_refuse_a_bad_parameters_cell_alike(
                 "source": "year = 2020  # the year\n",
             }
         ],
-        "metadata": {},
+        "metadata": {"trafficking_research": {"data": "observations"}},  # a notebook of the analysis
         "nbformat": 4,
         "nbformat_minor": 5,
     }
