@@ -69,7 +69,7 @@ def engine_figures() -> None:
 
     import trafficking_research as tr
     from trafficking_research.analyses import growth, harmonised
-    from trafficking_research.stats import trends
+    from trafficking_research.stats import breaks, trends
 
     obs = tr.load_observations()
     line("growth.run(obs), defaults", cpu(lambda: growth.run(obs)), "CPU-s", 3)
@@ -102,7 +102,7 @@ def engine_figures() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         old = cpu(old_way)
-    new = cpu(lambda: trends.break_loglik(sims, years, origin, candidates, null.alpha, kernel=True))
+    new = cpu(lambda: breaks.break_loglik(sims, years, origin, candidates, null.alpha, kernel=True))
     line(f"joinpoint bootstrap: 199 replicates x {len(candidates) + 1} designs", new, "CPU-s", old=old)
 
 

@@ -16,8 +16,8 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 from trafficking_research.data.capture_tables import CaptureTable, all_histories
 from trafficking_research.errors import ParameterError
 from trafficking_research.stats import batchfit as bf
+from trafficking_research.stats import breaks, forecasting, trends
 from trafficking_research.stats import calibration as cal
-from trafficking_research.stats import forecasting, trends
 from trafficking_research.stats.mse import fit_model, profile_interval
 from trafficking_research.stats.mse.simulate import history_probabilities
 
@@ -110,7 +110,7 @@ def test_the_joinpoint_statistic_and_break_are_those_of_trends_joinpoint() -> No
     best, best_ll = cal.best_breaks(Y, null.alpha, cal.joinpoint_candidates())
     null_ll, _ = bf.fixed_alpha_loglik(X, Y, null.alpha)
     for i, y in enumerate(Y):
-        ref = trends.joinpoint(pd.Series(y, index=YEARS, name="sim"), n_boot=0)
+        ref = breaks.joinpoint(pd.Series(y, index=YEARS, name="sim"), n_boot=0)
         assert best[i] == ref.break_year
         assert max(0.0, 2 * (best_ll[i] - null_ll[i])) == pytest.approx(ref.lr_statistic, abs=1e-6)
 

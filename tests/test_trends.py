@@ -10,7 +10,7 @@ import pytest
 from scipy import optimize, special
 
 from trafficking_research.errors import SeriesError
-from trafficking_research.stats import stock_flow, trends
+from trafficking_research.stats import breaks, stock_flow, trends
 
 
 def nb2_negloglik(theta: np.ndarray, t: np.ndarray, y: np.ndarray) -> float:
@@ -113,7 +113,7 @@ def test_joinpoint_finds_a_planted_break() -> None:
     years = np.arange(2006, 2021)
     mu = np.where(years <= 2015, 40 * 1.02 ** (years - 2006), 40 * 1.02**9 * 1.35 ** (years - 2015))
     y = pd.Series(rng.poisson(mu), index=years, dtype=float, name="planted")
-    jp = trends.joinpoint(y, n_boot=99, seed=1)
+    jp = breaks.joinpoint(y, n_boot=99, seed=1)
     assert jp.break_year in (2014, 2015, 2016)
     assert jp.p_value < 0.05
     assert jp.slopes[1] > jp.slopes[0]
@@ -122,8 +122,8 @@ def test_joinpoint_finds_a_planted_break() -> None:
 
 
 def test_joinpoint_bootstrap_is_seeded() -> None:
-    a = trends.joinpoint(SAMPLE, n_boot=49, seed=3)
-    b = trends.joinpoint(SAMPLE, n_boot=49, seed=3)
+    a = breaks.joinpoint(SAMPLE, n_boot=49, seed=3)
+    b = breaks.joinpoint(SAMPLE, n_boot=49, seed=3)
     assert a.p_value == b.p_value and a.break_year == b.break_year
 
 

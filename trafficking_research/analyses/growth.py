@@ -21,7 +21,7 @@ from ..config import (
 )
 from ..data.series import annual_series, check_years
 from ..errors import FitError
-from ..stats import stock_flow, trends
+from ..stats import breaks, stock_flow, trends
 from ..stats.result import Estimate
 from . import harmonised
 from .base import Analysis
@@ -74,7 +74,7 @@ class SeriesFit:
     poisson: trends.TrendFit | None = None
     negbin: trends.TrendFit | None = None
     dispersion: trends.Overdispersion | None = None
-    joinpoint: trends.JoinpointFit | None = None
+    joinpoint: breaks.JoinpointFit | None = None
     problem: str = ""
     joinpoint_problem: str = ""
 
@@ -105,7 +105,7 @@ def fit_series(
     fit = SeriesFit(str(s.name), key, data, trends.fit_poisson(data, start_year), trends.fit_negbin(data, start_year))
     fit.dispersion = trends.overdispersion(fit.poisson, fit.negbin)
     try:
-        fit.joinpoint = trends.joinpoint(data, min_segment=min_segment, n_boot=n_boot, seed=seed)
+        fit.joinpoint = breaks.joinpoint(data, min_segment=min_segment, n_boot=n_boot, seed=seed)
     except FitError as exc:
         fit.joinpoint_problem = str(exc)
     return fit

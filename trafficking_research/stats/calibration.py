@@ -25,7 +25,8 @@ from ..config import ALPHA, CONFIDENCE
 from ..errors import ParameterError
 from . import batchfit as bf
 from . import forecasting as fc
-from .trends import scaled_lr, small_sample_interval
+from .breaks import scaled_lr
+from .trendfit import small_sample_interval
 
 NOMINAL = 0.95
 BLOCK = 1000
@@ -193,7 +194,7 @@ MIN_SEGMENT = 3
 
 
 def joinpoint_candidates(years: np.ndarray = YEARS, min_segment: int = MIN_SEGMENT) -> list[int]:
-    """Break years leaving `min_segment` observed years on each side (the rule of trends.joinpoint)."""
+    """Break years leaving `min_segment` observed years on each side (the rule of breaks.joinpoint)."""
     return [int(k) for k in years if (years <= k).sum() >= min_segment and (years >= k).sum() >= min_segment]
 
 
@@ -308,7 +309,7 @@ SIZE_SCENARIOS = (
 def _joinpoint_size_block(
     scenario: TrendScenario, index: int, seed: int, start: int, stop: int
 ) -> dict[str, np.ndarray]:
-    """Rejections at 5% of the joinpoint bootstrap test (trends.joinpoint's procedure) on series with no break."""
+    """Rejections at 5% of the joinpoint bootstrap test (breaks.joinpoint's procedure) on series with no break."""
     mu = true_means(scenario.growth)
     rngs = replicate_rngs(seed, "joinpoint_size", index, start, stop)
     Y = np.vstack([bf.draw_nb2(rng, mu, scenario.alpha) for rng in rngs])

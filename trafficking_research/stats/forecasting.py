@@ -38,6 +38,7 @@ import pandas as pd
 from ..config import CONFIDENCE
 from ..errors import FitError, ParameterError, SeriesError
 from . import trends
+from .breaks import joinpoint as joinpoint_model
 from .result import Estimate, Result
 
 #: Model key -> readable name.
@@ -337,7 +338,7 @@ def _fit_glm(
         origin = train_end
         fit = trends.fit_negbin(train, origin)
     else:
-        jp = trends.joinpoint(train, min_segment=min_segment, n_boot=0)  # only the break year and fit are used
+        jp = joinpoint_model(train, min_segment=min_segment, n_boot=0)  # only the break year and fit are used
         fit, origin, breaks = jp.model, int(years[0]), (jp.break_year,)
         details.update(break_year=jp.break_year, slope_after_break=float(fit.params[1] + fit.params[2]))
     params, cov = np.asarray(fit.params, float), np.asarray(fit.cov, float)

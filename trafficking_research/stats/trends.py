@@ -1,13 +1,12 @@
-"""Trend models for yearly counts: Poisson and negative-binomial log-linear fits, APC, doubling time and joinpoints.
+"""Trend models for yearly counts: Poisson and negative-binomial log-linear fits, with APC and doubling time.
 
 Every model is fitted by the package's batched Newton-Raphson engine (`batchfit`: analytic gradient and Hessian in
 numpy, many series at once); statsmodels is the reference the tests compare it with. Years without a published
-figure are left out (never imputed).
+figure are left out (never imputed). The result type is `trendfit.TrendFit`; joinpoint models are in `breaks`.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,250 +14,29 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..config import CONFIDENCE, Z
+from ..config import Z
 from ..errors import ParameterError, SeriesError
 from . import batchfit as bf
 from .result import Estimate, Result
+from .trendfit import INTERVAL_METHOD, TrendFit, design, prepare, small_sample_interval
 
-#: How the trend intervals are computed, for the descriptions of the reported values.
-INTERVAL_METHOD = (
-    "standard error scaled by the Pearson dispersion, Student's t with n - p degrees of freedom; "
-    "chosen by the calibration study"
-)
-
-
-def small_sample_interval(
-    estimate: Any, se: Any, pearson_chi2: Any, df: Any, confidence: float = CONFIDENCE
-) -> tuple[Any, Any]:
-    """A Wald interval calibrated for a few years of counts: the model's standard error scaled by the Pearson
-    dispersion, with Student's t quantile on the residual degrees of freedom.
-
-    The quasi-likelihood correction: the dispersion ``pearson_chi2 / df`` absorbs what the fitted variance function
-    misses (for NB2, an alpha estimated too small from ten years), and the t quantile allows for the dispersion
-    being estimated from ``df`` residuals. The calibration study (`stats.calibration`) measures its coverage on
-    series shaped like the real ones; a Wald interval with the normal quantile covers 87-90% there. Works on numbers
-    or numpy arrays alike.
-
-    Parameters
-    ----------
-    estimate, se : float or numpy.ndarray
-        The estimate (a log-scale slope) and its model-based standard error.
-    pearson_chi2 : float or numpy.ndarray
-        Pearson statistic of the fit.
-    df : int or numpy.ndarray
-        Residual degrees of freedom (years minus coefficients).
-    confidence : float
-        Confidence level.
-
-    Returns
-    -------
-    tuple
-        Lower and upper bounds.
-    """
-    half = stats.t.ppf(0.5 + confidence / 2, df) * se * np.sqrt(np.asarray(pearson_chi2) / df)
-    return estimate - half, estimate + half
-
-
-@dataclass(frozen=True, eq=False)
-class TrendFit(Result):
-    """A fitted log-linear trend of yearly counts, frozen.
-
-    Attributes
-    ----------
-    label : str
-        The series' name, used in descriptions.
-    model : str
-        Readable model name (``Poisson``, ``negative binomial``, ``negative binomial, joinpoint 2015``, ...).
-    family : str
-        ``"poisson"`` or ``"negbin"``.
-    years, counts : numpy.ndarray
-        The years fitted and their counts.
-    origin : int
-        The year at which the linear predictor's time variable is zero.
-    breaks : tuple of int
-        Joinpoint years (hinge terms ``max(year - b, 0)``); empty for a single trend.
-    params, cov : numpy.ndarray
-        The coefficients (intercept, slope, one per break) and their covariance (inverse observed information).
-    alpha : float or None
-        NB2 dispersion (variance ``mu + alpha mu^2``); None for Poisson, 0 where the NB2 likelihood peaks at 0.
-    cov_log_alpha : numpy.ndarray or None
-        Covariance of (coefficients, log alpha) for an NB2 fit with alpha > 0, else None.
-    llf, deviance, pearson_chi2 : float
-        Log-likelihood and goodness-of-fit statistics.
-    n_params, n_obs : int
-        Parameters (alpha counted for NB2) and years fitted.
-    fitted, band : pandas.Series and DataFrame
-        Fitted means per year and their 95% confidence band (``low``, ``high``).
-    """
-
-    label: str
-    model: str
-    family: str
-    years: np.ndarray
-    counts: np.ndarray
-    origin: int
-    breaks: tuple[int, ...]
-    params: np.ndarray
-    cov: np.ndarray
-    alpha: float | None
-    cov_log_alpha: np.ndarray | None
-    llf: float
-    n_params: int
-    n_obs: int
-    deviance: float
-    pearson_chi2: float
-    fitted: pd.Series
-    band: pd.DataFrame
-
-    @property
-    def slope(self) -> float:
-        """Slope per year on the log scale (of the first segment, for a joinpoint model)."""
-        return float(self.params[1])
-
-    @property
-    def se(self) -> float:
-        """Standard error of the slope."""
-        return float(math.sqrt(self.cov[1, 1]))
-
-    @property
-    def df_resid(self) -> int:
-        """Residual degrees of freedom: years fitted minus coefficients (NB2's alpha not counted)."""
-        return self.n_obs - len(self.params)
-
-    @property
-    def dispersion(self) -> float:
-        """Pearson chi-square per residual degree of freedom (1 when the model's variance is right)."""
-        return self.pearson_chi2 / self.df_resid
-
-    @property
-    def slope_ci_wald(self) -> tuple[float, float]:
-        """95% Wald interval of the slope (normal quantile, model-based standard error): too narrow with ten years
-        of overdispersed counts (the calibration study measures it); kept for comparison."""
-        return (self.slope - Z * self.se, self.slope + Z * self.se)
-
-    @property
-    def slope_ci(self) -> tuple[float, float]:
-        """95% interval of the slope, calibrated for short series (see `small_sample_interval`)."""
-        low, high = small_sample_interval(self.slope, self.se, self.pearson_chi2, self.df_resid)
-        return (float(low), float(high))
-
-    @property
-    def apc(self) -> float:
-        """Annual percent change, ``100 (exp(slope) - 1)``."""
-        return 100.0 * math.expm1(self.slope)
-
-    @property
-    def apc_ci(self) -> tuple[float, float]:
-        """95% interval of the APC, the slope's interval transformed."""
-        low, high = self.slope_ci
-        return (100.0 * float(np.expm1(low)), 100.0 * float(np.expm1(high)))
-
-    @property
-    def doubling_time(self) -> float | None:
-        """Years for the expected count to double; None when the trend is not upward."""
-        return math.log(2) / self.slope if self.slope > 0 else None
-
-    @property
-    def doubling_time_ci(self) -> tuple[float | None, float | None]:
-        """95% interval of the doubling time, the slope's interval transformed; None where it reaches zero."""
-        low, high = self.slope_ci
-        return (float(math.log(2) / high) if high > 0 else None, float(math.log(2) / low) if low > 0 else None)
-
-    @property
-    def aic(self) -> float:
-        """Akaike's information criterion."""
-        return 2 * self.n_params - 2 * self.llf
-
-    @property
-    def bic(self) -> float:
-        """Schwarz's Bayesian information criterion."""
-        return math.log(self.n_obs) * self.n_params - 2 * self.llf
-
-    @property
-    def _short(self) -> str:
-        return "NB2" if self.family == "negbin" else "Poisson"
-
-    @property
-    def estimates(self) -> tuple[Estimate, ...]:
-        """APC (with its 95% interval), doubling time where the trend is upward, and NB2's alpha."""
-        model = "NB2 log-linear model" if self.family == "negbin" else "Poisson model"
-        method = f"95% CI of the slope: {INTERVAL_METHOD} (n - p = {self.df_resid})"
-        out = [
-            Estimate(
-                "apc",
-                self.apc,
-                "percent per year",
-                f"{self.label}: annual percent change, {model}; {method}",
-                ci=self.apc_ci,
-            )
-        ]
-        if self.doubling_time is not None:
-            out.append(
-                Estimate(
-                    "doubling_time",
-                    self.doubling_time,
-                    "years",
-                    f"{self.label}: doubling time log(2)/slope from the {self._short} slope, its interval "
-                    f"the slope's interval transformed ({method}; upper bound null: the slope's interval "
-                    "reaches zero)",
-                    ci=self.doubling_time_ci,
-                )
-            )
-        if self.family == "negbin":
-            out.append(
-                Estimate("nb_alpha", self.alpha, "dimensionless", f"{self.label}: NB2 dispersion parameter alpha")
-            )
-        return tuple(out)
-
-
-def prepare(series: pd.Series, name: str, start_year: int, end_year: int) -> pd.Series:
-    """The series' years within [start_year, end_year], checked: enough years, whole non-negative counts, not all zero."""
-    if start_year > end_year:
-        raise SeriesError(f"series '{name}': start year {start_year} is after end year {end_year}")
-    s = series.dropna()
-    s = s[(s.index >= start_year) & (s.index <= end_year)].sort_index()
-    if (s < 0).any() or (s != np.round(s)).any():
-        bad = ", ".join(str(y) for y in s.index[(s < 0) | (s != np.round(s))])
-        raise SeriesError(f"series '{name}': counts must be whole and non-negative (years {bad})")
-    if len(s) < 3:
-        years = ", ".join(str(y) for y in s.index) or "none"
-        raise SeriesError(
-            f"series '{name}': {len(s)} year(s) with data in {start_year}-{end_year} (years: {years}); "
-            "a trend needs at least three"
-        )
-    if (s == 0).all():
-        raise SeriesError(f"series '{name}': every count in {start_year}-{end_year} is zero; no trend can be fitted")
-    if (s > 0).sum() < 2:
-        year = int(s.index[s > 0][0])
-        raise SeriesError(
-            f"series '{name}': only {year} has a count above zero in {start_year}-{end_year}; "
-            "a log-linear trend needs two such years (its slope would run to infinity)"
-        )
-    return s.astype(float)
-
-
-def design(years: np.ndarray, origin: int, breaks: tuple[int, ...] = ()) -> np.ndarray:
-    """The log-linear design: intercept, years since `origin`, and a hinge ``max(year - b, 0)`` per break.
-
-    Parameters
-    ----------
-    years : numpy.ndarray
-        Calendar years.
-    origin : int
-        The year where the time column is zero.
-    breaks : tuple of int
-        Joinpoint years.
-
-    Returns
-    -------
-    numpy.ndarray
-        Matrix of shape ``(len(years), 2 + len(breaks))``.
-    """
-    years = np.asarray(years)
-    t = years - origin
-    cols = [np.ones_like(t, dtype=float), t.astype(float)]
-    cols += [np.clip(years - b, 0, None).astype(float) for b in breaks]
-    return np.column_stack(cols)
+__all__ = [
+    "INTERVAL_METHOD",
+    "MODELS",
+    "Overdispersion",
+    "TrendFit",
+    "comparison_table",
+    "design",
+    "fit_many",
+    "fit_negbin",
+    "fit_poisson",
+    "fit_rows",
+    "fit_trend",
+    "nb2_deviance",
+    "overdispersion",
+    "prepare",
+    "small_sample_interval",
+]
 
 
 def _linear_band(X: np.ndarray, eta: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -535,191 +313,6 @@ def overdispersion(poisson: TrendFit, negbin: TrendFit) -> Overdispersion:
     ratio = poisson.pearson_chi2 / (poisson.n_obs - poisson.n_params)
     lr = max(0.0, 2 * (negbin.llf - poisson.llf))
     return Overdispersion(poisson.label, ratio, lr, 0.5 * float(stats.chi2.sf(lr, 1)))
-
-
-@dataclass(frozen=True, eq=False)
-class JoinpointFit(Result):
-    """The best single break year, its fit, and the bootstrap test of a break against none."""
-
-    label: str
-    break_year: int
-    model: TrendFit
-    lr_statistic: float
-    p_value: float
-    n_boot: int
-    candidates: pd.DataFrame
-    aapc: float
-    aapc_ci: tuple[float, float]
-    slopes: tuple[float, float]
-
-    @property
-    def estimates(self) -> tuple[Estimate, ...]:
-        """Break year, the LR test with its bootstrap p-value, the APC on each side and the AAPC."""
-        lab = self.label
-        return (
-            Estimate("break_year", self.break_year, "year", f"{lab}: joinpoint year of maximum likelihood"),
-            Estimate(
-                "break_lr",
-                self.lr_statistic,
-                "chi2",
-                f"{lab}: LR statistic, best joinpoint against none (p from a parametric bootstrap of "
-                f"{self.n_boot} series from the no-break NB2 fit, of the LR statistic divided by the no-break fit's "
-                "Pearson dispersion; its size measured in calibration.joinpoint_size.*)",
-                extra={"p_value": self.p_value},
-            ),
-            Estimate(
-                "apc_before_break",
-                100 * np.expm1(self.slopes[0]),
-                "percent per year",
-                f"{lab}: APC up to the joinpoint",
-            ),
-            Estimate(
-                "apc_after_break", 100 * np.expm1(self.slopes[1]), "percent per year", f"{lab}: APC after the joinpoint"
-            ),
-            Estimate(
-                "aapc",
-                self.aapc,
-                "percent per year",
-                f"{lab}: average APC over the period from the "
-                "joinpoint model (delta-method CI given the break year, with the trend models' small-sample "
-                "correction: standard error scaled by the Pearson dispersion, Student's t with n - p degrees of "
-                "freedom; it does NOT hold its 95% level, because the break year is chosen from the data: its "
-                "measured coverage is calibration.coverage.aapc.nb2_pearson_t)",
-                ci=self.aapc_ci,
-            ),
-        )
-
-
-def break_loglik(
-    Y: np.ndarray, years: np.ndarray, origin: int, candidates: list[int], alpha: float, kernel: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
-    """Log-likelihoods of the no-break model and of every break year, for every row of `Y`, alpha held fixed.
-
-    All candidate designs of all rows are fitted in batched Newton calls (`batchfit.fixed_alpha_loglik`), one per
-    design. With `kernel` the terms that depend only on the counts are left out, which leaves every likelihood
-    ratio unchanged.
-
-    Parameters
-    ----------
-    Y : numpy.ndarray
-        Counts (rows x years).
-    years : numpy.ndarray
-        The years of the columns.
-    origin : int
-        Year where the time column is zero.
-    candidates : list of int
-        Break years.
-    alpha : float
-        NB2 dispersion (at most 1e-6: Poisson).
-    kernel : bool
-        Leave out the terms that cancel in likelihood ratios.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        The no-break log-likelihood per row (R), the log-likelihood per row and break year (R x K), and the
-        no-break fit's Pearson dispersion per row (R; chi-square over n - 2).
-    """
-    Y = np.atleast_2d(np.asarray(Y, dtype=float))
-    a = np.full(len(Y), alpha if alpha > 1e-6 else 0.0)
-    X0 = design(years, origin)
-    null, beta = bf.fixed_alpha_loglik(X0, Y, a, kernel=kernel)
-    lls = np.column_stack(
-        [bf.fixed_alpha_loglik(design(years, origin, (k,)), Y, a, kernel=kernel)[0] for k in candidates]
-    )
-    return null, lls, bf.pearson_dispersion(X0, Y, a, beta)
-
-
-def scaled_lr(null: np.ndarray, best: np.ndarray, dispersion: np.ndarray) -> np.ndarray:
-    """The joinpoint test's statistic: the likelihood ratio of the best break against none, divided by the no-break
-    fit's Pearson dispersion, so that variation the fitted alpha misses does not pass for a break (the calibration
-    study chose it: its size stays within 3-7% for alpha 0 to 0.06, where the plain ratio's ranged 2-7%)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.maximum(0.0, 2 * (best - null)) / np.maximum(dispersion, 1e-12)
-
-
-def _best(lls: np.ndarray) -> np.ndarray:
-    """Per row, the index of the largest log-likelihood; ties go to the earliest break year."""
-    return np.argmax(lls, axis=1)
-
-
-def joinpoint(s: pd.Series, min_segment: int = 3, n_boot: int = 199, seed: int = 2021) -> JoinpointFit:
-    """Joinpoint log-linear NB model: the break year maximising the likelihood, with a parametric bootstrap test.
-
-    Candidates leave at least `min_segment` observed years on each side. The test statistic is the likelihood ratio
-    of the best break against none (alpha held at the no-break fit's value) divided by the no-break fit's Pearson
-    dispersion (`scaled_lr`). Under the no-break NB fit, `n_boot` series are simulated and the statistic computed
-    again in each, the break year searched anew, so the p-value accounts for the break year having been chosen. Every break year of every replicate is fitted in one batched
-    call per break year.
-
-    Parameters
-    ----------
-    s : pandas.Series
-        Counts indexed by year (checked by `prepare`).
-    min_segment : int
-        Fewest observed years on each side of the break, the break year included.
-    n_boot : int
-        Bootstrap series for the test (0: no test, p-value 1).
-    seed : int
-        Seed of the bootstrap.
-
-    Returns
-    -------
-    JoinpointFit
-    """
-    years = s.index.to_numpy()
-    origin = int(years[0])
-    candidates = [
-        int(k) for k in years if (years < k).sum() >= min_segment - 1 and (years > k).sum() >= min_segment - 1
-    ]
-    candidates = [k for k in candidates if (years <= k).sum() >= min_segment and (years >= k).sum() >= min_segment]
-    positive = s.to_numpy() > 0
-    # each segment needs two years above zero, or its slope runs to minus infinity
-    candidates = [k for k in candidates if positive[years <= k].sum() >= 2 and positive[years >= k].sum() >= 2]
-    if not candidates:
-        raise SeriesError(
-            f"series '{s.name}': {len(s)} years leave no break year with {min_segment} years on each side, "
-            "two of them above zero"
-        )
-    null = fit_negbin(s, origin)
-    alpha = null.alpha or 0.0
-    y = s.to_numpy(dtype=float)
-    null_llf, lls, dispersion = break_loglik(y[None, :], years, origin, candidates, alpha)
-    best_index = int(_best(lls)[0])
-    best = candidates[best_index]
-    lr = max(0.0, 2 * float(lls[0, best_index] - null_llf[0]))
-    observed = float(scaled_lr(null_llf, lls[0, best_index], dispersion)[0])
-    rng = np.random.default_rng(seed)
-    mu = null.fitted.to_numpy()
-    sims = []
-    for _ in range(n_boot):  # drawn one series at a time, so that the stream of random numbers is the test's own
-        # NB2 draw: gamma-Poisson mixture with mean mu and variance mu + alpha mu^2
-        lam = rng.gamma(shape=1 / alpha, scale=alpha * mu) if alpha > 1e-6 else mu
-        sims.append(rng.poisson(lam).astype(float))
-    exceed = 0
-    Y = np.array([ysim for ysim in sims if ysim.sum() > 0]).reshape(-1, len(y))  # an all-zero draw never exceeds
-    if len(Y):
-        with np.errstate(all="ignore"):
-            boot_null, boot_lls, boot_dispersion = break_loglik(Y, years, origin, candidates, alpha, kernel=True)
-            stat = scaled_lr(boot_null, np.max(boot_lls, axis=1), boot_dispersion)
-        # a degenerate draw (a non-finite likelihood, e.g. zeros on one side) counts as not exceeding
-        exceed = int(np.sum(np.isfinite(stat) & (stat >= observed * (1 - 1e-12) - 1e-9)))
-    p_value = (exceed + 1) / (n_boot + 1)
-    model = fit_negbin(s, origin, (best,))
-    b, c = model.params[1], model.params[2]
-    span = years[-1] - years[0]
-    w = (years[-1] - best) / span
-    avg = b + w * c
-    cov = model.cov
-    var = cov[1, 1] + w * w * cov[2, 2] + 2 * w * cov[1, 2]
-    se = math.sqrt(max(var, 0.0))
-    if not (math.isfinite(avg) and math.isfinite(se)):
-        raise SeriesError(f"series '{s.name}': the joinpoint model at {best} did not converge to finite slopes")
-    aapc = 100 * float(np.expm1(avg))
-    low, high = small_sample_interval(avg, se, model.pearson_chi2, model.df_resid)
-    aapc_ci = (100 * float(np.expm1(low)), 100 * float(np.expm1(high)))
-    table = pd.DataFrame({"break_year": candidates, "log_likelihood": lls[0]})
-    return JoinpointFit(str(s.name), best, model, lr, p_value, n_boot, table, aapc, aapc_ci, (float(b), float(b + c)))
 
 
 def comparison_table(models: list[TrendFit]) -> pd.DataFrame:
