@@ -225,5 +225,5 @@ def run(
             f"{row.quantity}, {row.method}, {row.scenario}: coverage {row.actual:.3f} "
             f"(MC s.e. {row.mc_se:.3f}) is outside {TARGET[0]:.2f}-{TARGET[1]:.2f} beyond Monte Carlo error"
         )
-    out.figures["coverage"] = coverage_figure(table)
+    out.figure("coverage", coverage_figure(table))
     return out

@@ -22,6 +22,13 @@ from ..stats.rates import CountRange, Interval, count_ratio, poisson_rate, rate_
 from ..stats.result import Estimate
 from ..stats.trends import fit_trend
 from .base import Analysis
+from .plotting import plain_axis, source_caption
+
+#: The caption of every context figure.
+CONTEXT_SOURCE = (
+    "Source: UNODC Global Report on Trafficking in Persons data (data/context.csv); population: World Bank "
+    "SP.POP.TOTL (data/population.csv)"
+)
 
 COUNTRIES: tuple[str, ...] = ("FIN", "SWE", "NOR", "DNK", "ISL", "EST")
 NAMES: dict[str, str] = {
@@ -437,6 +444,7 @@ def per_victim_figure(tables: dict[str, pd.DataFrame]) -> plt.Figure:
             bounded = r[r["ratio"].isna() & np.isfinite(r["bound"].astype(float))]
             ax.plot(x[bounded.index], bounded["bound"], "v", mfc="none", color=colours[country], ms=4)
         ax.set_yscale("log")
+        plain_axis(ax, "y")  # 0.01, 0.1, 1, not powers of ten
         ax.set_title(f"persons {stage} per detected victim", fontsize=9)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("year")
@@ -579,5 +587,10 @@ def run(
     out.notes += [f"{NAMES[r.country]}: no trend fitted ({r.problem})" for r in apc_table.itertuples() if r.problem]
     out.add(estimates(context, population, start_year, end_year, compare_year, confidence))
     out.add(apcs)
-    out.figures.update(rates=rates_figure(rates), forms=forms_figure(by_form), per_victim=per_victim_figure(per_victim))
+    for name, fig in (
+        ("rates", rates_figure(rates)),
+        ("forms", forms_figure(by_form)),
+        ("per_victim", per_victim_figure(per_victim)),
+    ):
+        out.figure(name, source_caption(fig, CONTEXT_SOURCE))
     return out

@@ -36,6 +36,12 @@ from ..stats.result import Estimate, Result
 from .base import Analysis
 from .plotting import finish_year_axes
 
+#: The caption of the harmonised series' figure.
+HARMONISED_SOURCE = (
+    "Source: the Assistance System's published yearly and cumulative figures and UNODC's detected victims, as cited "
+    "in data/observations.csv; estimated years are model draws"
+)
+
 TOTAL_CHOICES = ("2017", "2020", None)
 
 
@@ -576,7 +582,9 @@ def figure(h: Harmonised) -> plt.Figure:
             zorder=2,
             label="estimated: median and central 95% of the draws",
         )
-    return finish_year_axes(fig, ax, "victims admitted", f"Harmonised series: {h.scenario.label}")
+    return finish_year_axes(
+        fig, ax, "victims admitted", f"Harmonised series: {h.scenario.label}", source=HARMONISED_SOURCE
+    )
 
 
 def estimates(
