@@ -99,30 +99,79 @@ def trend_intervals(X: np.ndarray, Y: np.ndarray) -> dict[str, tuple[np.ndarray,
     return out
 
 
+#: Multiplier of the expected counts from 2016 on in the level-shift scenarios: the real series' jump from 52 (2015)
+#: to 130 (2016).
+LEVEL_SHIFT = 130 / 52
+LEVEL_SHIFT_YEAR = 2016
+#: The quantity of the scenarios outside the study's grid, kept apart from the grid's coverage.
+MISSPECIFIED = "APC, misspecified trend or alpha beyond the grid"
+
+
 @dataclass(frozen=True)
 class TrendScenario:
-    """Yearly NB2 counts on YEARS growing by `growth` a year with dispersion `alpha`."""
+    """Yearly NB2 counts on YEARS growing by `growth` a year with dispersion `alpha`.
+
+    `shape` makes the log-linear model wrong on purpose: ``"level shift"`` multiplies the expected counts by
+    `LEVEL_SHIFT` from `LEVEL_SHIFT_YEAR` on; ``"slowing growth"`` lets the yearly growth fall linearly from `growth`
+    in the first year to 0 in the last. The target of an interval is then the slope the model estimates (the pseudo-true
+    value: the log-linear fit to the expected counts, with the method's own weights).
+    """
 
     growth: float
     alpha: float
+    shape: str = ""
 
     @property
     def label(self) -> str:
-        return f"growth {self.growth:.0%}, alpha {self.alpha:g}"
+        text = f"growth {self.growth:.0%}, alpha {self.alpha:g}"
+        return f"{self.shape}: {text}" if self.shape else text
+
+    @property
+    def off_grid(self) -> bool:
+        """Outside the study's grid: a misspecified trend, or alpha above 0.06."""
+        return bool(self.shape) or self.alpha > 0.06
+
+    def means(self) -> np.ndarray:
+        """The expected counts on YEARS."""
+        if self.shape == "slowing growth":
+            rates = np.linspace(self.growth, 0.0, len(YEARS))
+            log_mu = np.concatenate([[0.0], np.cumsum(np.log1p(rates[1:]) * np.diff(YEARS))])
+            return GEOMETRIC_MEAN_COUNT * np.exp(log_mu - log_mu.mean())
+        mu = true_means(self.growth)
+        if self.shape == "level shift":
+            mu = np.where(YEARS >= LEVEL_SHIFT_YEAR, mu * LEVEL_SHIFT, mu)
+            mu = mu * GEOMETRIC_MEAN_COUNT / np.exp(np.mean(np.log(mu)))
+        return mu
 
 
-TREND_SCENARIOS = tuple(TrendScenario(g, a) for g in (0.0, 0.1, 0.2, 0.3) for a in (0.0, 0.03, 0.06))
+TREND_SCENARIOS = tuple(TrendScenario(g, a) for g in (0.0, 0.1, 0.2, 0.3) for a in (0.0, 0.03, 0.06)) + (
+    TrendScenario(0.1, 0.03, "level shift"),
+    TrendScenario(0.0, 0.03, "level shift"),
+    TrendScenario(0.3, 0.03, "slowing growth"),
+    TrendScenario(0.2, 0.1),
+    TrendScenario(0.2, 0.15),
+)
+#: Methods that fit the Poisson model (their pseudo-true slope has Poisson weights); the others fit NB2.
+POISSON_METHODS = ("poisson_wald_z", "quasipoisson_t")
 
 
 def _trend_block(scenario: TrendScenario, index: int, seed: int, start: int, stop: int) -> dict[str, np.ndarray]:
     """Coverage indicators of every slope method for replicates start..stop-1."""
-    mu = true_means(scenario.growth)
+    mu = scenario.means()
     Y = np.vstack([bf.draw_nb2(rng, mu, scenario.alpha) for rng in replicate_rngs(seed, "trend", index, start, stop)])
     X = design(YEARS, int(YEARS[0]))
-    truth = math.log1p(scenario.growth)
     out = {}
     for method, (low, high) in trend_intervals(X, Y).items():
-        out[method] = (low <= truth) & (truth <= high)
+        if not scenario.shape:
+            truth = math.log1p(scenario.growth)
+        else:  # the pseudo-true slope: the method's model fitted to the expected counts themselves
+            weight_alpha = 0.0 if method in POISSON_METHODS else scenario.alpha
+            truth = float(bf.fixed_alpha_loglik(X, mu[None, :], np.array([weight_alpha]))[1][0, 1])
+        hit = (low <= truth) & (truth <= high)
+        if scenario.off_grid:
+            out[f"{MISSPECIFIED}:{method}"] = hit
+            continue
+        out[method] = hit
         if scenario.growth > 0:  # doubling time: the slope's interval transformed, log 2 / slope
             dt_low = np.where(high > 0, math.log(2) / np.where(high > 0, high, 1), np.inf)
             dt_high = np.where(low > 0, math.log(2) / np.where(low > 0, low, 1), np.inf)
