@@ -13,18 +13,27 @@ from ..config import DEFAULT_STOCK_DATE, FIRST_YEAR, STOCK_MEASURES, VICTIMS, Se
 from ..errors import ParameterError
 
 
+def covers_period(
+    measure: str, start: dt.date, end: dt.date, stock_date: str = DEFAULT_STOCK_DATE, cumulative: bool = False
+) -> bool:
+    """Whether a figure from `start` to `end` covers exactly the period `config.period_of` gives a figure of its
+    last year (a cumulative total only after the first year, where it would be a yearly figure)."""
+    expected = period_of(measure, end.year, stock_date=stock_date, cumulative=cumulative)
+    return (start, end) == expected and not (cumulative and end.year <= FIRST_YEAR)
+
+
 def follows_period_rule(
     sel: pd.DataFrame, measure: str, stock_date: str = DEFAULT_STOCK_DATE, cumulative: bool = False
 ) -> pd.Series:
-    """True where a row covers exactly the period `config.period_of` gives a figure of its last year."""
-    years = sel["period_end"].dt.year
-    expected = [period_of(measure, int(y), stock_date=stock_date, cumulative=cumulative) for y in years]
-    starts = pd.to_datetime(pd.Series([e[0] for e in expected], index=sel.index, dtype="object"))
-    ends = pd.to_datetime(pd.Series([e[1] for e in expected], index=sel.index, dtype="object"))
-    keep = (sel["period_start"] == starts) & (sel["period_end"] == ends)
-    if cumulative:
-        keep &= years > FIRST_YEAR
-    return keep
+    """True where a row covers exactly the period `config.period_of` gives a figure of its last year (`covers_period`)."""
+    return pd.Series(
+        [
+            covers_period(measure, start, end, stock_date, cumulative)
+            for start, end in zip(sel["period_start"].dt.date, sel["period_end"].dt.date)
+        ],
+        index=sel.index,
+        dtype=bool,
+    )
 
 
 def annual_series(
@@ -79,8 +88,7 @@ def annual_series(
         for row in index.rows.get((measure, ctype, place, form, sex, age, unit), ()):
             if row.qualifier not in qualifiers or row.year in chosen:
                 continue
-            start_day, end_day = period_of(measure, row.year, stock_date=stock_date, cumulative=cumulative)
-            if (row.start, row.end) == (start_day, end_day) and not (cumulative and row.year <= FIRST_YEAR):
+            if covers_period(measure, row.start, row.end, stock_date, cumulative):
                 chosen[row.year] = row
     years = sorted(chosen)
     out = pd.Series([float(chosen[y].value) for y in years], index=pd.Index(years, dtype="int64"), dtype=float)

@@ -296,6 +296,7 @@ def section_link(output: Path, notebook: str, key: str) -> str:
 
 def _finding(output: Path, h: Headline, key: str, label: str, values: dict[str, Any], ran: set[str]) -> str:
     from ..reporting import display  # the display layer (pandas) only when a report is written
+    from ..stats.result import covers_one_words
 
     entry = values.get(key)
     if entry is None:
@@ -310,9 +311,8 @@ def _finding(output: Path, h: Headline, key: str, label: str, values: dict[str, 
         actual, _ = display.value_in_unit(entry["actual"], entry.get("unit", ""))
         inside = "inside" if entry.get("covered") else "outside"
         text += f"; published: {html.escape(actual)}, {inside} the interval"
-    ci = entry.get("ci") or (None, None)
-    if entry.get("unit") == "odds ratio per year" and None not in ci and ci[0] <= 1 <= ci[1]:
-        text += "; the interval includes 1: no trend is established"
+    if entry.get("unit") == "odds ratio per year":
+        text += covers_one_words(tuple(entry.get("ci") or (None, None)))
     link = html.escape(section_link(output, h.notebook, key))
     return f"<li id='finding-{html.escape(key)}'><a href='{link}'>{html.escape(label)}</a>: {text}</li>"
 

@@ -70,8 +70,16 @@ class JoinpointFit(Result):
 
 
 def break_loglik(
-    Y: np.ndarray, years: np.ndarray, origin: int, candidates: list[int], alpha: float, kernel: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
+    Y: np.ndarray,
+    years: np.ndarray,
+    origin: int,
+    candidates: list[int],
+    alpha: float | np.ndarray,
+    kernel: bool = False,
+    start: np.ndarray | None = None,
+    tol: float = 1e-9,
+    max_iter: int = 50,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Log-likelihoods of the no-break model and of every break year, for every row of `Y`, alpha held fixed.
 
     All candidate designs of all rows are fitted in batched Newton calls (`batchfit.fixed_alpha_loglik`), one per
@@ -88,10 +96,15 @@ def break_loglik(
         Year where the time column is zero.
     candidates : list of int
         Break years.
-    alpha : float
-        NB2 dispersion (at most 1e-6: Poisson).
+    alpha : float or numpy.ndarray
+        NB2 dispersion, one for all rows or one per row (at most 1e-6: Poisson).
     kernel : bool
         Leave out the terms that cancel in likelihood ratios.
+    start : numpy.ndarray, optional
+        No-break coefficients per row (R x 2) to start Newton's method from; the break models then start from the
+        no-break fit (hinge coefficient 0). By default every model starts from least squares on log counts.
+    tol, max_iter : float and int
+        Newton's stopping rule (`batchfit.fixed_alpha_loglik`).
 
     Returns
     -------
@@ -100,11 +113,14 @@ def break_loglik(
         no-break fit's Pearson dispersion per row (R; chi-square over n - 2).
     """
     Y = np.atleast_2d(np.asarray(Y, dtype=float))
-    a = np.full(len(Y), alpha if alpha > 1e-6 else 0.0)
+    a = np.broadcast_to(np.asarray(alpha, dtype=float), (len(Y),))
+    a = np.where(a > 1e-6, a, 0.0)
     X0 = design(years, origin)
-    null, beta = bf.fixed_alpha_loglik(X0, Y, a, kernel=kernel)
+    newton = {"kernel": kernel, "tol": tol, "max_iter": max_iter}
+    null, beta = bf.fixed_alpha_loglik(X0, Y, a, start=start, **newton)
+    s3 = None if start is None else np.column_stack([beta, np.zeros(len(beta))])
     lls = np.column_stack(
-        [bf.fixed_alpha_loglik(design(years, origin, (k,)), Y, a, kernel=kernel)[0] for k in candidates]
+        [bf.fixed_alpha_loglik(design(years, origin, (k,)), Y, a, start=s3, **newton)[0] for k in candidates]
     )
     return null, lls, bf.pearson_dispersion(X0, Y, a, beta)
 

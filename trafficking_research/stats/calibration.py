@@ -21,11 +21,11 @@ import pandas as pd
 from joblib import Parallel, delayed
 from scipy import stats
 
-from ..config import ALPHA, CONFIDENCE
+from ..config import ALPHA
 from ..errors import ParameterError
 from . import batchfit as bf
 from . import forecasting as fc
-from .breaks import scaled_lr
+from .breaks import break_loglik, scaled_lr
 from .trendfit import small_sample_interval
 
 NOMINAL = 0.95
@@ -247,31 +247,10 @@ def joinpoint_candidates(years: np.ndarray = YEARS, min_segment: int = MIN_SEGME
     return [int(k) for k in years if (years <= k).sum() >= min_segment and (years >= k).sum() >= min_segment]
 
 
-def best_breaks(
-    Y: np.ndarray,
-    alpha: np.ndarray,
-    candidates: list[int],
-    start: np.ndarray | None = None,
-    kernel: bool = False,
-    tol: float = 1e-9,
-    max_iter: int = 50,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: the break year of highest likelihood with alpha held (ties: the earliest) and that log-likelihood.
-
-    `start` (R x 2) is a no-break fit whose coefficients start every break model (hinge coefficient 0).
-    """
-    origin = int(YEARS[0])
-    s3 = None if start is None else np.column_stack([start, np.zeros(len(start))])
-    lls = np.column_stack(
-        [
-            bf.fixed_alpha_loglik(
-                design(YEARS, origin, (k,)), Y, alpha, start=s3, kernel=kernel, tol=tol, max_iter=max_iter
-            )[0]
-            for k in candidates
-        ]
-    )
-    best = np.argmax(lls, axis=1)
-    return np.asarray(candidates)[best], lls[np.arange(len(Y)), best]
+def best_breaks(Y: np.ndarray, alpha: np.ndarray, candidates: list[int]) -> np.ndarray:
+    """Per row: the break year of highest likelihood with alpha held (ties: the earliest), by `breaks.break_loglik`."""
+    _, lls, _ = break_loglik(Y, YEARS, int(YEARS[0]), candidates, alpha)
+    return np.asarray(candidates)[np.argmax(lls, axis=1)]
 
 
 @dataclass(frozen=True)
@@ -315,7 +294,7 @@ def _joinpoint_slopes_block(
     origin, span = int(YEARS[0]), float(YEARS[-1] - YEARS[0])
     null = bf.fit_nb2(design(YEARS, origin), Y)
     cands = joinpoint_candidates()
-    best, _ = best_breaks(Y, null.alpha, cands)
+    best = best_breaks(Y, null.alpha, cands)
     n = len(YEARS)
     truths = {
         "slope before break": scenario.before,
@@ -362,12 +341,11 @@ def _joinpoint_size_block(
     mu = true_means(scenario.growth)
     rngs = replicate_rngs(seed, "joinpoint_size", index, start, stop)
     Y = np.vstack([bf.draw_nb2(rng, mu, scenario.alpha) for rng in rngs])
-    X0 = design(YEARS, int(YEARS[0]))
-    null = bf.fit_nb2(X0, Y)
+    origin = int(YEARS[0])
+    null = bf.fit_nb2(design(YEARS, origin), Y)
     cands = joinpoint_candidates()
-    null_ll, null_beta = bf.fixed_alpha_loglik(X0, Y, null.alpha)
-    _, best_ll = best_breaks(Y, null.alpha, cands)
-    observed = scaled_lr(null_ll, best_ll, bf.pearson_dispersion(X0, Y, null.alpha, null_beta))
+    null_ll, lls, dispersion = break_loglik(Y, YEARS, origin, cands, null.alpha)
+    observed = scaled_lr(null_ll, lls.max(axis=1), dispersion)
     B = JOINPOINT_BOOT
     boot = np.vstack(
         [bf.draw_nb2(rng, np.broadcast_to(null.mu[i], (B, len(YEARS))), null.alpha[i]) for i, rng in enumerate(rngs)]
@@ -375,11 +353,18 @@ def _joinpoint_size_block(
     alpha_b = np.repeat(null.alpha, B)
     # Newton from the null fit: BOOT_NEWTON_STEPS steps leave every log-likelihood within about 1e-11 of its
     # maximum (tests/test_calibration.py checks it), far inside the 1e-9 tolerance of the comparison below
-    b_null, b_beta = bf.fixed_alpha_loglik(
-        X0, boot, alpha_b, start=np.repeat(null.beta, B, axis=0), kernel=True, tol=0.0, max_iter=BOOT_NEWTON_STEPS
+    b_null, b_lls, b_dispersion = break_loglik(
+        boot,
+        YEARS,
+        origin,
+        cands,
+        alpha_b,
+        kernel=True,
+        start=np.repeat(null.beta, B, axis=0),
+        tol=0.0,
+        max_iter=BOOT_NEWTON_STEPS,
     )
-    _, b_best = best_breaks(boot, alpha_b, cands, start=b_beta, kernel=True, tol=0.0, max_iter=BOOT_NEWTON_STEPS)
-    stat = scaled_lr(b_null, b_best, bf.pearson_dispersion(X0, boot, alpha_b, b_beta))
+    stat = scaled_lr(b_null, b_lls.max(axis=1), b_dispersion)
     exceed = (stat >= np.repeat(observed * (1 - 1e-12), B) - 1e-9).reshape(len(Y), B).sum(axis=1)
     p_value = (exceed + 1) / (B + 1)
     return {"bootstrap_lr": p_value <= 0.05}
@@ -533,10 +518,8 @@ def _share_trend_block(
         K = np.vstack([rng.binomial(totals, pr) for rng in rngs])
     beta, cov, pearson, _ = bf.fit_binomial(X, K, np.broadcast_to(totals, K.shape))
     se = np.sqrt(cov[:, 1, 1])
-    df = len(years) - 2
-    quasi = stats.t.ppf(0.5 + CONFIDENCE / 2, df) * se * np.sqrt(pearson / df)
-    miss = np.abs(beta[:, 1] - truth)
-    return {"logit_wald_z": miss <= Z * se, "logit_quasi_t": miss <= quasi}
+    low, high = small_sample_interval(beta[:, 1], se, pearson, len(years) - 2)  # as shares.fit_share_trend
+    return {"logit_wald_z": np.abs(beta[:, 1] - truth) <= Z * se, "logit_quasi_t": (low <= truth) & (truth <= high)}
 
 
 # --------------------------------------------------------------------------------------------------------------------

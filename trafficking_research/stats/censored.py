@@ -17,8 +17,8 @@ from scipy import optimize, special, stats
 
 from ..config import CONFIDENCE
 from ..errors import FitError, ParameterError
-from .result import Estimate, Result
-from .shares import covers_one_words, wilson_share
+from .result import Estimate, Result, covers_one_words
+from .shares import wilson_share
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,12 @@ class Estimate:
         return text
 
 
+def covers_one_words(ci: tuple[Any, Any]) -> str:
+    """A plain statement for a ratio's interval that includes 1 (empty where it does not, or an end is missing)."""
+    low, high = ci
+    return "; the interval includes 1: no trend is established" if None not in ci and low <= 1 <= high else ""
+
+
 def _fmt(value: Any, digits: int = 3) -> str:
     if value is None:
         return "–"

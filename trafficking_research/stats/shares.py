@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint, test_proportions_2indep
 
-from ..config import ALPHA, CONFIDENCE, Z
+from ..config import ALPHA, Z
 from ..errors import FitError
 from . import batchfit
-from .result import Estimate, Result
+from .result import Estimate, Result, covers_one_words
+from .trendfit import small_sample_interval
 
 
 @dataclass(frozen=True)
@@ -104,12 +105,6 @@ SHARE_TREND_METHOD = (
 )
 
 
-def covers_one_words(ci: tuple[float, float]) -> str:
-    """A plain statement for an odds-ratio interval that includes 1 (empty where it does not)."""
-    low, high = ci
-    return "; the interval includes 1: no trend is established" if low <= 1 <= high else ""
-
-
 @dataclass(frozen=True)
 class ShareTrend(Result):
     """Logit trend of a share over years: the odds ratio per year with an interval that allows for extra-binomial
@@ -175,31 +170,6 @@ class ShareTrend(Result):
         )
 
 
-def quasi_interval(slope: float, se: float, dispersion: float, df: int) -> tuple[tuple[float, float], float]:
-    """The quasi-binomial interval of a logit slope as an odds-ratio interval, and the two-sided t p-value.
-
-    Parameters
-    ----------
-    slope, se : float
-        The slope and its binomial (model-based) standard error.
-    dispersion : float
-        Pearson chi-square per residual degree of freedom.
-    df : int
-        Residual degrees of freedom (at least 1).
-
-    Returns
-    -------
-    tuple
-        ``((low, high), p_value)``.
-    """
-    from scipy import stats
-
-    scaled = se * math.sqrt(dispersion)
-    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, df)) * scaled
-    p_value = float(2 * stats.t.sf(abs(slope / scaled), df)) if scaled > 0 else 0.0
-    return (math.exp(slope - half), math.exp(slope + half)), p_value
-
-
 def fit_share_trend(counts: pd.Series, totals: pd.Series) -> ShareTrend:
     """Trend of a share over years: logit of counts/totals on year, with an interval that allows for the yearly
     shares scattering more than binomial sampling would (quasi-binomial, Pearson-scaled, t reference).
@@ -244,12 +214,16 @@ def fit_share_trend(counts: pd.Series, totals: pd.Series) -> ShareTrend:
     b, se = float(beta[0, 1]), math.sqrt(cov[0, 1, 1])
     if not (converged[0] and math.isfinite(b) and math.isfinite(se)):
         raise FitError(f"the logit trend of the share over {years[0]}-{years[-1]} has no finite maximum")
+    from scipy import stats
+
     df = len(years) - 2
     dispersion = float(pearson[0]) / df
-    ci, p_value = quasi_interval(b, se, dispersion, df)
+    low, high = small_sample_interval(b, se, float(pearson[0]), df)  # the count trends' calibrated interval
+    scaled = se * math.sqrt(dispersion)
+    p_value = float(2 * stats.t.sf(abs(b / scaled), df)) if scaled > 0 else 0.0
     return ShareTrend(
         math.exp(b),
-        ci,
+        (math.exp(low), math.exp(high)),
         p_value,
         tuple(int(y) for y in years),
         dispersion,
