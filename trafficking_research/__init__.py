@@ -8,6 +8,7 @@ The public API for researchers (stable names; see the README)::
     fit = tr.fit_trend(admitted, model="negbin", start_year=2010, end_year=2020)
     fit.apc, fit.apc_ci, fit.doubling_time
     fit.summary()
+    tr.nowcast_year(152, history)                     # a full year from its first half (history: both halves)
 
 Heavy modules load on first use, so ``import trafficking_research`` stays quick.
 """
@@ -28,6 +29,7 @@ __all__ = [
     "fit_trend",
     "load_data",
     "load_observations",
+    "nowcast_year",
 ]
 
 _EXPORTS = {
@@ -39,11 +41,13 @@ _EXPORTS = {
     "fit_share_trend": "trafficking_research.stats.shares",
     "ShareTrend": "trafficking_research.stats.shares",
     "Estimate": "trafficking_research.stats.result",
+    "nowcast_year": "trafficking_research.stats.nowcast",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from .data.observations import load_data, load_observations
     from .data.series import annual_series
+    from .stats.nowcast import nowcast_year
     from .stats.result import Estimate
     from .stats.shares import ShareTrend, fit_share_trend
     from .stats.trends import TrendFit, fit_trend

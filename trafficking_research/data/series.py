@@ -14,11 +14,17 @@ from ..errors import ParameterError
 
 
 def covers_period(
-    measure: str, start: dt.date, end: dt.date, stock_date: str = DEFAULT_STOCK_DATE, cumulative: bool = False
+    measure: str,
+    start: dt.date,
+    end: dt.date,
+    stock_date: str = DEFAULT_STOCK_DATE,
+    cumulative: bool = False,
+    half: int | None = None,
 ) -> bool:
     """Whether a figure from `start` to `end` covers exactly the period `config.period_of` gives a figure of its
-    last year (a cumulative total only after the first year, where it would be a yearly figure)."""
-    expected = period_of(measure, end.year, stock_date=stock_date, cumulative=cumulative)
+    last year (a cumulative total only after the first year, where it would be a yearly figure; with `half` 1, the
+    first half of the year)."""
+    expected = period_of(measure, end.year, stock_date=stock_date, cumulative=cumulative, half=half)
     return (start, end) == expected and not (cumulative and end.year <= FIRST_YEAR)
 
 
@@ -48,6 +54,7 @@ def annual_series(
     stock_date: str = DEFAULT_STOCK_DATE,
     cumulative: bool = False,
     qualifiers: tuple[str, ...] = ("exact",),
+    half: int | None = None,
 ) -> pd.Series:
     """One preferred value per year: flows over calendar years, stocks (clients) on `stock_date` of each year.
 
@@ -73,6 +80,8 @@ def annual_series(
         Totals counted from 1 January of the system's first year to the end of each year.
     qualifiers : tuple of str
         The qualifiers admitted (default ``("exact",)``); e.g. ``("exact", "about")`` admits approximations.
+    half : int or None
+        ``1``: figures of a flow over January-June of each year (the half-year reviews) instead of the whole year.
 
     Returns
     -------
@@ -82,18 +91,20 @@ def annual_series(
     """
     types = (client_type,) if isinstance(client_type, str) else tuple(client_type)
     cumulative = cumulative and measure not in STOCK_MEASURES
+    if half is not None and (half != 1 or measure in STOCK_MEASURES or cumulative):
+        raise ParameterError(f"parameter 'half': {half!r} selects the first half (1) of a yearly flow only")
     index = series_index(obs)
     chosen: dict[int, _Row] = {}  # per year, the row of the first client type (in order of preference) with one
     for ctype in types:
         for row in index.rows.get((measure, ctype, place, form, sex, age, unit), ()):
             if row.qualifier not in qualifiers or row.year in chosen:
                 continue
-            if covers_period(measure, row.start, row.end, stock_date, cumulative):
+            if covers_period(measure, row.start, row.end, stock_date, cumulative, half):
                 chosen[row.year] = row
     years = sorted(chosen)
     out = pd.Series([float(chosen[y].value) for y in years], index=pd.Index(years, dtype="int64"), dtype=float)
     out.index.name = "year"
-    out.name = "/".join([measure, "|".join(types), place, form, sex, age])
+    out.name = "/".join([measure, "|".join(types), place, form, sex, age]) + ("/first half" if half else "")
     out.attrs["client_type"] = {y: chosen[y].client_type for y in years}
     out.attrs["qualifier"] = {y: chosen[y].qualifier for y in years}
     return out

@@ -122,6 +122,22 @@ def _context(values: Mapping[str, Any], obs: Loader) -> None:
     )
 
 
+def _recent(values: Mapping[str, Any], obs: Loader) -> None:
+    from ..analyses import recent
+
+    recent.check_parameters(
+        obs(), values["start_year"], values["end_year"], values["change_from"], values["before_years"]
+    )
+    _at_least(values, "max_breaks", 0, "joinpoints the tests may accept")
+    _at_least(values, "min_segment", 3, "years in each segment of the joinpoint model")
+    _at_least(values, "n_boot", 19, "bootstrap series per test; a p-value below 0.05 needs 19")
+    if values["harmonised_draws"] != 0:
+        _at_least(values, "harmonised_draws", 2, "draws of the gap years; 0 leaves them out; Rubin's rules need two")
+    _at_least(values, "seed", 0, "a random seed")
+    if values["max_breaks"] > 3:
+        raise ParameterError(f"parameter 'max_breaks' must be at most 3, got {values['max_breaks']}")
+
+
 #: Per notebook, the rules its parameters obey beyond their declared types.
 RULES: dict[str, Callable[[Mapping[str, Any], Loader], None]] = {
     "growth": _growth,
@@ -132,6 +148,7 @@ RULES: dict[str, Callable[[Mapping[str, Any], Loader], None]] = {
     "dark_figure": _dark_figure,
     "calibration": _calibration,
     "context": _context,
+    "recent": _recent,
 }
 
 

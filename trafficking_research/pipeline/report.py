@@ -180,6 +180,31 @@ HEADLINES: tuple[Headline, ...] = (
         per_year=True,
     ),
     Headline(
+        "recent",
+        "recent.joinpoint.n_breaks",
+        "Changes in the growth of victims admitted from {start_year} to the latest year that the calibrated "
+        "joinpoint test supports (0: no break)",
+    ),
+    Headline("recent", "recent.joinpoint.break_1", "The (first) break year, with its bootstrap interval"),
+    Headline(
+        "recent",
+        "recent.latest_change",
+        "Victims admitted in the latest year against {change_from} (rate ratio; interval allowing for year-to-year "
+        "variation)",
+    ),
+    Headline(
+        "recent",
+        "recent.amendments.admission_share.odds_ratio",
+        "Victims admitted per person referred after the 2023 amendments against the {before_years} years before "
+        "(odds ratio, quasi-binomial interval)",
+    ),
+    Headline(
+        "recent",
+        "recent.nowcast.backtest.coverage",
+        "The year read from its first half: share of back-tested years whose published total fell inside the 95% "
+        "interval",
+    ),
+    Headline(
         "dark_figure",
         "dark_figure.finland_scenario.{method}.estimate",
         "Simulated Finland-like scenario: total number of victims estimated by multiple systems estimation "
@@ -201,6 +226,8 @@ READING_ORDER: dict[str, str] = {
     "figures.",
     "forecast": "Forecast and hindcast: how well the trend up to the forecast origin predicted the years published "
     "since.",
+    "recent": "After the fifteen years: whether and when the growth ended, admissions per referral around the 2023 "
+    "amendments, and the year predicted from its first half.",
     "dark_figure": "The dark figure: what multiple systems estimation can say about victims on no list, in a "
     "simulated scenario, and how precise it is.",
     "context": "Finland beside its neighbours: detected victims per 100,000 inhabitants, their trends and rate ratios, "
@@ -311,8 +338,9 @@ def _finding(output: Path, h: Headline, key: str, label: str, values: dict[str, 
         actual, _ = display.value_in_unit(entry["actual"], entry.get("unit", ""))
         inside = "inside" if entry.get("covered") else "outside"
         text += f"; published: {html.escape(actual)}, {inside} the interval"
-    if entry.get("unit") == "odds ratio per year":
-        text += covers_one_words(tuple(entry.get("ci") or (None, None)))
+    if entry.get("unit") in ("odds ratio per year", "odds ratio", "ratio"):
+        what = "trend" if entry["unit"] == "odds ratio per year" else "change"
+        text += covers_one_words(tuple(entry.get("ci") or (None, None)), what)
     link = html.escape(section_link(output, h.notebook, key))
     return f"<li id='finding-{html.escape(key)}'><a href='{link}'>{html.escape(label)}</a>: {text}</li>"
 

@@ -63,6 +63,35 @@ def count_range(value: float, qualifier: str = "exact") -> CountRange:
     raise ParameterError(f"qualifier {qualifier!r}: only exact, less_than and at_most bound a count from above")
 
 
+def count_from_percent(percent: float, total: float) -> CountRange:
+    """The whole counts of `total` whose share rounds to a published whole `percent`.
+
+    Parameters
+    ----------
+    percent : float
+        The share as published, in whole percent (``64`` for "64%").
+    total : float
+        The whole it is a share of (a whole number).
+
+    Returns
+    -------
+    CountRange
+        Every k with ``round(100 k / total) == percent`` (halves rounded either way, as sources do).
+
+    Raises
+    ------
+    ParameterError
+        The percent lies outside 0-100, or no count of `total` gives it.
+    """
+    if not 0 <= percent <= 100 or not total > 0:
+        raise ParameterError(f"{percent}% of {total}: a percentage must lie in 0-100 of a positive total")
+    low = max(0, math.ceil((percent - 0.5) * total / 100 - 1e-9))
+    high = min(int(total), math.floor((percent + 0.5) * total / 100 + 1e-9))
+    if low > high:
+        raise ParameterError(f"no whole count of {total:g} is {percent:g}% of it when rounded")
+    return CountRange(low, high)
+
+
 @dataclass(frozen=True)
 class ShareRange(Result):
     """A share whose count is a range: the share's possible values and the widest 95% Wilson interval over them."""

@@ -91,10 +91,11 @@ class Estimate:
         return text
 
 
-def covers_one_words(ci: tuple[Any, Any]) -> str:
-    """A plain statement for a ratio's interval that includes 1 (empty where it does not, or an end is missing)."""
+def covers_one_words(ci: tuple[Any, Any], what: str = "trend") -> str:
+    """A plain statement for a ratio's interval that includes 1 (empty where it does not, or an end is missing):
+    "no `what` is established"."""
     low, high = ci
-    return "; the interval includes 1: no trend is established" if None not in ci and low <= 1 <= high else ""
+    return f"; the interval includes 1: no {what} is established" if None not in ci and low <= 1 <= high else ""
 
 
 def _fmt(value: Any, digits: int = 3) -> str:

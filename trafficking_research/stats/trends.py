@@ -135,7 +135,11 @@ def _model_name(family: str, breaks: tuple[int, ...]) -> str:
 
 
 def fit_many(
-    draws: pd.DataFrame, family: str = "negbin", origin: int | None = None, label: str | None = None
+    draws: pd.DataFrame,
+    family: str = "negbin",
+    origin: int | None = None,
+    label: str | None = None,
+    breaks: tuple[int, ...] = (),
 ) -> list[TrendFit]:
     """The same trend model fitted to many series over the same years (draws, scenarios) in one batched call.
 
@@ -149,6 +153,8 @@ def fit_many(
         Year where the time column is zero (default: the first column).
     label : str, optional
         The series' name for descriptions (default: the frame's ``attrs["label"]`` or ``"draw"``).
+    breaks : tuple of int
+        Joinpoint years, the same for every row.
 
     Returns
     -------
@@ -159,12 +165,12 @@ def fit_many(
         raise ParameterError(f"parameter 'model': {family!r} is not a trend model (known: {', '.join(MODELS)})")
     years = np.asarray(draws.columns, dtype=int)
     origin = int(years[0]) if origin is None else origin
-    X = design(years, origin)
+    X = design(years, origin, breaks)
     Y = draws.to_numpy(dtype=float)
     fit = fit_rows(X, Y, family)
     name = label or str(draws.attrs.get("label", "draw"))
-    model = _model_name(family, ())
-    return [_trend_fit(name, model, family, years, Y[r], origin, (), X, fit, r) for r in range(len(Y))]
+    model = _model_name(family, breaks)
+    return [_trend_fit(name, model, family, years, Y[r], origin, breaks, X, fit, r) for r in range(len(Y))]
 
 
 def _fit_one(s: pd.Series, family: str, origin: int | None, breaks: tuple[int, ...]) -> TrendFit:
