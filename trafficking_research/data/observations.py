@@ -37,6 +37,15 @@ def _read_rows(path: Path, fields: list[str]) -> tuple[list[dict[str, str]], lis
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         return [], [f"{path}, line {line}: not valid UTF-8 (byte {exc.start}); save the file as UTF-8"]
+    # A byte-order mark (removed by utf-8-sig) and CRLF line ends (split by splitlines) are read as they are.
+    first = text.splitlines()[0]
+    if first.count(";") >= len(fields) - 1 and first.count(",") < len(fields) - 1:
+        return [], [
+            f"{path}: the file is separated by semicolons, not commas (a spreadsheet saving CSV in a Finnish or other "
+            "European locale does this, with decimal commas); save it again as CSV with ',' as the field delimiter "
+            "and '.' as the decimal separator (LibreOffice: Save As > Text CSV > Edit filter settings), then run "
+            "`trafficking-research data rehash`"
+        ]
     try:
         records = list(csv.reader(text.splitlines(), strict=True))
     except csv.Error as exc:
@@ -90,6 +99,8 @@ def _check_field(path: Path, row: dict[str, str], field: dict[str, Any]) -> str 
         try:
             number = float(cell)
         except ValueError:
+            if re.fullmatch(r"[-+]?\d+,\d+", cell):
+                return f"{where}: '{cell}' is not a number: it has a decimal comma; write a decimal point"
             return f"{where}: '{cell}' is not a number"
         if not math.isfinite(number):
             return f"{where}: '{cell}' is not a finite number"
