@@ -47,13 +47,24 @@ def test_every_estimate_has_a_unit_and_a_description(analysis) -> None:
         "identities_checked",
         "identities_failed",
         "unodc_identities_failed",
+        "preferred_rows_read",
+        "preferred_rows_read_share",
+        "unread_rows",
     ]
     assert all(e.unit and e.description for e in analysis.estimates)
     assert list(analysis.summary().index) == [e.name for e in analysis.estimates]
 
 
 def test_tables_and_figure(analysis) -> None:
-    assert set(analysis.tables) == {"coverage", "gaps", "conflicts", "identities", "identities_unodc", "sources"}
+    assert set(analysis.tables) == {
+        "coverage",
+        "gaps",
+        "conflicts",
+        "identities",
+        "identities_unodc",
+        "unread_sources",
+        "sources",
+    }
     assert analysis.indexed == {"coverage"}
     assert set(analysis.figures) == {"coverage"}
     coverage = analysis.tables["coverage"]

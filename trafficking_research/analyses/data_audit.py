@@ -10,6 +10,7 @@ import pandas as pd
 from ..config import CORE_SERIES, FIRST_YEAR
 from ..data.codes import IDENTITY_EXEMPT_MEASURES, KEY_COLUMNS
 from ..data.observations import identity_checks
+from ..data.provenance import TEXT_NOT_FOUND
 from ..data.series import coverage
 from ..stats.result import Estimate
 from .base import Analysis
@@ -247,6 +248,77 @@ def package_estimates(obs: pd.DataFrame) -> list[Estimate]:
     ]
 
 
+def unread_rows(obs: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """Rows citing a source whose text nobody could read, with the readable sources that give the same value.
+
+    A source is unread when its note in sources.csv begins with ``text not found:``; every other source was read in
+    a stored or public copy (or, where its note says so, in the copy under ../shared/sources). The loader refuses a
+    preferred row on an unread source, so every row listed here is an alternative.
+
+    Parameters
+    ----------
+    obs, sources : pandas.DataFrame
+        Observations (every version) and sources from `load_data`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per observation on an unread source: line, period, series, value, source, status and
+        ``corroborated_by`` (the readable sources with the same figure and value; empty when none).
+    """
+    notes = sources.set_index("source_id")["note"].fillna("").astype(str)
+    unread = set(notes[notes.str.strip().str.lower().str.startswith(TEXT_NOT_FOUND)].index)
+    out = []
+    for key, group in obs.groupby(list(KEY_COLUMNS), observed=True, sort=True):
+        for _, row in group[group["source_id"].isin(unread)].iterrows():
+            same = group[(group["value"] == row["value"]) & ~group["source_id"].isin(unread)]["source_id"]
+            out.append(
+                {
+                    "line": int(row["line"]),
+                    "period": f"{key[0]:%Y-%m-%d}..{key[1]:%Y-%m-%d}",
+                    "series": "/".join(str(k) for k in key[2:]),
+                    "value": row["value"],
+                    "source": row["source_id"],
+                    "status": row["status"],
+                    "corroborated_by": "; ".join(sorted(set(same))),
+                }
+            )
+    columns = ["line", "period", "series", "value", "source", "status", "corroborated_by"]
+    return pd.DataFrame(out, columns=columns).sort_values("line", ignore_index=True)
+
+
+def readability_estimates(obs: pd.DataFrame, unread: pd.DataFrame) -> list[Estimate]:
+    """How many preferred rows rest on a source read in a stored or public copy.
+
+    Parameters
+    ----------
+    obs : pandas.DataFrame
+        Observations (every version).
+    unread : pandas.DataFrame
+        The table from `unread_rows`.
+
+    Returns
+    -------
+    list of Estimate
+        ``preferred_rows_read`` and ``preferred_rows_read_share`` (percent), and ``unread_rows`` (rows of any status
+        on sources nobody could read).
+    """
+    preferred = int((obs["status"] == "preferred").sum())
+    read = preferred - int((unread["status"] == "preferred").sum())
+    return [
+        Estimate(
+            "preferred_rows_read", read, "rows", "preferred rows whose source was read in a stored or public copy"
+        ),
+        Estimate(
+            "preferred_rows_read_share",
+            round(100 * read / preferred, 1),
+            "percent",
+            "share of preferred rows whose source was read in a stored or public copy",
+        ),
+        Estimate("unread_rows", len(unread), "rows", "rows (all alternatives) citing a source nobody could read"),
+    ]
+
+
 def run(obs: pd.DataFrame, sources: pd.DataFrame, *, first_year: int = FIRST_YEAR, last_year: int = 2025) -> Analysis:
     """The data audit: what the package holds, which years each core series covers, conflicts and identities.
 
@@ -261,8 +333,9 @@ def run(obs: pd.DataFrame, sources: pd.DataFrame, *, first_year: int = FIRST_YEA
     -------
     Analysis
         Estimates (``rows``, ``preferred_rows``, ``sources``, ``first_year``, ``last_year``, ``conflicts``,
-        ``identities_checked``, ``identities_failed``, ``unodc_identities_failed``), tables (``coverage``, ``gaps``,
-        ``conflicts``, ``identities``, ``identities_unodc``, ``sources``) and the figure ``coverage``.
+        ``identities_checked``, ``identities_failed``, ``unodc_identities_failed``, and from `readability_estimates`),
+        tables (``coverage``, ``gaps``, ``conflicts``, ``identities``, ``identities_unodc``, ``unread_sources``,
+        ``sources``) and the figure ``coverage``.
     """
     out = Analysis("data_audit", {"first_year": first_year, "last_year": last_year})
     out.add(package_estimates(obs))
@@ -292,5 +365,7 @@ def run(obs: pd.DataFrame, sources: pd.DataFrame, *, first_year: int = FIRST_YEA
             ),
         ]
     )
+    unread = out.table("unread_sources", unread_rows(obs, sources))
+    out.add(readability_estimates(obs, unread))
     out.table("sources", sources_table(obs, sources))
     return out

@@ -15,7 +15,14 @@ from ..errors import DataValidationError
 from ..paths import resolve_data_dir
 from .codes import IDENTITY_EXEMPT_MEASURES, KEY_COLUMNS, PARTITIONS
 from .datapackage import check_hashes, read_descriptor, resource
-from .provenance import duplicate_url_problems, locator_problem, missing_address_problems
+from .provenance import (
+    TEXT_NOT_FOUND,
+    duplicate_url_problems,
+    id_date_problems,
+    locator_problem,
+    missing_address_problems,
+    unread_sources,
+)
 
 
 def _read_rows(path: Path, fields: list[str]) -> tuple[list[dict[str, str]], list[str]]:
@@ -30,6 +37,15 @@ def _read_rows(path: Path, fields: list[str]) -> tuple[list[dict[str, str]], lis
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         return [], [f"{path}, line {line}: not valid UTF-8 (byte {exc.start}); save the file as UTF-8"]
+    # A byte-order mark (removed by utf-8-sig) and CRLF line ends (split by splitlines) are read as they are.
+    first = text.splitlines()[0]
+    if first.count(";") >= len(fields) - 1 and first.count(",") < len(fields) - 1:
+        return [], [
+            f"{path}: the file is separated by semicolons, not commas (a spreadsheet saving CSV in a Finnish or other "
+            "European locale does this, with decimal commas); save it again as CSV with ',' as the field delimiter "
+            "and '.' as the decimal separator (LibreOffice: Save As > Text CSV > Edit filter settings), then run "
+            "`trafficking-research data rehash`"
+        ]
     try:
         records = list(csv.reader(text.splitlines(), strict=True))
     except csv.Error as exc:
@@ -83,6 +99,8 @@ def _check_field(path: Path, row: dict[str, str], field: dict[str, Any]) -> str 
         try:
             number = float(cell)
         except ValueError:
+            if re.fullmatch(r"[-+]?\d+,\d+", cell):
+                return f"{where}: '{cell}' is not a number: it has a decimal comma; write a decimal point"
             return f"{where}: '{cell}' is not a number"
         if not math.isfinite(number):
             return f"{where}: '{cell}' is not a finite number"
@@ -109,8 +127,11 @@ def _validate_rows(path: Path, rows: list[dict[str, str]], fields: list[dict[str
     return problems
 
 
-def _observation_rules(path: Path, rows: list[dict[str, str]], source_ids: set[str]) -> list[str]:
-    """Rules across columns and rows: counts whole, dates ordered, sources known, one preferred version per key."""
+def _observation_rules(
+    path: Path, rows: list[dict[str, str]], source_ids: set[str], unread: frozenset[str] = frozenset()
+) -> list[str]:
+    """Rules across columns and rows: counts whole, dates ordered, sources known, one preferred version per key,
+    and no preferred row resting on a source whose text nobody could read (`unread`)."""
     problems = []
     for row in rows:
         where = f"{path}, line {row['_line']}"
@@ -152,6 +173,12 @@ def _observation_rules(path: Path, rows: list[dict[str, str]], source_ids: set[s
             problems.append(
                 f"{path}, lines {lines}, column status: no preferred row for {label}; mark one version preferred "
                 "or say in note why every version is rejected"
+            )
+        elif preferred and preferred[0]["source_id"] in unread:
+            problems.append(
+                f"{path}, line {preferred[0]['_line']}, column status: the preferred row for {label} rests on source "
+                f"'{preferred[0]['source_id']}', whose note in sources.csv says '{TEXT_NOT_FOUND}'; a preferred row "
+                "must be checkable: make a version from a readable source preferred, or give a readable source"
             )
         elif len(members) > 1 and not preferred[0]["note"].strip():
             problems.append(
@@ -264,10 +291,11 @@ def load_data(data_dir: str | Path | None = None, *, verify_hashes: bool = True)
     if not src_problems:
         problems += duplicate_url_problems(src_path, src_rows)
         problems += missing_address_problems(src_path, src_rows)
+        problems += id_date_problems(src_path, src_rows)
     obs_path, obs_rows, obs_fields, obs_problems = _table(folder, descriptor, "observations")
     problems += obs_problems
     if obs_rows and not obs_problems:
-        problems += _observation_rules(obs_path, obs_rows, set(ids))
+        problems += _observation_rules(obs_path, obs_rows, set(ids), frozenset(unread_sources(src_rows)))
         if not problems:
             problems += identity_problems(obs_path, obs_rows)
     if problems:

@@ -177,3 +177,62 @@ def missing_address_problems(path: object, rows: list[dict[str, str]]) -> list[s
         for row in rows
         if not row["url"].strip() and not row.get("note", "").strip().lower().startswith(ADDRESS_NOT_FOUND)
     ]
+
+
+#: How a source's note begins when no stored or public copy of its text could be read.
+TEXT_NOT_FOUND = "text not found:"
+#: Words a source's note holds when `published` is coarser than the date in its id because the source does not show it.
+DATE_NOT_CONFIRMED = "date in id not confirmed"
+_ID_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?(?!\d)")
+
+
+def id_date(source_id: str) -> str | None:
+    """The date an id carries to the month or day (``YYYY-MM`` or ``YYYY-MM-DD``), or None.
+
+    A year alone is not read as a date: ids such as ``ihmiskauppa-vuosikatsaus-2022`` name the year a review covers.
+    """
+    match = _ID_DATE.search(source_id)
+    if not match:
+        return None
+    return "-".join(part for part in match.groups() if part)
+
+
+def id_date_problems(path: object, rows: list[dict[str, str]]) -> list[str]:
+    """Messages for sources whose id carries a month or day that `published` contradicts or leaves out unexplained.
+
+    Parameters
+    ----------
+    path : object
+        The sources file, for the messages.
+    rows : list of dict
+        Source rows with ``source_id``, ``published``, ``note`` and ``_line``.
+
+    Returns
+    -------
+    list of str
+        One message per source whose id date and ``published`` differ where both are given, or whose ``published``
+        is coarser than its id date without its note saying the source does not confirm it.
+    """
+    problems = []
+    for row in rows:
+        in_id, published = id_date(row["source_id"]), row["published"].strip()
+        if not in_id or not published:
+            continue
+        where = f"{path}, line {row['_line']}, column published"
+        shared = min(len(in_id), len(published))
+        if in_id[:shared] != published[:shared]:
+            problems.append(
+                f"{where}: '{published}' contradicts the date {in_id} in the id '{row['source_id']}'; "
+                "correct the date or the id"
+            )
+        elif len(published) < len(in_id) and DATE_NOT_CONFIRMED not in row.get("note", ""):
+            problems.append(
+                f"{where}: '{published}' is coarser than the date {in_id} in the id '{row['source_id']}'; give the "
+                f"date as precisely as the source shows it, or say in note '{DATE_NOT_CONFIRMED}' and why"
+            )
+    return problems
+
+
+def unread_sources(rows: list[dict[str, str]]) -> set[str]:
+    """Ids of sources whose note says no copy of their text could be read (it begins with `TEXT_NOT_FOUND`)."""
+    return {r["source_id"] for r in rows if r.get("note", "").strip().lower().startswith(TEXT_NOT_FOUND)}
