@@ -43,6 +43,8 @@ def test_every_notebook_with_parameters_has_rules() -> None:
         ),
         (["calibration", "-p", "n_replicates", "0"], "n_replicates"),
         (["calibration", "-p", "n_jobs", "0"], "n_jobs"),
+        (["recent", "-p", "change_from", "2030"], "change_from"),
+        (["recent", "-p", "n_boot", "5"], "n_boot"),
     ],
 )
 def test_refused_before_any_kernel(args: list[str], parameter: str, tmp_path: Path) -> None:

@@ -61,6 +61,9 @@ def main() -> None:
     from generate_context import context_expected  # noqa: PLC0415 (beside this file)
 
     expected.update(context_expected())
+    from generate_recent import recent_expected  # noqa: PLC0415 (beside this file)
+
+    expected.update(recent_expected(rows))
     out = HERE / "results_expected.json"
     out.write_text(json.dumps(expected, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {len(expected)} expected values to {out}")
