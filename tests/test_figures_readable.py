@@ -26,6 +26,7 @@ from trafficking_research.analyses import (
     forecast,
     growth,
     profiles,
+    recent,
     year_profile,
 )
 from trafficking_research.analyses import context as cx
@@ -55,6 +56,7 @@ def _figures(data) -> dict[str, Figure]:
         "growth": growth.run(obs, n_boot=0, harmonised_draws=4, sensitivity_draws=2),
         "calibration": calibration.run(obs, n_replicates=10, families=("trend", "joinpoint_size")),
         "context": cx.run(*load_context("")),
+        "recent": recent.run(obs, n_boot=19, harmonised_draws=4),
     }
     for name, analysis in runs.items():
         out.update((f"{name}.{key}", fig) for key, fig in analysis.figures.items())
