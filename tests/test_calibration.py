@@ -16,7 +16,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 from trafficking_research.data.capture_tables import CaptureTable, all_histories
 from trafficking_research.errors import ParameterError
 from trafficking_research.stats import batchfit as bf
-from trafficking_research.stats import breaks, forecasting, trends
+from trafficking_research.stats import breaks, calibrated_predictive, trends
 from trafficking_research.stats import calibration as cal
 from trafficking_research.stats.mse import fit_model, profile_interval
 from trafficking_research.stats.mse.simulate import history_probabilities
@@ -167,7 +167,7 @@ def test_headline_forecast_interval_coverage_on_real_like_series() -> None:
 def test_moment_alpha_solves_the_pearson_equation() -> None:
     Y = simulated(20, 0.2, 0.05, 8)
     fit = bf.fit_nb2(X, Y)
-    a = forecasting.moment_alpha(Y, fit.mu, len(YEARS) - 2)
+    a = calibrated_predictive.moment_alpha(Y, fit.mu, len(YEARS) - 2)
     pearson = np.sum((Y - fit.mu) ** 2 / (fit.mu * (1 + a[:, None] * fit.mu)), axis=1)
     pos = a > 0
     assert pos.any()

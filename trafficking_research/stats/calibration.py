@@ -24,7 +24,7 @@ from scipy import stats
 from ..config import ALPHA
 from ..errors import ParameterError
 from . import batchfit as bf
-from . import forecasting as fc
+from . import calibrated_predictive as fc
 from .breaks import break_loglik, scaled_lr
 from .trendfit import small_sample_interval
 
