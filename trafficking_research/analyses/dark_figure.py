@@ -20,7 +20,13 @@ from ..stats.mse import intervals
 from ..stats.mse.intervals import ProfileInterval, profile_interval
 from ..stats.mse.model import MSEFit
 from ..stats.mse.selection import METHODS, select_model
-from ..stats.mse.simulate import expected_dark_share, simulate_table
+from ..stats.mse.simulate import (
+    FINLAND_DEPENDENCE,
+    FINLAND_LISTS,
+    FINLAND_PROBS,
+    expected_dark_share,
+    simulate_table,
+)
 from ..stats.result import Estimate
 from .base import Analysis
 from .plotting import headroom, plain_axis, source_caption
@@ -29,11 +35,9 @@ from .plotting import headroom, plain_axis, source_caption
 SIMULATED_SOURCE = "Source: a simulated Finland-like population of lists (parameters population and seed); no real data"
 TABLES_SOURCE = "Source: the list tables of the run's data_dir (CSV: 0/1 list columns and count)"
 
-# A hypothetical scenario, not an estimate for Finland: four lists of plausible relative size, the police and the
-# Assistance System positively dependent (the police refer victims to the system). Probabilities are per victim.
-FINLAND_LISTS = ("assistance_system", "police", "victim_support", "ngos")
-FINLAND_PROBS = (0.25, 0.12, 0.10, 0.15)
-FINLAND_DEPENDENCE = {(0, 1): math.log(3.0)}
+# The simulated table's name. Its scenario (`stats.mse.simulate.FINLAND_PROBS`, `FINLAND_DEPENDENCE`) is hypothetical,
+# not an estimate for Finland: four lists of plausible relative size, the police and the Assistance System positively
+# dependent (the police refer victims to the system). Probabilities are per victim.
 SCENARIO = "finland_scenario"
 #: Settings of the precision study: scales of every capture probability, and odds ratios police/system.
 PRECISION_SCALES = (0.5, 1.0, 2.0)
