@@ -12,6 +12,7 @@ import sys
 import time
 
 from trafficking_research.stats import calibration
+from trafficking_research.stats.calibration.joinpoint import JOINPOINT_BOOT
 
 
 def main(n_replicates: int = 2000, n_jobs: int = 2) -> float:
@@ -24,7 +25,7 @@ def main(n_replicates: int = 2000, n_jobs: int = 2) -> float:
         elapsed = time.perf_counter() - start
         reps = n_replicates * len(scenarios)
         total_reps += reps
-        extra = f" (each with {calibration.JOINPOINT_BOOT} bootstrap series)" if family == "joinpoint_size" else ""
+        extra = f" (each with {JOINPOINT_BOOT} bootstrap series)" if family == "joinpoint_size" else ""
         print(
             f"{family:18s} {len(scenarios):2d} scenarios x {n_replicates} replicates{extra}: {elapsed:6.1f} s = "
             f"{reps / elapsed:8.0f} replicates/s; coverage {table['actual'].min():.3f}-{table['actual'].max():.3f}"

@@ -19,9 +19,9 @@ import time
 import numpy as np
 from joblib import Parallel, delayed
 
-from trafficking_research.analyses.dark_figure import FINLAND_DEPENDENCE, FINLAND_LISTS, FINLAND_PROBS
 from trafficking_research.errors import FitError, SelectionError
 from trafficking_research.stats.mse import bootstrap, simulate_table
+from trafficking_research.stats.mse.simulate import FINLAND_DEPENDENCE, FINLAND_LISTS, FINLAND_PROBS
 
 TRUTH = 2000
 METHOD = "stepwise"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from trafficking_research.analyses import context as cx
+from trafficking_research.analyses import context_notes, context_tables
 from trafficking_research.data.context import load_context
 
 EXPECTED = {
@@ -54,7 +55,7 @@ def test_bounded_cells_are_reported_as_bounds(computed: dict[str, cx.Estimate]) 
 
 def test_missing_years_are_listed_not_estimated() -> None:
     context, _ = load_context()
-    table = cx.per_victim_table(context, "convicted", 2008, 2022, 0.95)
+    table = context_tables.per_victim_table(context, "convicted", 2008, 2022, 0.95)
     fin = table[table["country"] == "FIN"].set_index("year")
     assert fin.loc[2019, "status"] == "missing: convicted"
     assert math.isnan(fin.loc[2019, "ratio"])
@@ -64,14 +65,14 @@ def test_missing_years_are_listed_not_estimated() -> None:
 
 def test_trend_series_leaves_bounds_out() -> None:
     context, _ = load_context()
-    series, bounded = cx.trend_series(context, "SWE", 2008, 2022)
+    series, bounded = context_tables.trend_series(context, "SWE", 2008, 2022)
     assert bounded == [2013, 2014, 2015, 2016]
     assert 2013 not in series.index and series[2020] == 206
 
 
 def test_comparability_table_covers_every_country() -> None:
-    table = cx.comparability_table()
-    assert list(table["country"]) == list(cx.COUNTRIES)
+    table = context_notes.comparability_table()
+    assert list(table["country"]) == list(context_tables.COUNTRIES)
     assert table["source"].str.startswith("http").all()
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy import optimize
 
-from trafficking_research.analyses import dark_figure
+from trafficking_research.analyses import dark_figure, dark_figure_scenario
 from trafficking_research.data.capture_tables import table_from_frame
 from trafficking_research.errors import ParameterError
 from trafficking_research.stats.mse import METHODS
@@ -74,15 +74,15 @@ def test_a_refused_model_becomes_a_note_and_a_table_row(tables_run) -> None:
 def test_the_simulated_scenario_reports_truth_observed_and_precision() -> None:
     out = dark_figure.run(None, n_boot=0, reps=2, seed=2021, population=2000)
     est = {e.name: e for e in out.estimates}
-    table = dark_figure.scenario_table(2000, 2021)
+    table = dark_figure_scenario.scenario_table(2000, 2021)
     counts = {tuple(int(v) for v in h): int(c) for h, c in zip(table.histories, table.counts)}
     assert est["finland_scenario.truth"].value == 2000
     assert est["finland_scenario.observed"].value == table.n_observed == sum(counts.values())
     assert est["finland_scenario.main_effects.estimate"].value == pytest.approx(main_effects_total(counts, 4), rel=1e-6)
     assert not any("bootstrap" in name for name in est)
-    settings = [(s, o) for s in dark_figure.PRECISION_SCALES for o in dark_figure.PRECISION_ODDS]
+    settings = [(s, o) for s in dark_figure_scenario.PRECISION_SCALES for o in dark_figure_scenario.PRECISION_ODDS]
     for scale, odds in settings:
-        key = f"finland_scenario.{dark_figure.setting_key(scale, odds)}"
+        key = f"finland_scenario.{dark_figure_scenario.setting_key(scale, odds)}"
         assert 0 <= est[f"{key}.coverage"].value <= 1 and est[f"{key}.relative_width"].value > 0
     assert len(out.tables["precision_study"]) == len(settings)
     assert set(out.figures) == {"estimates", "precision"}

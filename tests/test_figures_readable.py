@@ -26,6 +26,7 @@ from trafficking_research.analyses import (
     forecast,
     growth,
     profiles,
+    profiles_figures,
     recent,
     year_profile,
 )
@@ -142,7 +143,7 @@ def test_share_lines_break_at_a_missing_year() -> None:
         }
         for y in (2010, 2011, 2013, 2014)
     ]
-    fig = profiles.shares_figure(pd.DataFrame(rows), "age", "Share of minors")
+    fig = profiles_figures.shares_figure(pd.DataFrame(rows), "age", "Share of minors")
     ax = fig.axes[0]
     drawn = [line for line in ax.get_lines() if line.get_linestyle() == "-" and len(line.get_xdata()) > 1]
     assert drawn, "no line drawn"

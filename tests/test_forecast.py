@@ -16,8 +16,9 @@ from trafficking_research.analyses import forecast as analysis
 from trafficking_research.data.observations import load_observations
 from trafficking_research.errors import ParameterError, SeriesError
 from trafficking_research.reporting.results import Results
+from trafficking_research.stats import calibrated_predictive, forecast_models, trends
+from trafficking_research.stats import forecast_evaluation as ev
 from trafficking_research.stats import forecasting as fc
-from trafficking_research.stats import trends
 
 # victims admitted as published (2014: no figure), and the figures published after 2020
 TRAIN = {2010: 44, 2011: 52, 2012: 48, 2013: 56, 2015: 52, 2016: 130, 2017: 127, 2018: 163, 2019: 229, 2020: 244}
@@ -35,7 +36,7 @@ def published() -> pd.Series:
 
 @pytest.fixture(scope="module")
 def rolling(published: pd.Series) -> pd.DataFrame:
-    return fc.rolling_origin(published, 4, 2000, 2021).table
+    return ev.rolling_origin(published, 4, 2000, 2021).table
 
 
 def nb2_nll(theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
@@ -128,8 +129,11 @@ def test_nb2_covariance_of_the_fit_is_the_inverse_numerical_hessian(breaks: tupl
     (only,) = f.values()
     if breaks:  # the joinpoint forecast draws log alpha from this covariance: its standard error is the one reported
         assert "alpha_held_fixed" not in only.details and only.details["log_alpha_se"] > 0
-    else:  # the headline NB2 forecast uses the calibrated predictive instead (stats.forecasting.calibrated_draws)
-        assert only.details["interval_method"] == fc.PREDICTIVE_METHOD and only.details["alpha_moment"] >= 0
+    else:  # the headline NB2 forecast uses the calibrated predictive instead (stats.calibrated_predictive.calibrated_draws)
+        assert (
+            only.details["interval_method"] == calibrated_predictive.PREDICTIVE_METHOD
+            and only.details["alpha_moment"] >= 0
+        )
 
 
 def test_poisson_forecast_uses_the_fit_coefficients_and_covariance() -> None:
@@ -238,14 +242,14 @@ def test_log_scale_interval_covers_95_percent_of_a_gaussian_random_walk() -> Non
 
 def test_holdout_compares_with_the_published_figures(published: pd.Series) -> None:
     f = fc.forecast(published, 2020, 4, 2000, 2021)
-    table = fc.compare(f, published)
+    table = ev.compare(f, published)
     assert len(table) == 6 * 4
     for _, row in table.iterrows():
         assert row.actual == LATER[row.year] and row.horizon == row.year - 2020
         assert row.error == pytest.approx(row.forecast - LATER[row.year])
         assert row.covered == (row.low <= LATER[row.year] <= row.high)
     nb = table[table["model"] == "negbin"]
-    summary = fc.summarise_errors(table).set_index(["model", "horizon"])
+    summary = ev.summarise_errors(table).set_index(["model", "horizon"])
     assert summary.loc[("negbin", "all"), "mae"] == pytest.approx(np.mean(np.abs(nb["forecast"] - nb["actual"])))
     # the trend models forecast growth that did not come: every 2024 forecast but the last value's is above 207
     assert (table[(table.year == 2024) & (table.model != "last_value")]["forecast"] > 207).all()
@@ -263,19 +267,19 @@ def test_summarise_errors_by_hand() -> None:
     )
     table["error"] = table["forecast"] - table["actual"]
     table["abs_pct_error"] = 100 * table["error"].abs() / table["actual"]
-    s = fc.summarise_errors(table).set_index("horizon")
+    s = ev.summarise_errors(table).set_index("horizon")
     assert s.loc["1", "mae"] == 30 and s.loc["1", "mape"] == pytest.approx(17.5) and s.loc["1", "coverage"] == 0.5
     assert s.loc["all", "n"] == 3 and s.loc["all", "mean_error"] == pytest.approx(-40 / 3)
     assert s.loc["all", "mape"] == pytest.approx(35 / 3) and s.loc["all", "coverage"] == pytest.approx(2 / 3)
 
 
 def test_rolling_origins_and_consistency_with_the_single_origin(published: pd.Series, rolling: pd.DataFrame) -> None:
-    assert fc.rolling_origins(published, 4) == list(range(2015, 2024))
+    assert ev.rolling_origins(published, 4) == list(range(2015, 2024))
     counts = rolling.groupby(["model", "horizon"]).size()
-    for model in fc.MODELS:
+    for model in forecast_models.MODELS:
         assert [counts[(model, h)] for h in (1, 2, 3, 4)] == [9, 8, 7, 6]
     # each (origin, model) has its own random stream: the 2020 rows equal the forecast from 2020 alone
-    single = fc.compare(fc.forecast(published, 2020, 4, 2000, 2021), published)
+    single = ev.compare(fc.forecast(published, 2020, 4, 2000, 2021), published)
     from_rolling = rolling[rolling["train_end"] == 2020].reset_index(drop=True)
     pd.testing.assert_frame_equal(single, from_rolling)
 
@@ -319,7 +323,7 @@ def test_analysis_holds_the_published_keys_and_the_headline(published: pd.Series
         assert head.description == "headline forecast: " + nb.description
         assert nb.extra["actual"] == LATER[year] and nb.extra["error"] == pytest.approx(nb.value - LATER[year])
         assert nb.extra["covered"] == (nb.ci[0] <= LATER[year] <= nb.ci[1])
-    for model in fc.MODELS:
+    for model in forecast_models.MODELS:
         assert {f"holdout.{model}.mae", f"rolling.{model}.h1.coverage", f"rolling.{model}.all.mape"} <= set(names)
     assert names["rolling.origins"].value == 9 and names["rolling.origins"].extra["years"] == list(range(2015, 2024))
     assert set(out.tables) == {
@@ -335,15 +339,15 @@ def test_analysis_holds_the_published_keys_and_the_headline(published: pd.Series
 
 def test_a_model_that_cannot_be_fitted_at_an_origin_becomes_a_failure_and_a_note(monkeypatch) -> None:
     s = series({**TRAIN, 2021: 243, 2022: 367})
-    original = fc._fit_log_model
+    original = fc.fit_log_model
 
     def refuse_at_2020(model, train, *args):
         if model == "arima" and int(train.index[-1]) == 2020:
             raise SeriesError("series 'test series': refused here to test the failure path")
         return original(model, train, *args)
 
-    monkeypatch.setattr(fc, "_fit_log_model", refuse_at_2020)
-    result = fc.rolling_origin(s, 1, 200, 1, ("negbin", "arima"))
+    monkeypatch.setattr(fc, "fit_log_model", refuse_at_2020)
+    result = ev.rolling_origin(s, 1, 200, 1, ("negbin", "arima"))
     assert list(result.failures) == [("arima", 2020)]
     assert isinstance(result.failures[("arima", 2020)], SeriesError)
     assert not ((result.table["model"] == "arima") & (result.table["train_end"] == 2020)).any()

@@ -8,7 +8,7 @@ import math
 import pytest
 from scipy import stats
 
-from trafficking_research.analyses import profiles
+from trafficking_research.analyses import profiles, profiles_figures, profiles_tables
 from trafficking_research.data.observations import load_observations
 from trafficking_research.errors import ParameterError
 from trafficking_research.stats.shares import ShareChange, ShareTrend
@@ -34,7 +34,7 @@ def analysis(obs):
 
 
 def test_composition_flags_small_denominators_and_keeps_gaps(obs) -> None:
-    comp = profiles.composition(obs, 2020, "form, exploited in Finland")
+    comp = profiles_tables.composition(obs, 2020, "form, exploited in Finland")
     assert set(comp["part"]) == {
         "forced_labour",
         "sexual_exploitation",
@@ -43,7 +43,7 @@ def test_composition_flags_small_denominators_and_keeps_gaps(obs) -> None:
         "benefit_fraud",
     }
     assert not comp["small"].any() and comp["total"].eq(123).all()
-    assert profiles.composition(obs, 2008, "place").empty
+    assert profiles_tables.composition(obs, 2008, "place").empty
 
 
 def test_share_key_is_lower_case_words() -> None:
@@ -109,12 +109,12 @@ def test_a_comparison_year_without_figures_becomes_a_note(obs) -> None:
 
 def test_figures_and_tables_of_the_run(analysis) -> None:
     fifteen = {f for f in analysis.figures if f.startswith("fifteen_years_")}
-    assert set(analysis.figures) - fifteen == set(profiles.FIGURES) and fifteen
+    assert set(analysis.figures) - fifteen == set(profiles_figures.FIGURES) and fifteen
     assert set(analysis.tables) == {"breakdowns_by_year", "shares", "fifteen_years_shares", "fifteen_years_agreement"}
     assert analysis.indexed == {"breakdowns_by_year"}
     available = analysis.tables["breakdowns_by_year"]
     assert available.loc["place", 2020] == "finland, abroad"
-    assert 2008 not in profiles.published_years(available).columns
+    assert 2008 not in profiles_tables.published_years(available).columns
 
 
 def test_years_outside_the_data_are_refused(obs) -> None:

@@ -9,10 +9,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..config import Z
+from ..config import CONFIDENCE, Z
 from ..data.series import annual_series
 from ..errors import FitError
 from ..stats import calibration, trends
+from ..stats.calibration.joinpoint import JOINPOINT_BOOT
+from ..stats.calibration.trend import SERIES_YEARS
 from ..stats.result import Estimate
 from .base import Analysis
 from .plotting import source_caption
@@ -59,7 +61,7 @@ def slug(text: str) -> str:
 def real_series_estimates(obs: pd.DataFrame) -> list[Estimate]:
     """The real series the scenarios imitate: victims admitted 2010-2020, its years, counts and NB2 alpha."""
     s = annual_series(obs, "admitted")
-    s = s[(s.index >= int(calibration.YEARS[0])) & (s.index <= int(calibration.YEARS[-1]))]
+    s = s[(s.index >= SERIES_YEARS[0]) & (s.index <= SERIES_YEARS[-1])]
     s.name = "victims admitted"
     out = [
         Estimate(
@@ -111,7 +113,7 @@ def summary_estimates(table: pd.DataFrame) -> list[Estimate]:
                         extra={
                             "mc_se": row.mc_se,
                             "replicates": int(row.replicates),
-                            "bootstrap_series": calibration.JOINPOINT_BOOT,
+                            "bootstrap_series": JOINPOINT_BOOT,
                         },
                     )
                 )
@@ -145,7 +147,7 @@ def coverage_figure(table: pd.DataFrame) -> plt.Figure:
     fig, axes = plt.subplots(1, 2, figsize=(11, 0.28 * len(groups) + 1.6), width_ratios=[3, 1], squeeze=False)
     ax = axes[0][0]
     ax.axvspan(*TARGET, color="#54a24b", alpha=0.15, lw=0, label="target 93-97%")
-    ax.axvline(calibration.NOMINAL, color="grey", lw=0.8, ls=":")
+    ax.axvline(CONFIDENCE, color="grey", lw=0.8, ls=":")
     for i, (q, m) in enumerate(groups):
         part = cov[(cov["quantity"] == q) & (cov["method"] == m)]
         colour = {"reported": "#4c78a8", "reported before calibration": "#e45756"}.get(status(q, m), "#9d9d9d")
@@ -217,9 +219,9 @@ def run(
     # outside the band by more than the Monte Carlo error: 1.96 standard errors of a coverage at the nominal level
     # (the estimated error of a share near 0 or 1 is too small to judge by)
     gap = np.maximum(TARGET[0] - table["actual"], table["actual"] - TARGET[1])
-    null_se = np.sqrt(calibration.NOMINAL * (1 - calibration.NOMINAL) / table["replicates"])
+    null_se = np.sqrt(CONFIDENCE * (1 - CONFIDENCE) / table["replicates"])
     reported = np.array([status(q, m) == "reported" for q, m in zip(table["quantity"], table["method"])], dtype=bool)
-    missed = table[(table["nominal"] == calibration.NOMINAL) & reported & (gap > Z * null_se)]
+    missed = table[(table["nominal"] == CONFIDENCE) & reported & (gap > Z * null_se)]
     for row in missed.itertuples():
         out.notes.append(
             f"{row.quantity}, {row.method}, {row.scenario}: coverage {row.actual:.3f} "

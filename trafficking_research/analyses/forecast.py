@@ -1,6 +1,6 @@
 """The forecast analysis: trend models of victims admitted fitted up to `train_end`, their forecasts with prediction
 intervals against the figures published since, and a rolling-origin evaluation. The notebook `forecast` calls this
-module; the statistics are `stats.forecasting`.
+module; the statistics are `stats.forecasting` (one origin), `stats.forecast_models` and `stats.forecast_evaluation`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from matplotlib.ticker import MaxNLocator
 
 from ..config import GROWTH_SERIES
 from ..data.series import annual_series
-from ..stats import forecasting
-from ..stats.forecasting import MIN_TRAIN_YEARS, MODELS, ModelForecast
+from ..stats import forecast_evaluation, forecasting
+from ..stats.forecast_evaluation import published, score
+from ..stats.forecast_models import MIN_TRAIN_YEARS, MODELS, ModelForecast
 from ..stats.result import Estimate
 from .base import Analysis
 from .plotting import DATA_SOURCE, headroom, plain_axis, source_caption
@@ -92,10 +93,11 @@ def forecast_estimates(forecasts: Mapping[str, ModelForecast], series: pd.Series
     for m, f in forecasts.items():
         for e in f.estimates:
             year = int(e.name)
-            actual = float(series[year]) if year in series.index else None
+            actual = published(series, year)
             extra = {**e.extra, "actual": actual}
             if actual is not None:
-                extra.update(error=float(f.point[year]) - actual, covered=bool(f.low[year] <= actual <= f.high[year]))
+                scored = score(f, year, actual)
+                extra.update(error=scored["error"], covered=scored["covered"])
             e = replace(e, extra=extra)
             out.append(e.renamed(f"{m}.{year}.{SERIES_KEY}"))
             if m == HEADLINE:
@@ -109,7 +111,7 @@ def holdout_estimates(holdout: pd.DataFrame) -> list[Estimate]:
     Parameters
     ----------
     holdout : pandas.DataFrame
-        Forecasts against published figures (from `forecasting.compare`).
+        Forecasts against published figures (from `forecast_evaluation.compare`).
 
     Returns
     -------
@@ -117,7 +119,7 @@ def holdout_estimates(holdout: pd.DataFrame) -> list[Estimate]:
         Named ``holdout.<model>.mae``, ``.mape`` and ``.coverage``.
     """
     out = []
-    for _, row in forecasting.summarise_errors(holdout).query("horizon == 'all'").iterrows():
+    for _, row in forecast_evaluation.summarise_errors(holdout).query("horizon == 'all'").iterrows():
         base = f"holdout.{row.model}"
         what = (
             f"{MODELS[row.model]}, forecasts from {holdout['train_end'].iloc[0]} of the {row.n} published later years"
@@ -187,12 +189,12 @@ def run(
         series, train_end, horizon, n_sims, seed, min_train_years=min_train_years, min_segment=min_segment
     )
     out.models.update(forecasts)
-    out.table("forecasts", forecasting.forecast_table(forecasts, series))
-    holdout = out.table("holdout_errors", forecasting.compare(forecasts, series))
+    out.table("forecasts", forecast_evaluation.forecast_table(forecasts, series))
+    holdout = out.table("holdout_errors", forecast_evaluation.compare(forecasts, series))
     out.add(forecast_estimates(forecasts, series))
     out.add(holdout_estimates(holdout))
 
-    rolling = forecasting.rolling_origin(
+    rolling = forecast_evaluation.rolling_origin(
         series, horizon, n_sims, seed, min_train_years=min_train_years, min_segment=min_segment
     )
     out.models["rolling"] = rolling

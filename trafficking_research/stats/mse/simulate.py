@@ -8,12 +8,20 @@ given probability. With no dependence the lists are independent and main effects
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from trafficking_research.data.capture_tables import CaptureTable, all_histories
 from trafficking_research.errors import ParameterError
+
+# The Finland-like scenario (hypothetical, not an estimate) of the dark-figure notebook and the calibration study: four
+# lists with these capture probabilities, the Assistance System and the police dependent (odds ratio 3).
+FINLAND_LISTS: tuple[str, ...] = ("assistance_system", "police", "victim_support", "ngos")
+FINLAND_PROBS: tuple[float, ...] = (0.25, 0.12, 0.10, 0.15)
+FINLAND_ODDS_RATIO: float = 3.0
+FINLAND_DEPENDENCE: dict[tuple[int, int], float] = {(0, 1): math.log(FINLAND_ODDS_RATIO)}
 
 
 def _full_histories(n_lists: int) -> np.ndarray:
