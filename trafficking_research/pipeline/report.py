@@ -9,7 +9,6 @@ import platform
 import re
 import subprocess
 import uuid
-from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from ..data.datapackage import sha256_of
 from ..paths import PROJECT_ROOT, VALUES_FILE, resolve_data_dir
 from .hashing import data_digests
+from .headlines import HEADLINES, READING_ORDER, Headline
 
 PACKAGES = (
     "trafficking_research",
@@ -96,145 +96,6 @@ def collect_results(output: Path) -> dict[str, Any]:
     }
     return {"values": dict(sorted(values.items())), "provenance": provenance}
 
-
-@dataclass(frozen=True)
-class Headline:
-    """One finding on the index: the results.json key that holds it and what it says, in words.
-
-    `key` and `label` are templates filled in with the notebook's parameters in the run (``{end_year}``), so that a
-    run with other years finds its own numbers; a `per_year` headline stands once for each year ``{year}`` from
-    ``train_end + 1`` to ``train_end + horizon`` (the forecasts).
-    """
-
-    notebook: str
-    key: str
-    label: str
-    per_year: bool = False
-
-
-#: The findings the index leads with, in order: the one list of headline keys.
-HEADLINES: tuple[Headline, ...] = (
-    Headline(
-        "growth",
-        "growth.victims_admitted.apc",
-        "Growth of the yearly number of victims admitted, the published years of {start_year}–{end_year} (annual "
-        "percent change, negative-binomial trend, calibrated interval)",
-    ),
-    Headline(
-        "growth",
-        "growth.harmonised.apc",
-        "The same over the whole span, with the gap years (2007–2009, 2014) estimated from UNODC's series and the "
-        "published cumulative total (their uncertainty carried into the interval)",
-    ),
-    Headline(
-        "growth",
-        "growth.victims_admitted.doubling_time",
-        "Time in which the yearly number of victims admitted doubled at that rate",
-    ),
-    Headline(
-        "growth",
-        "growth.victims_admitted.break_lr",
-        "Evidence of a change in that growth: likelihood-ratio statistic of the best break year against none, "
-        "with its bootstrap p-value (a break is drawn only when p < 0.05)",
-    ),
-    Headline("year_profile", "year_profile.victims_admitted", "Victims admitted to the system in {year}"),
-    Headline(
-        "profiles",
-        "profiles.share.place.finland.y{compare_to}",
-        "Share of the victims admitted in {compare_to} who were exploited in Finland",
-    ),
-    Headline(
-        "profiles",
-        "profiles.change_{compare_from}_{compare_to}.share_finland",
-        "Change of that share from {compare_from} to {compare_to}",
-    ),
-    Headline(
-        "profiles",
-        "profiles.share.form_exploited_in_finland.forced_labour.y{compare_to}",
-        "Share of forced labour among the victims exploited in Finland, {compare_to}",
-    ),
-    Headline(
-        "profiles",
-        "profiles.fifteen_years.unodc.share_female.trend",
-        "Trend in the share of women and girls among victims detected in Finland (UNODC series; odds ratio per year)",
-    ),
-    Headline(
-        "profiles",
-        "profiles.fifteen_years.system.share_in_finland.trend",
-        "Trend in the share of victims admitted who were exploited in Finland (odds ratio per year)",
-    ),
-    Headline(
-        "context",
-        "context.rate_ratio.fin_swe.y{compare_year}",
-        "Detected victims per inhabitant in Finland against Sweden, {compare_year} (rate ratio; the two count "
-        "differently, see the context report)",
-    ),
-    Headline("claims", "claims.total", "Checkable claims of the published sources in the claims ledger"),
-    Headline("claims", "claims.true", "Claims that the preferred figures confirm"),
-    Headline("claims", "claims.false", "Claims that the preferred figures contradict"),
-    Headline("claims", "claims.cannot_check", "Claims no published figure can check"),
-    Headline(
-        "forecast",
-        "forecast.{year}.victims_admitted",
-        "Victims admitted in {year} as forecast from the years up to {train_end} (negative-binomial trend)",
-        per_year=True,
-    ),
-    Headline(
-        "recent",
-        "recent.joinpoint.n_breaks",
-        "Changes in the growth of victims admitted from {start_year} to the latest year that the calibrated "
-        "joinpoint test supports (0: no break)",
-    ),
-    Headline("recent", "recent.joinpoint.break_1", "The (first) break year, with its bootstrap interval"),
-    Headline(
-        "recent",
-        "recent.latest_change",
-        "Victims admitted in the latest year against {change_from} (rate ratio; interval allowing for year-to-year "
-        "variation)",
-    ),
-    Headline(
-        "recent",
-        "recent.amendments.admission_share.odds_ratio",
-        "Victims admitted per person referred after the 2023 amendments against the {before_years} years before "
-        "(odds ratio, quasi-binomial interval)",
-    ),
-    Headline(
-        "recent",
-        "recent.nowcast.backtest.coverage",
-        "The year read from its first half: share of back-tested years whose published total fell inside the 95% "
-        "interval",
-    ),
-    Headline(
-        "dark_figure",
-        "dark_figure.finland_scenario.{method}.estimate",
-        "Simulated Finland-like scenario: total number of victims estimated by multiple systems estimation "
-        "({method} model selection)",
-    ),
-    Headline("dark_figure", "dark_figure.finland_scenario.truth", "The scenario's true total, for comparison"),
-)
-
-#: The notebooks in the order a reader should take them, each with one line on what it does.
-READING_ORDER: dict[str, str] = {
-    "data_audit": "What the sources say, year by year: coverage, gaps, how conflicts between sources were settled, "
-    "and the accounting identities the published figures obey.",
-    "growth": "How fast the system grew: trend models of the yearly figures with annual percent change, doubling "
-    "time and a test for a change in the trend; stock and flows; reconciliations.",
-    "profiles": "Who the victims were: shares by place and form of exploitation, sex and age with 95% intervals, "
-    "their trends and the change between two years.",
-    "year_profile": "One year laid out as an annual review, against the year before and the mean of earlier years.",
-    "claims": "The claims ledger: each checkable statement of the published sources tested against the preferred "
-    "figures.",
-    "forecast": "Forecast and hindcast: how well the trend up to the forecast origin predicted the years published "
-    "since.",
-    "recent": "After the fifteen years: whether and when the growth ended, admissions per referral around the 2023 "
-    "amendments, and the year predicted from its first half.",
-    "dark_figure": "The dark figure: what multiple systems estimation can say about victims on no list, in a "
-    "simulated scenario, and how precise it is.",
-    "context": "Finland beside its neighbours: detected victims per 100,000 inhabitants, their trends and rate ratios, "
-    "and how many reach a prosecution and a conviction (UNODC data).",
-    "calibration": "How honest the intervals are: the actual coverage of every reported 95% interval on simulated "
-    "series with known truth, and the size of the joinpoint test.",
-}
 
 INDEX_CSS = """
 body { font-family: sans-serif; max-width: 70em; margin: auto; padding: 0 1em 3em; line-height: 1.45; color: #222; }
