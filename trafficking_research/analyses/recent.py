@@ -9,6 +9,7 @@ victims admitted), so next year's rows extend the analysis without a change of c
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pandas as pd
 
@@ -188,7 +189,7 @@ def run(
         fits = trends.fit_many(draws, "negbin", int(series.index[0]), SERIES_LABEL, breaks=seg.breaks)
         pooled = segment_table(fits, int(series.index[0]), end)
         estimates = [e for e in estimates if ".apc" not in e.name]
-        seg = type(seg)(seg.label, seg.breaks, seg.tests, seg.break_intervals, seg.model, pooled, seg.n_boot)
+        seg = replace(seg, segments=pooled)
         estimates += [e for e in seg.estimates if ".apc" in e.name]
     analysis.add(estimates, prefix="joinpoint")
     analysis.table("segments", seg.segments)

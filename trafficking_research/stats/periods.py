@@ -17,7 +17,7 @@ import pandas as pd
 from ..errors import FitError
 from . import batchfit
 from .result import Estimate, Result, covers_one_words
-from .shares import SHARE_TREND_METHOD
+from .shares import SHARE_TREND_METHOD, paired_counts
 from .trendfit import small_sample_interval
 
 
@@ -127,17 +127,12 @@ def compare_periods(
     FitError
         A side without a year, fewer than three years in all, or a part outside 0 to its total.
     """
-    years = sorted(set(counts.dropna().index) & set(totals.dropna().index))
+    years, k, n = paired_counts(counts, totals, label)
     after = np.array([y >= first_after for y in years])
     if after.all() or not after.any():
         raise FitError(f"{label}: needs years both before and from {first_after} (has {years})")
     if len(years) < 3:
         raise FitError(f"{label}: {len(years)} years; the scatter between years needs three")
-    k = np.array([counts[y] for y in years], dtype=float)
-    n = np.array([totals[y] for y in years], dtype=float)
-    bad = [y for y, a, b in zip(years, k, n) if not 0 <= a <= b or b <= 0]
-    if bad:
-        raise FitError(f"{label}: years {', '.join(map(str, bad))}: a part must lie between 0 and its positive total")
     b, low, high, dispersion, scaled_se = _fit(after, k, n, label)
     ranges = {y: r for y, r in (ranges or {}).items() if y in years}
     for favour_after in (True, False):  # the two corners: after high / before low, and the reverse

@@ -170,6 +170,21 @@ class ShareTrend(Result):
         )
 
 
+def paired_counts(counts: pd.Series, totals: pd.Series, label: str = "") -> tuple[list, np.ndarray, np.ndarray]:
+    """The years where both the part and the total are published, and their counts as arrays.
+
+    Raises FitError (prefixed with `label`) where a part lies outside 0 to its positive total; never imputes a year.
+    """
+    years = sorted(set(counts.dropna().index) & set(totals.dropna().index))
+    k = np.array([counts[y] for y in years], dtype=float)
+    n = np.array([totals[y] for y in years], dtype=float)
+    bad = [y for y, a, b in zip(years, k, n) if not 0 <= a <= b or b <= 0]
+    if bad:
+        where = f"{label}: " if label else ""
+        raise FitError(f"{where}years {', '.join(map(str, bad))}: a part must lie between 0 and its (positive) total")
+    return years, k, n
+
+
 def fit_share_trend(counts: pd.Series, totals: pd.Series) -> ShareTrend:
     """Trend of a share over years: logit of counts/totals on year, with an interval that allows for the yearly
     shares scattering more than binomial sampling would (quasi-binomial, Pearson-scaled, t reference).
@@ -201,14 +216,9 @@ def fit_share_trend(counts: pd.Series, totals: pd.Series) -> ShareTrend:
     >>> fit.odds_ratio_ci[0] < fit.odds_ratio < fit.odds_ratio_ci[1]
     True
     """
-    years = sorted(set(counts.dropna().index) & set(totals.dropna().index))
+    years, k, n = paired_counts(counts, totals)
     if len(years) < 3:
         raise FitError(f"{len(years)} year(s) with both the part and the total published; a trend needs three")
-    k = np.array([counts[y] for y in years], dtype=float)
-    n = np.array([totals[y] for y in years], dtype=float)
-    bad = [y for y, a, b in zip(years, k, n) if not 0 <= a <= b or b <= 0]
-    if bad:
-        raise FitError(f"years {', '.join(map(str, bad))}: a part must lie between 0 and its (positive) total")
     X = np.column_stack([np.ones(len(years)), np.array(years, dtype=float) - years[0]])
     beta, cov, pearson, converged = batchfit.fit_binomial(X, k[None, :], n[None, :])
     b, se = float(beta[0, 1]), math.sqrt(cov[0, 1, 1])
