@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 from helpers import run_cli
 
+from trafficking_research.analyses.declarations import DECLARATIONS
 from trafficking_research.errors import ParameterError
 from trafficking_research.paths import NOTEBOOK_DIR
-from trafficking_research.pipeline.checks import RULES, check_parameters, check_tasks
+from trafficking_research.pipeline.checks import check_parameters, check_tasks
 from trafficking_research.pipeline.notebooks import notebook_names
 
 
-def test_every_notebook_with_parameters_has_rules() -> None:
-    assert set(RULES) <= set(notebook_names())
-    assert set(notebook_names()) - set(RULES) <= {"claims"}  # claims takes only data_dir
+def test_every_notebook_has_a_declaration() -> None:
+    assert set(DECLARATIONS) == set(notebook_names())
 
 
 @pytest.mark.parametrize(
@@ -61,7 +61,7 @@ def test_refused_before_any_kernel(args: list[str], parameter: str, tmp_path: Pa
 def test_check_tasks_names_the_notebook() -> None:
     with pytest.raises(
         ParameterError,
-        match=r"notebook 'year_profile': parameter 'year': 2040 is outside",
+        match=r"^parameter 'year' of notebook 'year_profile' must be a year the data cover \(2006-20\d\d\), got 2040$",
     ):
         check_tasks(
             [

@@ -46,7 +46,7 @@ def test_every_notebook_follows_the_parameters_rules_and_papermill_agrees() -> N
         assert set(ours) == set(theirs), name
         for key, param in ours.items():
             assert theirs[key]["inferred_type_name"] == param.type
-            assert theirs[key]["help"] == param.help
+            assert theirs[key]["help"] == param.comment
 
 
 def test_coerce_types_and_refusals() -> None:

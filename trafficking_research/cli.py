@@ -111,13 +111,15 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def _cmd_list() -> int:
-    from .pipeline.notebooks import RESERVED, notebook_names, notebook_parameters
+    from .analyses.declarations import declaration
+    from .pipeline.notebooks import RESERVED, notebook_names
 
     for name in notebook_names():
         print(name)
-        for p in notebook_parameters(name).values():
-            note = "  (set by reproduce: --output)" if p.name in RESERVED else ""
-            print(f"  {p.name}: {p.type} = {p.default!r}  # {p.help}{note}")
+        lines = declaration(name).describe()
+        for param, (head, what) in zip(declaration(name).params, zip(lines[::2], lines[1::2]), strict=True):
+            note = " (set by reproduce: --output)" if param.name in RESERVED else ""
+            print(f"  {head}{note}\n  {what}")
     return 0
 
 

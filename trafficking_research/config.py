@@ -133,3 +133,11 @@ BREAKDOWNS: dict[str, tuple[str, dict[str, str]]] = {
 
 #: A denominator under this many persons is flagged as small next to its share.
 SMALL_DENOMINATOR: int = 30
+
+# --- limits of the simulations (the parameter declarations and the statistics both read them) -----------------------
+#: Fewest simulated draws of a predictive distribution for a 95% interval.
+MIN_FORECAST_SIMS: int = 100
+#: Fewest simulated data sets per scenario of the calibration study.
+MIN_REPLICATES: int = 10
+#: The model-selection methods of the multiple-systems estimate, by name (`stats.mse.selection.METHODS`).
+MSE_SELECTION_METHODS: tuple[str, ...] = ("main_effects", "stepwise", "aic_stepwise", "bic")

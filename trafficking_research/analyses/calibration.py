@@ -17,6 +17,8 @@ from ..stats.calibration.joinpoint import JOINPOINT_BOOT
 from ..stats.calibration.trend import SERIES_YEARS
 from ..stats.result import Estimate
 from .base import Analysis
+from .declarations import CALIBRATION, observation_inputs
+from .parameters import declared
 from .plotting import source_caption
 
 #: The caption of the coverage figure.
@@ -177,12 +179,13 @@ def coverage_figure(table: pd.DataFrame) -> plt.Figure:
     return source_caption(fig, CALIBRATION_SOURCE)
 
 
+@declared(CALIBRATION, observation_inputs)
 def run(
     obs: pd.DataFrame | None = None,
     *,
-    n_replicates: int = 100,
-    seed: int = 2021,
-    n_jobs: int = 1,
+    n_replicates: int,
+    seed: int,
+    n_jobs: int,
     families: tuple[str, ...] = tuple(calibration.FAMILY_SPECS),
 ) -> Analysis:
     """The calibration study: coverage of every interval the package reports, on data with known truth.
@@ -191,13 +194,7 @@ def run(
     ----------
     obs : pandas.DataFrame, optional
         Observations from `load_observations`; when given, the real series the scenarios imitate is described.
-    n_replicates : int
-        Simulated data sets per scenario (2,000 for the full study; the Monte Carlo standard error of a coverage
-        near 95% is then 0.5 points).
-    seed : int
-        Seed of the study; replicate i of every scenario has its own generator spawned from it.
-    n_jobs : int
-        joblib worker processes (-1: all cores); the results do not depend on it.
+    {parameters}
     families : tuple of str
         Which interval families to study (default: all of `stats.calibration.FAMILY_SPECS`).
 
@@ -208,7 +205,6 @@ def run(
         series' shape), tables ``coverage`` (method x scenario: nominal, actual, MC error) and ``joinpoint_size``,
         figure ``coverage``.
     """
-    calibration.check_parameters(n_replicates, seed, n_jobs)
     out = Analysis("calibration", dict(n_replicates=n_replicates, seed=seed, n_jobs=n_jobs, families=list(families)))
     if obs is not None:
         out.add(real_series_estimates(obs))

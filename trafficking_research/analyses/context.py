@@ -16,8 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..config import CONFIDENCE
-from ..errors import FitError, ParameterError
+from ..errors import FitError
 from ..stats.rates import Interval
 from ..stats.result import Estimate
 from ..stats.trends import fit_trend
@@ -25,6 +24,8 @@ from .base import Analysis
 from .context_figures import forms_figure, per_victim_figure, rates_figure
 from .context_notes import TREND_CAVEATS, comparability_table
 from .context_tables import COUNTRIES, FORMS, NAMES, STAGES, per_victim_table, rate_ratios, rates_table, trend_series
+from .declarations import CONTEXT, context_inputs
+from .parameters import declared
 from .plotting import source_caption
 
 #: The caption of every context figure.
@@ -134,36 +135,6 @@ def estimates(
     return out
 
 
-def check_parameters(
-    context: pd.DataFrame, start_year: int, end_year: int, compare_year: int, confidence: float
-) -> None:
-    """Refuse year ranges the data cannot answer and impossible confidence levels, naming the parameter.
-
-    Parameters
-    ----------
-    context : DataFrame
-        As returned by `load_context`.
-    start_year, end_year, compare_year : int
-        The notebook's year parameters.
-    confidence : float
-        The notebook's confidence level.
-    """
-    first, last = int(context["year"].min()), int(context["year"].max())
-    for name, year in (("start_year", start_year), ("end_year", end_year), ("compare_year", compare_year)):
-        if not first <= int(year) <= last:
-            raise ParameterError(f"parameter '{name}': {year} is outside the years of the data ({first}-{last})")
-    if start_year > end_year:
-        raise ParameterError(
-            f"parameters 'start_year' {start_year} and 'end_year' {end_year}: the start is after the end"
-        )
-    if not start_year <= compare_year <= end_year:
-        raise ParameterError(
-            f"parameter 'compare_year': {compare_year} is outside start_year-end_year ({start_year}-{end_year})"
-        )
-    if not 0 < confidence < 1:
-        raise ParameterError(f"parameter 'confidence': {confidence} must lie strictly between 0 and 1")
-
-
 def apc_estimates(context: pd.DataFrame, start_year: int, end_year: int) -> tuple[list[Estimate], pd.DataFrame, dict]:
     """Each country's annual percent change of detected victims from the package's NB2 trend model (`fit_trend`),
     fitted to the years it reports an exact total within the range.
@@ -212,27 +183,24 @@ def apc_estimates(context: pd.DataFrame, start_year: int, end_year: int) -> tupl
     return out, pd.DataFrame(rows), fits
 
 
+@declared(CONTEXT, context_inputs)
 def run(
     context: pd.DataFrame,
     population: pd.DataFrame,
     *,
-    start_year: int = 2008,
-    end_year: int = 2022,
-    compare_year: int = 2020,
-    confidence: float = CONFIDENCE,
+    start_year: int,
+    end_year: int,
+    compare_year: int,
+    confidence: float,
 ) -> Analysis:
-    """The whole context analysis.
+    """The whole context analysis; every parameter is checked (`declarations.CONTEXT`) before any work.
 
     Parameters
     ----------
     context, population : DataFrame
         As returned by `trafficking_research.data.context.load_context`.
-    start_year, end_year : int
-        The years analysed (rates over time, trends, per-victim ratios).
-    compare_year : int
-        The year of the cross-country comparison (rates and Finland's rate ratios).
-    confidence : float
-        Confidence level of the exact intervals (the trend models' intervals are the package's 95%).
+    {parameters}
+    The trend models' intervals are the package's 95% whatever `confidence` says.
 
     Returns
     -------
@@ -241,7 +209,6 @@ def run(
         ``<country>.<prosecuted|convicted>_per_victim.y<year>``), tables (``comparability``, ``rates``,
         ``rates_<form>``, ``apc``, ``<stage>_per_victim``), figures (``rates``, ``forms``, ``per_victim``) and notes.
     """
-    check_parameters(context, start_year, end_year, compare_year, confidence)
     params = {"start_year": start_year, "end_year": end_year, "compare_year": compare_year, "confidence": confidence}
     out = Analysis("context", params)
     out.table("comparability", comparability_table())

@@ -8,9 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..data.capture_tables import CaptureTable
-from ..errors import ParameterError
 from ..stats.mse import intervals
-from ..stats.mse.selection import METHODS
 from ..stats.result import Estimate
 from .base import Analysis
 from .dark_figure_figures import SIMULATED_SOURCE, TABLES_SOURCE, estimates_figure, precision_figure
@@ -23,86 +21,30 @@ from .dark_figure_scenario import (
     precision_study,
     scenario_table,
 )
+from .declarations import DARK_FIGURE, table_inputs
+from .parameters import declared
 
 
-def check_parameters(
-    tables: Mapping[str, CaptureTable] | None,
+@declared(DARK_FIGURE, table_inputs)
+def run(
+    tables: Mapping[str, CaptureTable] | None = None,
+    *,
     dataset: str,
     method: str,
     threshold: float,
     n_boot: int,
+    seed: int,
     population: int,
     reps: int,
-) -> None:
-    """Refuse bad parameters before any work, naming the parameter and the rule.
-
-    Parameters
-    ----------
-    tables : Mapping or None
-        The list tables, or None for the simulated scenario.
-    dataset, method : str
-        The table to bootstrap and the selection method.
-    threshold : float
-        Stepwise's cut-off.
-    n_boot, population, reps : int
-        Bootstrap replicates, true total of the scenario, tables per precision setting.
-
-    Returns
-    -------
-    None
-        Raises `ParameterError`.
-    """
-    if method not in METHODS:
-        raise ParameterError(f"parameter 'method': unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    if not 0 < threshold < 1:
-        raise ParameterError(f"parameter 'threshold' must lie between 0 and 1, got {threshold!r}")
-    if n_boot < 0 or n_boot == 1:
-        raise ParameterError(f"parameter 'bootstrap' must be 0 (no bootstrap) or at least 2, got {n_boot}")
-    if tables is None:
-        if population < 1:
-            raise ParameterError(f"parameter 'population' must be a positive number of victims, got {population}")
-        if reps < 1:
-            raise ParameterError(f"parameter 'reps' must be at least 1, got {reps}")
-    elif not tables:
-        raise ParameterError("no list tables given")
-    names = [SCENARIO] if tables is None else list(tables)
-    if dataset and dataset not in names:
-        raise ParameterError(
-            f"parameter 'dataset': no table '{dataset}' among the tables given (tables: {', '.join(names)})"
-        )
-
-
-def run(
-    tables: Mapping[str, CaptureTable] | None = None,
-    *,
-    dataset: str = "",
-    method: str = "stepwise",
-    threshold: float = 0.02,
-    n_boot: int = 200,
-    seed: int = 2021,
-    population: int = 2000,
-    reps: int = 50,
 ) -> Analysis:
-    """The dark-figure analysis, on the simulated scenario (``tables`` None) or on list tables.
+    """The dark-figure analysis, on the simulated scenario (``tables`` None) or on list tables; every parameter is
+    checked (`declarations.DARK_FIGURE`) before any work.
 
     Parameters
     ----------
     tables : Mapping of str to CaptureTable, optional
         List tables by name (e.g. from `load_tables`); None simulates the Finland-like scenario.
-    dataset : str
-        The table to bootstrap; "" means the scenario or the first table.
-    method : str
-        Selection method of the bootstrap and the precision study (see `METHODS`).
-    threshold : float
-        Stepwise's tail-probability cut-off.
-    n_boot : int
-        Bootstrap replicates that repeat the selection (0: no bootstrap).
-    seed : int
-        Seed of the simulation, the bootstrap and the precision study.
-    population : int
-        True number of victims in the simulated scenario.
-    reps : int
-        Simulated tables per setting of the precision study.
+    {parameters}
 
     Returns
     -------
@@ -112,7 +54,6 @@ def run(
         tables (``estimates``, ``precision_study``), figures (``estimates``, ``precision``), models (fits, profile
         intervals and the bootstrap) and the reasons for estimates that could not be made.
     """
-    check_parameters(tables, dataset, method, threshold, n_boot, population, reps)
     simulated = tables is None
     params = dict(
         dataset=dataset,

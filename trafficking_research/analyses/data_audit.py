@@ -7,13 +7,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..config import CORE_SERIES, FIRST_YEAR
+from ..config import CORE_SERIES
 from ..data.codes import IDENTITY_EXEMPT_MEASURES, KEY_COLUMNS
 from ..data.observations import identity_checks
 from ..data.provenance import TEXT_NOT_FOUND
 from ..data.series import coverage
 from ..stats.result import Estimate
 from .base import Analysis
+from .declarations import DATA_AUDIT, observation_inputs
+from .parameters import declared
 from .plotting import DATA_SOURCE, source_caption
 
 
@@ -135,6 +137,10 @@ def coverage_figure(table: pd.DataFrame) -> plt.Figure:
     import seaborn as sns
 
     fig, ax = plt.subplots(figsize=(max(8, 0.55 * len(table)), 0.42 * len(table.columns) + 1.5))
+    if table.empty:  # years chosen outside every published figure: say so instead of an empty heat map
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, "No source gives any of these series for the years chosen", ha="center", va="center")
+        return source_caption(fig, DATA_SOURCE)
     present = table.T.notna().astype(float)
     labels = table.T.map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
     sns.heatmap(
@@ -319,15 +325,15 @@ def readability_estimates(obs: pd.DataFrame, unread: pd.DataFrame) -> list[Estim
     ]
 
 
-def run(obs: pd.DataFrame, sources: pd.DataFrame, *, first_year: int = FIRST_YEAR, last_year: int = 2025) -> Analysis:
+@declared(DATA_AUDIT, observation_inputs)
+def run(obs: pd.DataFrame, sources: pd.DataFrame, *, first_year: int, last_year: int) -> Analysis:
     """The data audit: what the package holds, which years each core series covers, conflicts and identities.
 
     Parameters
     ----------
     obs, sources : pandas.DataFrame
         Observations (every version) and sources from `load_data`, which has validated them.
-    first_year, last_year : int
-        Years of the coverage table, its figure and the gap list.
+    {parameters}
 
     Returns
     -------

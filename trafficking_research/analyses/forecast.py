@@ -21,6 +21,8 @@ from ..stats.forecast_evaluation import published, score
 from ..stats.forecast_models import MIN_TRAIN_YEARS, MODELS, ModelForecast
 from ..stats.result import Estimate
 from .base import Analysis
+from .declarations import FORECAST, observation_inputs
+from .parameters import declared
 from .plotting import DATA_SOURCE, headroom, plain_axis, source_caption
 
 #: The model whose forecasts are reported as the headline.
@@ -134,13 +136,14 @@ def holdout_estimates(holdout: pd.DataFrame) -> list[Estimate]:
     return out
 
 
+@declared(FORECAST, observation_inputs)
 def run(
     obs: pd.DataFrame,
     *,
-    train_end: int = 2020,
-    horizon: int = 4,
-    n_sims: int = 2000,
-    seed: int = 2021,
+    train_end: int,
+    horizon: int,
+    n_sims: int,
+    seed: int,
     min_train_years: int = MIN_TRAIN_YEARS,
     min_segment: int = 3,
 ) -> Analysis:
@@ -150,14 +153,7 @@ def run(
     ----------
     obs : pandas.DataFrame
         Observations from `load_observations`.
-    train_end : int
-        Last year the models are fitted on (the forecast origin); a published year.
-    horizon : int
-        Years forecast after `train_end`, and the longest horizon of the rolling-origin evaluation.
-    n_sims : int
-        Simulated draws of each predictive distribution.
-    seed : int
-        Seed of the simulations.
+    {parameters}
     min_train_years : int
         Fewest published years a model is fitted on.
     min_segment : int

@@ -19,12 +19,14 @@ from ..config import (
     UNODC_DETECTED,
     VICTIM_CLIENTS,
 )
-from ..data.series import annual_series, check_years
+from ..data.series import annual_series
 from ..errors import FitError
 from ..stats import breaks, stock_flow, trends
 from ..stats.result import Estimate
 from . import harmonised
 from .base import Analysis
+from .declarations import GROWTH, observation_inputs
+from .parameters import declared
 from .plotting import (
     DATA_SOURCE,
     finish_year_axes,
@@ -167,39 +169,29 @@ def reconciliation_estimates(reconciliation: pd.DataFrame, unodc: pd.DataFrame) 
     return out
 
 
+@declared(GROWTH, observation_inputs)
 def run(
     obs: pd.DataFrame,
     *,
-    start_year: int = FIRST_YEAR,
-    end_year: int = 2020,
-    min_segment: int = 3,
-    n_boot: int = 199,
-    seed: int = 2021,
-    harmonised_draws: int = 100,
-    sensitivity_draws: int = harmonised.SENSITIVITY_DRAWS,
-    harmonised_seed: int = 2006,
+    start_year: int,
+    end_year: int,
+    min_segment: int,
+    n_boot: int,
+    seed: int,
+    harmonised_draws: int,
+    sensitivity_draws: int,
+    harmonised_seed: int,
 ) -> Analysis:
-    """The growth analysis: trend models of every growth series, stock and flow, and the reconciliations.
+    """The growth analysis: trend models of every growth series, stock and flow, and the reconciliations; every
+    parameter is checked (`declarations.GROWTH`) before any work. The reconciliation with cumulative totals always
+    counts from `FIRST_YEAR`, as the totals do; the harmonised series and its sensitivity table are
+    `analyses.harmonised`.
 
     Parameters
     ----------
     obs : pandas.DataFrame
         Observations from `load_observations`.
-    start_year, end_year : int
-        Years of the trend models (the reconciliation with cumulative totals always counts from `FIRST_YEAR`,
-        as the totals do).
-    min_segment : int
-        Fewest observed years on each side of a joinpoint.
-    n_boot : int
-        Parametric bootstrap replicates of the joinpoint test.
-    seed : int
-        Seed of the bootstrap.
-    harmonised_draws, sensitivity_draws : int
-        Draws of the estimated gap years for the harmonised series 2006-`end_year` and for each scenario of its
-        sensitivity table (`analyses.harmonised`); a `harmonised_draws` of 0 leaves the harmonised part out, a
-        `sensitivity_draws` of 0 only its sensitivity table; otherwise each needs at least 2 (Rubin's rules).
-    harmonised_seed : int
-        Seed of those draws.
+    {parameters}
 
     Returns
     -------
@@ -210,7 +202,6 @@ def run(
         harmonised part also ``harmonised_*`` tables, ``derived_figures``, the figure ``harmonised_series`` and the
         estimates ``harmonised.*``.
     """
-    check_years(obs, start_year=start_year, end_year=end_year)
     params = dict(
         start_year=start_year,
         end_year=end_year,
@@ -295,6 +286,12 @@ def trend_figure(fits: list[SeriesFit], log_scale: bool) -> Figure:
     says that no break was found.
     """
     fitted = [f for f in fits if not f.problem]
+    if not fitted:  # too few published years in the span chosen: say so (the notes give each reason)
+        fig = Figure(figsize=(6, 2.5))
+        ax = fig.subplots()
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, "No series has enough published years for a trend model", ha="center", va="center")
+        return source_caption(fig, DATA_SOURCE)
     fig = Figure(figsize=(4.4 * len(fitted), 3.9))
     axes = fig.subplots(1, len(fitted), squeeze=False)
     for ax, f in zip(axes[0], fitted):

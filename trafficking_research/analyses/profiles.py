@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..config import FIRST_YEAR, VICTIMS, SeriesSpec
-from ..data.series import annual_series, check_years
+from ..config import VICTIMS, SeriesSpec
+from ..data.series import annual_series
 from ..errors import FitError
 from ..stats.result import Estimate
 from ..stats.shares import ShareChange, ShareTrend, fit_share_trend, share_change
 from .base import Analysis
+from .declarations import PROFILES, observation_inputs
 from .fifteen_years import fifteen_years
+from .parameters import declared
 from .profiles_figures import FIGURES, shares_figure, stacked_figure
 from .profiles_tables import availability, compositions
 
@@ -137,13 +139,14 @@ def shares_of_year(analysis: Analysis, year: int) -> list[Estimate]:
     return [e for e in analysis.select("share.") if e.name.endswith(f".y{year}")]
 
 
+@declared(PROFILES, observation_inputs)
 def run(
     obs: pd.DataFrame,
     *,
-    start_year: int = FIRST_YEAR,
-    end_year: int = 2020,
-    compare_from: int = 2019,
-    compare_to: int = 2020,
+    start_year: int,
+    end_year: int,
+    compare_from: int,
+    compare_to: int,
     context: pd.DataFrame | None = None,
 ) -> Analysis:
     """The profiles analysis: shares of every published breakdown, two-year changes and logit trends of three shares.
@@ -152,10 +155,7 @@ def run(
     ----------
     obs : pandas.DataFrame
         Observations from `load_observations`.
-    start_year, end_year : int
-        Years of the shares and of the trends.
-    compare_from, compare_to : int
-        The two years whose shares are compared.
+    {parameters}
     context : pandas.DataFrame, optional
         The context resource (`data.context.load_context`); UNODC's fifteen-year series then reads Finland's cells
         from it, "<5" cells as bounds (without it, only the cells published in the observations).
@@ -173,7 +173,6 @@ def run(
     ParameterError
         A year outside the years of the data, or `start_year` after `end_year`.
     """
-    check_years(obs, start_year=start_year, end_year=end_year, compare_from=compare_from, compare_to=compare_to)
     params = {"start_year": start_year, "end_year": end_year, "compare_from": compare_from, "compare_to": compare_to}
     out = Analysis("profiles", params)
     table = compositions(obs, start_year, end_year)

@@ -13,10 +13,10 @@ from dataclasses import replace
 
 import pandas as pd
 
-from ..config import CORE_SERIES, FIRST_YEAR, VICTIMS
+from ..config import CORE_SERIES, VICTIMS
 from ..data.events import event_date, load_events
-from ..data.series import annual_series
-from ..errors import FitError, ParameterError
+from ..data.series import annual_series, latest_year
+from ..errors import FitError
 from ..stats import trends
 from ..stats.censored import count_from_percent
 from ..stats.nowcast import backtest_nowcast, nowcast_year
@@ -26,7 +26,9 @@ from ..stats.segmented import fit_segmented, segment_table
 from ..stats.shares import fit_share_trend, wilson_share
 from . import recent_figures
 from .base import Analysis
+from .declarations import RECENT, observation_inputs
 from .harmonised import Scenario, harmonise
+from .parameters import declared
 
 #: The change of law compared before and after (its date and source are in data/events.csv).
 AMENDMENTS = "reception_act_amendments_2023"
@@ -44,27 +46,6 @@ SHARES: dict[str, tuple[str, dict[str, str]]] = {
 SERIES_LABEL = "victims admitted"
 
 
-def latest_year(obs: pd.DataFrame) -> int:
-    """The latest year with a published figure of victims admitted."""
-    return int(annual_series(obs, "admitted").index.max())
-
-
-def check_parameters(obs: pd.DataFrame, start_year: int, end_year: int, change_from: int, before_years: int) -> int:
-    """Refuse parameters the data cannot serve; returns the resolved end year (0: the latest)."""
-    last = latest_year(obs)
-    end = last if end_year == 0 else end_year
-    if not FIRST_YEAR <= start_year < end <= last:
-        raise ParameterError(
-            f"parameters 'start_year' {start_year} and 'end_year' {end_year}: need {FIRST_YEAR} <= start_year < "
-            f"end_year <= {last} (the latest year published; 0 means it)"
-        )
-    if not start_year <= change_from < end:
-        raise ParameterError(f"parameter 'change_from': {change_from} must lie in {start_year}-{end - 1}")
-    if before_years < 1:
-        raise ParameterError(f"parameter 'before_years' must be at least 1, got {before_years}")
-    return end
-
-
 def admission_table(obs: pd.DataFrame, start_year: int, end_year: int) -> pd.DataFrame:
     """Victims admitted per person referred, by year, with each year's Wilson interval."""
     admitted = annual_series(obs, "admitted")
@@ -77,7 +58,7 @@ def admission_table(obs: pd.DataFrame, start_year: int, end_year: int) -> pd.Dat
                 {"year": int(y), "referred": referred[y], "admitted": admitted[y], "share": s.value}
                 | {"low": s.ci[0], "high": s.ci[1]}
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["year", "referred", "admitted", "share", "low", "high"])
 
 
 def share_counts(obs: pd.DataFrame, query: dict[str, str]) -> tuple[pd.Series, pd.Series, dict[int, tuple[int, int]]]:
@@ -126,52 +107,38 @@ def half_year_pairs(obs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index").sort_index().rename_axis("year")
 
 
+@declared(RECENT, observation_inputs)
 def run(
     obs: pd.DataFrame,
     *,
-    start_year: int = FIRST_YEAR,
-    end_year: int = 0,
-    max_breaks: int = 2,
-    min_segment: int = 3,
-    n_boot: int = 199,
-    harmonised_draws: int = 50,
-    change_from: int = 2022,
-    before_years: int = 3,
-    seed: int = 2021,
-    data_dir: str = "",
+    start_year: int,
+    end_year: int,
+    max_breaks: int,
+    min_segment: int,
+    n_boot: int,
+    harmonised_draws: int,
+    change_from: int,
+    before_years: int,
+    seed: int,
+    data_dir: str,
 ) -> Analysis:
-    """The analysis after the fifteen years.
+    """The analysis after the fifteen years; every parameter is checked (`declarations.RECENT`) before any work.
 
     Parameters
     ----------
     obs : pandas.DataFrame
         The validated observations.
-    start_year, end_year : int
-        The span of the joinpoint model (``end_year`` 0: the latest year published).
-    max_breaks, min_segment, n_boot : int
-        Joinpoint model: most breaks, fewest years per segment, bootstrap series per test.
-    harmonised_draws : int
-        Draws of the estimated gap years pooled into the segment APCs (0: published years only, gaps left out).
-    change_from : int
-        First year of the rate ratio whose second year is ``end_year``.
-    before_years : int
-        Years before the amendments compared with the years after them.
-    seed : int
-        Seed of the bootstrap and of the draws.
-    data_dir : str
-        The data package folder (for the events table).
+    {parameters}
 
     Returns
     -------
     Analysis
     """
-    end = check_parameters(obs, start_year, end_year, change_from, before_years)
+    end = end_year or latest_year(obs)
     params = dict(start_year=start_year, end_year=end_year, max_breaks=max_breaks, min_segment=min_segment)
     params |= dict(n_boot=n_boot, harmonised_draws=harmonised_draws, change_from=change_from, seed=seed)
     analysis = Analysis("recent", params | {"before_years": before_years, "resolved_end_year": end})
     # the whole series with the harmonised gap years
-    if harmonised_draws == 1 or harmonised_draws < 0:
-        raise ParameterError(f"parameter 'harmonised_draws' must be 0 or at least 2, got {harmonised_draws}")
     h = harmonise(obs, Scenario(), end, max(harmonised_draws, 2), seed) if harmonised_draws else None
     if h is not None:
         table = h.table[(h.table["year"] >= start_year)]

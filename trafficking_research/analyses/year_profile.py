@@ -9,10 +9,12 @@ import pandas as pd
 
 from ..config import ALL_CLIENTS, VICTIMS, SeriesSpec
 from ..data.codes import PARTITIONS
-from ..data.series import annual_series, check_years
+from ..data.series import annual_series
 from ..stats.result import Estimate
 from .base import Analysis
+from .declarations import YEAR_PROFILE, observation_inputs
 from .fifteen_years import profile_table
+from .parameters import declared
 from .plotting import DATA_SOURCE, headroom, plain_axis, source_caption, years_label
 
 FORMS: tuple[str, ...] = PARTITIONS["form"][1]
@@ -93,17 +95,15 @@ def item_key(item: str) -> str:
     return item.lower().replace(":", "").replace(" ", "_")
 
 
-def run(obs: pd.DataFrame, *, year: int = 2020, window: int = 5) -> Analysis:
+@declared(YEAR_PROFILE, observation_inputs)
+def run(obs: pd.DataFrame, *, year: int, window: int) -> Analysis:
     """The year_profile analysis: every published item of one year's admissions, and what the year lacks.
 
     Parameters
     ----------
     obs : pandas.DataFrame
         Observations from `load_observations`.
-    year : int
-        The year profiled.
-    window : int
-        Years before `year` averaged for comparison.
+    {parameters}
 
     Returns
     -------
@@ -117,7 +117,6 @@ def run(obs: pd.DataFrame, *, year: int = 2020, window: int = 5) -> Analysis:
     ParameterError
         `year` outside the years of the data.
     """
-    check_years(obs, year=year)
     out = Analysis("year_profile", {"year": year, "window": window})
     profile = out.table("profile", year_profile(obs, year, window))
     have = profile[profile["value"].notna()]

@@ -189,6 +189,22 @@ def coverage(obs: pd.DataFrame, series_specs: dict[str, SeriesSpec]) -> pd.DataF
     return table
 
 
+def latest_year(obs: pd.DataFrame) -> int:
+    """The latest year with a published figure of victims admitted.
+
+    Parameters
+    ----------
+    obs : pandas.DataFrame
+        Observations from `load_observations`.
+
+    Returns
+    -------
+    int
+        The year.
+    """
+    return int(annual_series(obs, "admitted").index.max())
+
+
 def check_years(obs: pd.DataFrame, **years: int) -> None:
     """Refuse notebook year parameters outside the years the data cover, or a start after an end.
 

@@ -1,5 +1,6 @@
-"""The rules each notebook's parameters must obey, checked in one place: by `reproduce` before any kernel starts,
-and by the notebook itself (so that a papermill user gets the same one-line message naming the parameter).
+"""Checking a notebook's parameters against its analysis' declaration (`analyses.declarations`): by `reproduce`
+before any kernel starts, and by the notebook itself (so that a papermill user gets the same one-line message naming
+the parameter). No rule is written here; this module only gives the declarations' rules the data they need.
 
 A rule that needs the data (a year must be one the data cover) reads the notebook's data folder; `reproduce` loads
 each folder once for all notebooks.
@@ -10,175 +11,92 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..analyses.declarations import declaration
+from ..analyses.parameters import Inputs
 from ..errors import ParameterError
-from .notebooks import RESERVED, Parameter, _is_type, data_kind, notebook_parameters
+from .notebooks import RESERVED
 
 if TYPE_CHECKING:  # pandas is imported only where a rule needs the data, so that a cached run never imports it
     import pandas as pd
 
-Loader = Callable[[], "pd.DataFrame"]
-#: The table the dark_figure notebook simulates when it is given no data_dir.
-SIMULATED_TABLE = "finland_scenario"
 
+def inputs_for(
+    notebook: str, data_dir: str, obs: pd.DataFrame | None = None, cache: dict[tuple[str, str], Any] | None = None
+) -> Inputs:
+    """The data a notebook's rules may ask for, read from its `data_dir` on first use (each folder once per
+    `cache`).
 
-def _years(obs: Loader, values: Mapping[str, Any], *names: str) -> None:
-    from ..data.series import check_years
+    Parameters
+    ----------
+    notebook : str
+        The notebook's name (what its data_dir holds is in its metadata).
+    data_dir : str
+        The notebook's data folder ("" for the package's own data, or the simulated scenario of dark_figure).
+    obs : pandas.DataFrame, optional
+        Observations already loaded.
+    cache : dict, optional
+        Loaded data by (kind, folder), shared between notebooks.
 
-    check_years(obs(), **{name: values[name] for name in names})
+    Returns
+    -------
+    Inputs
+    """
+    from .notebooks import data_kind
 
+    cache = {} if cache is None else cache
+    kind = data_kind(notebook)
 
-def _order(values: Mapping[str, Any], first: str, last: str) -> None:
-    if values[first] > values[last]:
-        raise ParameterError(
-            f"parameters '{first}' {values[first]} and '{last}' {values[last]}: '{first}' must not be after '{last}'"
-        )
+    def once(what: str, load: Callable[[], Any]) -> Callable[[], Any]:
+        def get() -> Any:
+            if kind != "observations" and what != "tables":
+                raise ParameterError(f"notebook '{notebook}': its data_dir holds no data package")
+            if (what, data_dir) not in cache:
+                cache[(what, data_dir)] = load()
+            return cache[(what, data_dir)]
 
+        return get
 
-def _at_least(values: Mapping[str, Any], name: str, low: int, why: str) -> None:
-    if values[name] < low:
-        raise ParameterError(f"parameter '{name}' must be at least {low} ({why}), got {values[name]}")
+    def observations() -> Any:
+        if obs is not None:
+            return obs
+        from ..data.observations import load_observations
 
+        return load_observations(data_dir)
 
-def _growth(values: Mapping[str, Any], obs: Loader) -> None:
-    _years(obs, values, "start_year", "end_year")
-    _order(values, "start_year", "end_year")
-    _at_least(values, "min_segment", 1, "observed years on each side of a joinpoint")
-    _at_least(values, "n_boot", 0, "bootstrap replicates of the joinpoint test, 0 for none (p-value 1)")
-    _at_least(values, "seed", 0, "a random seed")
-    if "harmonised_draws" in values:
-        for name, what in (
-            ("harmonised_draws", "draws of the estimated gap years; 0 leaves the harmonised series out"),
-            ("sensitivity_draws", "draws per scenario of the sensitivity table; 0 leaves the table out"),
-        ):
-            if values[name] != 0:
-                _at_least(values, name, 2, f"{what}; Rubin's rules need two")
-        _at_least(values, "harmonised_seed", 0, "a random seed")
+    def context() -> Any:
+        from ..data.context import load_context
 
+        return load_context(data_dir)[0]
 
-def _profiles(values: Mapping[str, Any], obs: Loader) -> None:
-    _years(obs, values, "start_year", "end_year", "compare_from", "compare_to")
-    _order(values, "start_year", "end_year")
-
-
-def _year_profile(values: Mapping[str, Any], obs: Loader) -> None:
-    _years(obs, values, "year")
-    _at_least(values, "window", 1, "years averaged before the profiled year")
-
-
-def _data_audit(values: Mapping[str, Any], obs: Loader) -> None:
-    _order(values, "first_year", "last_year")
-
-
-def _forecast(values: Mapping[str, Any], obs: Loader) -> None:
-    from ..analyses import forecast
-    from ..stats import forecasting
-
-    forecasting.check_parameters(
-        forecast.victims_admitted(obs()),
-        values["train_end"],
-        values["horizon"],
-        values["n_sims"],
-        values["seed"],
-    )
-
-
-def _dark_figure(values: Mapping[str, Any], obs: Loader) -> None:
-    from ..stats.mse import METHODS
-
-    if values["method"] not in METHODS:
-        raise ParameterError(
-            f"parameter 'method': unknown method {values['method']!r}; choose one of {', '.join(METHODS)}"
-        )
-    if values["data_dir"] == "":
-        _at_least(values, "population", 1, "the true number of victims in the simulated scenario")
-        tables = [SIMULATED_TABLE]
-    else:
+    def tables() -> Any:
+        if data_dir == "":
+            return None
         from ..data.capture_tables import load_tables
         from ..paths import resolve_data_dir
 
-        tables = list(load_tables(resolve_data_dir(values["data_dir"])))
-    if values["dataset"] and values["dataset"] not in tables:
-        where = "the simulated scenario" if values["data_dir"] == "" else values["data_dir"]
-        raise ParameterError(
-            f"parameter 'dataset': no table '{values['dataset']}' in {where} (tables: {', '.join(tables)})"
-        )
-    _at_least(values, "bootstrap", 0, "bootstrap replicates, 0 for none")
-    _at_least(values, "reps", 1, "simulated tables per setting")
+        return load_tables(resolve_data_dir(data_dir))
 
-
-def _calibration(values: Mapping[str, Any], obs: Loader) -> None:
-    from ..stats.calibration import check_parameters as check_study
-
-    check_study(values["n_replicates"], values["seed"], values["n_jobs"])
-
-
-def _context(values: Mapping[str, Any], obs: Loader) -> None:
-    from ..analyses import context
-    from ..data.context import load_context
-
-    frame, _ = load_context(values["data_dir"])
-    context.check_parameters(
-        frame, values["start_year"], values["end_year"], values["compare_year"], values["confidence"]
+    return Inputs(
+        observations=once("observations", observations), context=once("context", context), tables=once("tables", tables)
     )
 
 
-def _recent(values: Mapping[str, Any], obs: Loader) -> None:
-    from ..analyses import recent
-
-    recent.check_parameters(
-        obs(), values["start_year"], values["end_year"], values["change_from"], values["before_years"]
-    )
-    _at_least(values, "max_breaks", 0, "joinpoints the tests may accept")
-    _at_least(values, "min_segment", 3, "years in each segment of the joinpoint model")
-    _at_least(values, "n_boot", 19, "bootstrap series per test; a p-value below 0.05 needs 19")
-    if values["harmonised_draws"] != 0:
-        _at_least(values, "harmonised_draws", 2, "draws of the gap years; 0 leaves them out; Rubin's rules need two")
-    _at_least(values, "seed", 0, "a random seed")
-    if values["max_breaks"] > 3:
-        raise ParameterError(f"parameter 'max_breaks' must be at most 3, got {values['max_breaks']}")
-
-
-#: Per notebook, the rules its parameters obey beyond their declared types.
-RULES: dict[str, Callable[[Mapping[str, Any], Loader], None]] = {
-    "growth": _growth,
-    "profiles": _profiles,
-    "year_profile": _year_profile,
-    "data_audit": _data_audit,
-    "forecast": _forecast,
-    "dark_figure": _dark_figure,
-    "calibration": _calibration,
-    "context": _context,
-    "recent": _recent,
-}
-
-
-def check_types(
-    notebook: str,
-    values: Mapping[str, Any],
-    declared: Mapping[str, Parameter] | None = None,
-) -> None:
-    """Refuse a value whose type is not the one the notebook's parameters cell declares.
+def check_types(notebook: str, values: Mapping[str, Any]) -> None:
+    """Refuse an undeclared name, a value of the wrong type or one outside its declared range (no data needed).
 
     Parameters
     ----------
     notebook : str
         The notebook's name.
     values : mapping
-        Parameter values by name (undeclared names are refused).
-    declared : mapping, optional
-        The notebook's declared parameters (read from the notebook when not given).
+        Parameter values by name.
     """
-    declared = notebook_parameters(notebook) if declared is None else declared
-    for name, value in values.items():
-        if name not in declared:
-            raise ParameterError(f"unknown parameter '{name}' of notebook '{notebook}'")
-        kind = declared[name].type
-        if not _is_type(value, kind):
-            raise ParameterError(f"parameter '{name}' of notebook '{notebook}' must be {kind}, got {value!r}")
+    declaration(notebook).check({k: v for k, v in values.items() if k not in RESERVED}, prefix=True)
 
 
-def check_parameters(notebook: str, obs: pd.DataFrame | None = None, **values: Any) -> None:
-    """A notebook's own check of its parameters, before any work: types first, then the notebook's rules.
+def check_parameters(notebook: str, obs: pd.DataFrame | None = None, **values: Any) -> dict[str, Any]:
+    """A notebook's own check of its parameters, before any work: names, types and ranges first, then the rules
+    that relate them to each other and to the data.
 
     Parameters
     ----------
@@ -189,26 +107,21 @@ def check_parameters(notebook: str, obs: pd.DataFrame | None = None, **values: A
     **values
         The notebook's parameters by name (``output_dir`` may be left out).
 
+    Returns
+    -------
+    dict
+        Every parameter's value (defaults for those not given).
+
     Raises
     ------
     ParameterError
         A one-line message naming the parameter and the rule it breaks.
     """
-    check_types(notebook, values)
-    rule = RULES.get(notebook)
-    if rule is None:
-        return
-    declared = notebook_parameters(notebook)
-    full = {name: p.default for name, p in declared.items() if name not in RESERVED} | values
-
-    def load() -> pd.DataFrame:
-        if obs is not None:
-            return obs
-        from ..data.observations import load_observations
-
-        return load_observations(full.get("data_dir", ""))
-
-    rule(full, load)
+    decl = declaration(notebook)
+    values = {k: v for k, v in values.items() if k not in RESERVED}
+    decl.check(values, prefix=True)  # names, types and ranges before any data is read
+    full = decl.defaults() | values
+    return decl.check(values, inputs_for(notebook, full.get("data_dir", ""), obs), prefix=True)
 
 
 def check_tasks(tasks: list[dict[str, Any]]) -> None:
@@ -219,25 +132,10 @@ def check_tasks(tasks: list[dict[str, Any]]) -> None:
     tasks : list of dict
         The runner's tasks: ``notebook`` and its resolved ``params``.
     """
-    loaded: dict[str, pd.DataFrame] = {}
+    cache: dict[tuple[str, str], Any] = {}
     for task in tasks:
-        name, values = task["notebook"], dict(task["params"])
-        check_types(name, values)
-        rule = RULES.get(name)
-        if rule is None:
-            continue
-        folder = str(values.get("data_dir", ""))
-
-        def load(folder: str = folder, name: str = name) -> pd.DataFrame:
-            if data_kind(name) != "observations":
-                raise ParameterError(f"notebook '{name}': its data_dir holds no data package")
-            if folder not in loaded:
-                from ..data.observations import load_observations
-
-                loaded[folder] = load_observations(folder)
-            return loaded[folder]
-
-        try:
-            rule(values, load)
-        except ParameterError as exc:
-            raise ParameterError(f"notebook '{name}': {exc}") from None
+        name = task["notebook"]
+        values = {k: v for k, v in task["params"].items() if k not in RESERVED}
+        decl = declaration(name)
+        decl.check(values, prefix=True)
+        decl.check(values, inputs_for(name, str(values.get("data_dir", "")), cache=cache), prefix=True)

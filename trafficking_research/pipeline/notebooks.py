@@ -6,26 +6,15 @@ import ast
 import io
 import json
 import tokenize
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..analyses.declarations import declaration
+from ..analyses.parameters import TYPES, Param, is_type
 from ..errors import ParameterError
 from ..paths import NOTEBOOK_DIR
 
-TYPES: dict[str, type] = {"int": int, "float": float, "str": str, "bool": bool}
 RESERVED = ("output_dir",)
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """One entry of a parameters cell."""
-
-    name: str
-    type: str
-    default: Any
-    help: str
-
 
 #: The notebook metadata key that makes a notebook in `notebooks/` one of the analysis (it says what `data_dir` holds).
 METADATA_KEY = "trafficking_research"
@@ -71,13 +60,13 @@ def parameters_source(path: Path) -> str:
     raise ParameterError(f"{path.name}: no code cell tagged 'parameters'")
 
 
-def parse_parameters(source: str, where: str = "parameters cell") -> dict[str, Parameter]:
+def parse_parameters(source: str, where: str = "parameters cell") -> dict[str, Param]:
     """Each `name: type = literal  # help` line of a parameters cell; anything else is refused."""
     comments: dict[int, str] = {}
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
         if tok.type == tokenize.COMMENT:
             comments[tok.start[0]] = tok.string.lstrip("#").strip()
-    params: dict[str, Parameter] = {}
+    params: dict[str, Param] = {}
     for node in ast.parse(source).body:
         if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None):
             raise ParameterError(f"{where}, line {node.lineno}: only `name: type = literal  # help` is allowed")
@@ -89,30 +78,29 @@ def parse_parameters(source: str, where: str = "parameters cell") -> dict[str, P
             default = ast.literal_eval(node.value)
         except ValueError:
             raise ParameterError(f"{where}, line {node.lineno}: default of '{name}' is not a literal") from None
-        if not _is_type(default, kind):
+        if not is_type(default, kind):
             raise ParameterError(f"{where}, line {node.lineno}: default {default!r} of '{name}' is not {kind}")
         help_text = comments.get(node.lineno, "")
         if not help_text:
             raise ParameterError(f"{where}, line {node.lineno}: '{name}' needs a comment saying what it is")
-        params[name] = Parameter(name, kind, default, help_text)
+        params[name] = Param(name, kind, default, help_text)
     return params
 
 
-def notebook_parameters(name: str, folder: Path = NOTEBOOK_DIR) -> dict[str, Parameter]:
-    """The declared parameters of a notebook."""
+def cell_parameters(name: str, folder: Path = NOTEBOOK_DIR) -> dict[str, Param]:
+    """The parameters as a notebook's parameters cell states them (it must match its declaration)."""
     path = notebook_path(name, folder)
     return parse_parameters(parameters_source(path), where=f"{path.name} parameters cell")
 
 
-def _is_type(value: Any, kind: str) -> bool:
-    if kind == "float":
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if kind == "int":
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, TYPES[kind])
+def notebook_parameters(name: str, folder: Path = NOTEBOOK_DIR) -> dict[str, Param]:
+    """The declared parameters of a notebook (`analyses.declarations`), by name."""
+    notebook_path(name, folder)
+    decl = declaration(name)
+    return {p.name: p for p in decl.params}
 
 
-def coerce(name: str, raw: Any, param: Parameter, notebook: str) -> Any:
+def coerce(name: str, raw: Any, param: Param, notebook: str) -> Any:
     """A value given on the command line (text) or in a YAML file, converted to the declared type or refused."""
     kind = param.type
     if isinstance(raw, str) and kind != "str":
@@ -132,7 +120,7 @@ def coerce(name: str, raw: Any, param: Parameter, notebook: str) -> Any:
             raise ParameterError(f"parameter '{name}' of notebook '{notebook}' must be {kind}, got '{raw}'") from None
     if kind == "float" and isinstance(raw, int) and not isinstance(raw, bool):
         return float(raw)
-    if not _is_type(raw, kind):
+    if not is_type(raw, kind):
         raise ParameterError(f"parameter '{name}' of notebook '{notebook}' must be {kind}, got {raw!r}")
     return raw
 
@@ -179,5 +167,6 @@ def resolve_parameters(
             if nb in targets[key]:
                 name = key.rpartition(".")[2]
                 values[name] = coerce(name, raw, params[name], nb)
+        declaration(nb).check(values, prefix=True)  # ranges too, before anything runs (no data needed)
         out[nb] = values
     return out

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..config import CONFIDENCE
+from ..config import CONFIDENCE, MIN_FORECAST_SIMS
 from ..errors import SeriesError
 from . import trends
 from .breaks import joinpoint as joinpoint_model
@@ -56,7 +56,7 @@ GLM_MODELS: tuple[str, ...] = ("poisson", "negbin", "joinpoint")
 #: Fewest published years a model is fitted on.
 MIN_TRAIN_YEARS = 5
 #: Fewest simulated draws for a 95% interval.
-MIN_SIMS = 100
+MIN_SIMS = MIN_FORECAST_SIMS
 #: Quantiles of each predictive distribution kept; the outer two are the ends of the 95% prediction interval.
 LOW, HIGH = 0.025, 0.975
 QUANTILES = (LOW, 0.1, 0.25, 0.5, 0.75, 0.9, HIGH)

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from ...config import CONFIDENCE
+from ...config import CONFIDENCE, MIN_REPLICATES
 from ...errors import ParameterError
 from .forecast import FORECAST_SCENARIOS, _forecast_block
 from .joinpoint import BREAK_SCENARIOS, SIZE_SCENARIOS, _joinpoint_size_block, _joinpoint_slopes_block
@@ -113,8 +113,8 @@ def check_parameters(n_replicates: int, seed: int, n_jobs: int) -> None:
     for name, value in (("n_replicates", n_replicates), ("seed", seed), ("n_jobs", n_jobs)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             raise ParameterError(f"parameter '{name}' must be an integer, got {value!r}")
-    if n_replicates < 10:
-        raise ParameterError(f"parameter 'n_replicates' must be at least 10, got {n_replicates}")
+    if n_replicates < MIN_REPLICATES:
+        raise ParameterError(f"parameter 'n_replicates' must be at least {MIN_REPLICATES}, got {n_replicates}")
     if seed < 0:
         raise ParameterError(f"parameter 'seed' must be a non-negative integer, got {seed}")
     if n_jobs == 0 or n_jobs < -1:

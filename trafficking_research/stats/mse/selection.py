@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from scipy.special import pdtr, pdtrc
 
+from ...config import MSE_SELECTION_METHODS
 from ...data.capture_tables import CaptureTable
 from ...errors import ModelNotEstimableError, SelectionError
 from .design import Design, Pair, all_pairs, build_design, model_label, pair_name
@@ -274,12 +275,10 @@ def bic(table: CaptureTable, max_lists: int = 6, keep: int = 10) -> MSEFit:
     return fit_model(table, models[0][1], check=False, method="bic", selection=best)
 
 
-METHODS: dict[str, Callable[..., MSEFit]] = {
-    "main_effects": main_effects,
-    "stepwise": stepwise,
-    "aic_stepwise": aic_stepwise,
-    "bic": bic,
-}
+#: The selection methods by name (the names are `config.MSE_SELECTION_METHODS`, which the parameters declare).
+METHODS: dict[str, Callable[..., MSEFit]] = dict(
+    zip(MSE_SELECTION_METHODS, (main_effects, stepwise, aic_stepwise, bic), strict=True)
+)
 
 
 def select_model(table: CaptureTable, method: str = "stepwise", **options: Any) -> MSEFit:
