@@ -23,7 +23,7 @@ from trafficking_research.config import CORE_SERIES, FIRST_YEAR, period_of
 from trafficking_research.data.observations import load_data
 from trafficking_research.data.series import annual_series
 from trafficking_research.errors import LedgerError, TraffickingResearchError
-from trafficking_research.ledger.checks import years_text
+from trafficking_research.ledger.kinds import years_text
 from trafficking_research.ledger.lookup import DEFAULT_CLIENT_TYPES, figure_period
 from trafficking_research.ledger.schema import SCHEMA_FILE
 from trafficking_research.paths import DATA_DIR
