@@ -10,7 +10,9 @@ from itertools import pairwise
 from typing import Any
 
 from ..config import FIRST_YEAR
+from . import tolerance
 from .expressions import EPS, Evaluator, expression_label, format_number
+from .tolerance import holds
 
 _fmt = format_number
 
@@ -23,6 +25,7 @@ class Outcome:
     expected: str
     computed: str
     reason: str
+    margin: str = ""  # "within one person": true only with the one-person tolerance of a rounded percentage
 
 
 def years_text(years: list[int]) -> str:
@@ -51,27 +54,15 @@ def years_text(years: list[int]) -> str:
     return ", ".join(out)
 
 
-def _holds(op: str, value: float, expected: Any, tolerance: float) -> bool:
-    """Whether `value op expected` holds (equality and ranges within the tolerance)."""
-    if op == "between":
-        return expected[0] - tolerance - EPS <= value <= expected[1] + tolerance + EPS
-    if op == "==":
-        return abs(value - expected) <= tolerance + EPS
-    return {
-        "<": value < expected - EPS,
-        "<=": value <= expected + EPS,
-        ">": value > expected + EPS,
-        ">=": value >= expected - EPS,
-    }[op]
-
-
-def _expected_text(op: str, expected: Any, tolerance: float) -> str:
-    """The relation as text: ``== 123``, ``between 60 and 70 (+/- 0.5)``."""
+def _expected_text(op: str, expected: Any, tol: float) -> str:
+    """The relation as text: ``== 123``, ``between 60 and 70 (+/- 0.5)``, ``about 1000 (950 to 1050)``."""
     if op == "between":
         text = f"between {_fmt(expected[0])} and {_fmt(expected[1])}"
+    elif op in tolerance.BAND_OPERATORS:
+        text = f"{op} {_fmt(expected)} ({tolerance.range_text(tolerance.band(op, expected))})"
     else:
         text = f"{op} {_fmt(expected)}"
-    return text + (f" (+/- {_fmt(tolerance)})" if tolerance else "")
+    return text + (f" (+/- {_fmt(tol)})" if tol else "")
 
 
 def _unwrap(text: str) -> str:
@@ -90,7 +81,7 @@ def _series(check: dict[str, Any], ev: Evaluator, years: list[int]) -> dict[int,
     """The series expression per year (None where a figure is missing, without counting it as missing overall)."""
     out = {}
     for year in years:
-        sub = Evaluator(ev.lookup)
+        sub = Evaluator(ev.lookup, ev.own)
         value, _ = sub.value(check["series"], year)
         out[year] = value
         if value is not None:
@@ -114,7 +105,7 @@ def _check_stated(check: dict[str, Any], values: dict[int, float | None], ev: Ev
 
 
 def _check_compare(check: dict[str, Any], ev: Evaluator) -> Outcome:
-    """A quantity against a number, a range or another expression."""
+    """A quantity against a number, a band or another expression, over every value the figures allow."""
     value, text = ev.value(check["quantity"])
     expected, exp_text = check["expected"], ""
     if isinstance(expected, dict):
@@ -131,9 +122,77 @@ def _check_compare(check: dict[str, Any], ev: Evaluator) -> Outcome:
             expected_shown += f" ({exp_text})"
     if value is None or expected is None:
         return Outcome("cannot_check", expected_shown, shown, "")
-    holds = _holds(op, value, expected, tol)
-    reason = f"{_fmt(value)} {'satisfies' if holds else 'does not satisfy'} {expected_shown}"
-    return Outcome("true" if holds else "false", expected_shown, shown, reason)
+    quantity = tolerance.span(ev, check["quantity"])
+    if isinstance(check["expected"], dict):
+        target = tolerance.span(ev, check["expected"])
+    else:
+        target = tolerance.band(op, expected) if op in tolerance.BAND_OPERATORS else (expected, expected)
+    verdict = tolerance.decide(op, quantity, target, tol)  # type: ignore[arg-type]
+    if verdict is None:
+        return Outcome("cannot_check", expected_shown, shown, _open_reason(ev, quantity, target))  # type: ignore[arg-type]
+    reason = f"{_fmt(value)} {'satisfies' if verdict else 'does not satisfy'} {expected_shown}"
+    if quantity != (value, value) or (isinstance(check["expected"], dict) and target != (expected, expected)):
+        reason += (
+            f" for every value the figures allow (quantity {tolerance.range_text(quantity)}"  # type: ignore[arg-type]
+            + (f", expected {tolerance.range_text(target)})" if isinstance(check["expected"], dict) else ")")
+        )
+    return Outcome("true" if verdict else "false", expected_shown, shown, reason)
+
+
+def no_exact_figure(ev: Evaluator) -> str:
+    """The figures used that are printed only as bounds or approximations, as the start of a reason.
+
+    Parameters
+    ----------
+    ev : Evaluator
+        After the check.
+
+    Returns
+    -------
+    str
+        ``no exact figure: <label> is printed as about 80``.
+    """
+    printed = "; ".join(
+        f"{u.label} is printed as {u.qualifier.replace('_', ' ')} {_fmt(u.value)}" for u in ev.inexact()
+    )
+    return f"no exact figure: {printed}"
+
+
+def _open_reason(ev: Evaluator, quantity: tolerance.Range, target: tolerance.Range) -> str:
+    """Why a relation over ranges is undecided: the figures printed as bounds or approximations, and the ranges."""
+    return (
+        f"{no_exact_figure(ev)}; over the values they allow the quantity is {tolerance.range_text(quantity)} "
+        f"against {tolerance.range_text(target)}: the relation holds for some of them only"
+    )
+
+
+def _check_percentage(check: dict[str, Any], ev: Evaluator) -> Outcome:
+    """A printed percentage against 100 x part / whole: it rounds to it, or would with one person more or less in
+    the numerator or denominator (not when the claim's own publication prints both counts)."""
+    part, part_text = ev.value(check["part"])
+    whole, whole_text = ev.value(check["whole"])
+    stated, decimals = float(check["stated"]), int(check.get("decimals", 0))
+    half = 0.5 * 10.0**-decimals
+    expected = f"rounds to {_fmt(stated)} ({_fmt(stated - half)} to {_fmt(stated + half)})"
+    computed = f"100 x {part_text} / {whole_text}"
+    if part is None or whole is None:
+        return Outcome("cannot_check", expected, computed + " = ?", "")
+    if whole == 0:
+        ev.missing.append(f"a non-zero denominator (it is 0 in {computed})")
+        return Outcome("cannot_check", expected, computed + " = ?", "")
+    share = 100.0 * part / whole
+    computed += f" = {_fmt(share)}"
+    if tolerance.rounds_to(share, stated, decimals):
+        return Outcome("true", expected, computed, f"{_fmt(share)} rounds to {_fmt(stated)}")
+    reason = f"{_fmt(share)} rounds to {round(share, decimals):.{decimals}f}, not {_fmt(stated)}"
+    if ev.uses and all(u.source_id in ev.own for u in ev.uses):
+        return Outcome(
+            "false", expected, computed, reason + "; the claim's own publication prints both counts (no tolerance)"
+        )
+    nearby = tolerance.within_one_person(part, whole, stated, decimals)
+    if nearby:
+        return Outcome("true", expected, computed, f"{reason}; {nearby}: true within one person", "within one person")
+    return Outcome("false", expected, computed, reason + "; not even with one person more or less in either count")
 
 
 def _check_record(check: dict[str, Any], ev: Evaluator) -> Outcome:
@@ -203,7 +262,7 @@ def _check_each_year(check: dict[str, Any], ev: Evaluator) -> Outcome:
     computed = ", ".join(f"{y}: {_fmt(v)}" for y, v in values.items())
     if missing:
         return Outcome("cannot_check", expected, computed, "")
-    bad = [y for y, v in values.items() if not _holds(op, v, check["expected"], tol)]
+    bad = [y for y, v in values.items() if not holds(op, v, check["expected"], tol)]
     reason = (f"fails in {years_text(bad)}" if bad else "holds in every year") + f" ({computed})"
     return Outcome("false" if bad else "true", expected, computed, reason)
 
@@ -284,6 +343,7 @@ def _check_cumulative(check: dict[str, Any], ev: Evaluator) -> Outcome:
 
 CHECKERS: dict[str, Callable[[dict[str, Any], Evaluator], Outcome]] = {
     "compare": _check_compare,
+    "percentage": _check_percentage,
     "record": _check_record,
     "trend": _check_trend,
     "each_year": _check_each_year,
