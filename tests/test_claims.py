@@ -148,7 +148,9 @@ def test_verdicts_and_corroboration_are_consistent(checked: dict[str, claims.Cla
     assert counts["true_within_one_person"] == sum(r.margin == "within one person" for r in results)
     for r in results:
         if r.verdict == "cannot_check":
-            assert r.corroboration == "n/a" and r.reason.startswith(("no preferred figure for ", "no exact figure")), r.id
+            assert r.corroboration == "n/a" and r.reason.startswith(("no preferred figure for ", "no exact figure")), (
+                r.id
+            )
         else:
             assert r.corroboration == ("independent" if r.corroborating_sources else "self_consistent"), r.id
             assert r.figures, r.id

@@ -33,7 +33,8 @@ COUNTS: dict[str, str] = {
     "less in the numerator or denominator",
     "false": "claims the figures of other publications contradict",
     "source_slip": "claims the other figures of their own publication contradict (a slip of the source)",
-    "cannot_check": "claims that need a figure no source publishes, or publishes exactly (never counted as passed)",
+    "cannot_check": "claims that need a figure no source publishes, or publishes only as a bound or an approximation (never "
+    "counted as passed)",
     "independent": "checked claims corroborated by a figure from another publication",
     "self_consistent": "checked claims whose figures all come from the claim's own publication",
     "disputed": "false claims and slips marked as known disagreements of a source with the figures (reason given)",

@@ -187,15 +187,14 @@ def span(ev: Evaluator, expr: dict[str, Any], year: int | None = None) -> Range 
     Parameters
     ----------
     ev : Evaluator
-        Reads the figures (nothing is recorded: `Evaluator.value` records the figures used).
-    expr : dict
-        A figure reference or an operator over expressions.
-    year : int or None
-        The year of the series figures in it.
+        Reads the figures; nothing is recorded (`Evaluator.value` records the figures used).
+    expr, year : dict, int or None
+        The expression and the year of its series figures, as `Evaluator.value` takes them.
 
     Returns
     -------
     tuple of float or None
+        (lowest, highest).
     """
     if "measure" in expr:
         use, _ = ev.lookup.get(expr, year, ev.own)
@@ -248,10 +247,8 @@ def within_one_person(part: float, whole: float, stated: float, decimals: int = 
     ----------
     part, whole : float
         The counts (whole persons).
-    stated : float
-        The percentage printed.
-    decimals : int
-        Its decimals.
+    stated, decimals : float, int
+        The percentage printed and its decimals, as `rounds_to` reads them.
 
     Returns
     -------
