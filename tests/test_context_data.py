@@ -241,3 +241,56 @@ def test_missing_resource(data_copy: Path) -> None:
     descriptor["resources"] = [r for r in descriptor["resources"] if r["name"] != "population"]
     path.write_text(json.dumps(descriptor), encoding="utf-8")
     expect_error(data_copy, "no resource named 'population'")
+
+
+# ------------------------------------------------------------------------------------------------ flags that bind
+
+
+def test_cells_flagged_as_extraction_errors_are_left_out_unless_asked() -> None:
+    """UNODC's 2021 convictions "by form" for Finland repeat the detected victims by form (105, 68, 70) against a
+    total of "<5": no query of the loaded context sees them; asked for explicitly, they are there as published."""
+    from trafficking_research.analyses.context_tables import cells
+
+    with open(DATA_DIR / CONTEXT, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    flagged = [r for r in rows if r["extraction_error"].strip()]
+    fin = {
+        r["form"]: int(r["value"])
+        for r in flagged
+        if (r["country"], r["year"], r["indicator"]) == ("FIN", "2021", "convicted")
+    }
+    assert fin == {"forced_labour": 105, "sexual_exploitation": 68, "other": 70}
+    victims = {
+        r["form"]: int(r["value"])
+        for r in rows
+        if (r["country"], r["year"], r["indicator"], r["sex"], r["age"])
+        == ("FIN", "2021", "detected_victims", "all", "all")
+    }
+    assert all(victims[form] == value for form, value in fin.items())  # the evidence the flag gives
+    assert all(r["identity_exception"] for r in flagged)
+
+    context, _ = load_context()
+    everything, _ = load_context(include_flagged=True)
+    assert len(everything) == len(rows) and len(context) == len(rows) - len(flagged)
+    assert set(context["line"]) == {i + 2 for i, r in enumerate(rows) if not r["extraction_error"].strip()}
+    for form in fin:
+        default = cells(context, "convicted", form)
+        assert not ((default["country"] == "FIN") & (default["year"] == 2021)).any(), form
+        asked = cells(everything, "convicted", form)
+        hit = asked[(asked["country"] == "FIN") & (asked["year"] == 2021)]
+        assert list(hit["value"]) == [fin[form]]
+    total = cells(context, "convicted")  # the published total "<5" itself stays
+    assert total[(total["country"] == "FIN") & (total["year"] == 2021)]["qualifier"].tolist() == ["less_than"]
+
+
+def test_an_extraction_error_must_break_an_identity(data_copy: Path) -> None:
+    def edit(rows):
+        i = find(rows, country="FIN", year="2020", indicator="detected_victims", form="all", sex="all", age="all")
+        rows[i] = dict(rows[i], extraction_error="looks wrong")
+        return rows
+
+    expect_error_after(
+        data_copy,
+        edit,
+        "column extraction_error: marks the cell as an error of the extract, but it breaks no identity",
+    )

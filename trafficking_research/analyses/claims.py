@@ -29,13 +29,22 @@ CLAIMS_SOURCE = "Source: the claims ledger (claims/), each claim checked against
 COUNTS: dict[str, str] = {
     "total": "claims in the ledger",
     "true": "claims the preferred figures confirm",
-    "false": "claims the preferred figures contradict",
-    "cannot_check": "claims that need a figure no source publishes (never counted as passed)",
+    "true_within_one_person": "true claims whose percentage rounds to the printed one only with one person more or "
+    "less in the numerator or denominator",
+    "false": "claims the figures of other publications contradict",
+    "source_slip": "claims the other figures of their own publication contradict (a slip of the source)",
+    "cannot_check": "claims that need a figure no source publishes, or publishes only as a bound or an approximation (never "
+    "counted as passed)",
     "independent": "checked claims corroborated by a figure from another publication",
     "self_consistent": "checked claims whose figures all come from the claim's own publication",
-    "disputed": "false claims marked as known disagreements of a source with the preferred figures (reason given)",
+    "disputed": "false claims and slips marked as known disagreements of a source with the figures (reason given)",
 }
-VERDICT_COLOURS: dict[str, str] = {"true": "#4c9a5f", "false": "#c0392b", "cannot_check": "#b0b0b0"}
+VERDICT_COLOURS: dict[str, str] = {
+    "true": "#4c9a5f",
+    "false": "#c0392b",
+    "source_slip": "#e08e0b",
+    "cannot_check": "#b0b0b0",
+}
 
 
 def count_estimates(results: list[ClaimResult], by_source: pd.DataFrame) -> list[Estimate]:
@@ -104,7 +113,8 @@ def run(obs: pd.DataFrame, sources: pd.DataFrame, *, ledger_file: str | Path = L
 
 
 def verdict_figure(by_source: pd.DataFrame, title: str = "Claims by source and verdict") -> matplotlib.figure.Figure:
-    """Horizontal stacked bars: per source, how many of its claims are true, false or cannot be checked.
+    """Horizontal stacked bars: per source, how many of its claims are true, false, slips of the source, or cannot be
+    checked.
 
     Parameters
     ----------

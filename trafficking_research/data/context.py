@@ -11,6 +11,9 @@ The rules are those of observations.csv (schema, codes, hashes, known sources) p
   Bounds enter with their extreme values: a part "<5" counts as at least 0, a total "<5" as at most 4. The extract
   breaks these identities in some cells; those cells are kept as published and every part of a broken identity must
   say so in `identity_exception`, while a cell that breaks none must leave that column empty;
+- a cell judged an error of the extract (a block copied from another indicator: the 2021 convictions "by form" for
+  Finland repeat its detected victims by form, 105, 68 and 70 against a total of "<5") says so in `extraction_error`
+  and must break an identity. Flags bind: `load_context` leaves such cells out unless asked (``include_flagged``);
 - every country and year with a detected-victims total has its population in population.csv.
 """
 
@@ -204,6 +207,11 @@ def identity_problems(path: Path | str, rows: list[dict[str, Any]]) -> list[str]
     problems = []
     for row in rows:
         line, note = str(row["_line"]), str(row["identity_exception"]).strip()
+        if str(row.get("extraction_error", "")).strip() and line not in broken:
+            problems.append(
+                f"{path}, line {line}, column extraction_error: marks the cell as an error of the extract, but it "
+                "breaks no identity of the extract; an extraction error must show in the extract's own accounting"
+            )
         if line in broken and not note:
             problems.append(
                 f"{path}, line {line}, column identity_exception: empty, but the cell breaks an "
@@ -238,9 +246,12 @@ def _population_rules(
 
 
 def load_context(
-    data_dir: str | Path | None = None, *, verify_hashes: bool = True
+    data_dir: str | Path | None = None, *, verify_hashes: bool = True, include_flagged: bool = False
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate context.csv and population.csv and return them typed; any problem raises DataValidationError.
+
+    Every cell is validated; the cells flagged as errors of the extract (`extraction_error`) are then left out unless
+    `include_flagged` asks for them, so no query of the context can use them by accident.
 
     Parameters
     ----------
@@ -248,6 +259,8 @@ def load_context(
         The data package folder; the package's own `data/` when empty.
     verify_hashes : bool
         Check every file's size and SHA-256 against datapackage.json.
+    include_flagged : bool
+        Also return the cells flagged in `extraction_error` (for an audit of the extract).
 
     Returns
     -------
@@ -276,4 +289,6 @@ def load_context(
         problems += _population_rules(pop_path, pop_rows, source_ids, needed)
     if problems:
         raise DataValidationError(problems)
+    if not include_flagged:
+        ctx_rows = [r for r in ctx_rows if not r.get("extraction_error", "").strip()]
     return _typed(ctx_rows, ctx_fields), _typed(pop_rows, pop_fields)

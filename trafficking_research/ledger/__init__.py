@@ -7,7 +7,8 @@ the numbers a statement quotes are written as `stated` and must equal the prefer
 
 Modules: `schema` (the format, ``claims.schema.json``, checked by jsonschema), `rules` (what the schema cannot
 state), `loading` (`load_ledger`), `lookup` (figure references and periods), `expressions` (their evaluation),
-`checks` (verdicts and corroboration), `tables` (tables and counts).
+`tolerance` (the rule of rounding, bands and bounds), `kinds` (one checker per kind of check), `checks` (verdicts
+and corroboration), `tables` (tables and counts).
 """
 
 from __future__ import annotations

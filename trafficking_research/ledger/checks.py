@@ -1,30 +1,30 @@
-"""Checking claims: one checker per kind of check, the verdict, and the corroboration by other publications.
+"""Checking claims: the verdict (the kinds of check are in `kinds`), and the corroboration by other publications.
 
-A verdict is ``true``, ``false`` or ``cannot_check`` (a figure is not published; the reason names it). A stated
-number the data contradict makes a claim false whatever else is missing. A checked claim is corroborated
+A verdict is ``true`` (``margin`` "within one person" when only the one-person tolerance of a rounded percentage
+makes it so, see `tolerance`), ``false`` (contradicted by figures of other publications), ``source_slip`` (the claim
+contradicts its own publication's other figures: every figure that contradicts it comes from the same publication),
+or ``cannot_check`` (a figure is not published, or not exactly; the reason names it). A stated number the data
+contradict makes a claim false (or a slip) whatever else is missing. A checked claim is corroborated
 ``independent``ly when one of the figures used comes from a publication other than the claim's own (the ledger's
 `same_origin` groups are one publication each), else it is only ``self_consistent``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import pairwise
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from ..config import FIRST_YEAR
-from .expressions import EPS, Evaluator, expression_label, format_number
+from .expressions import Evaluator
+from .kinds import CHECKERS, no_exact_figure
 from .loading import LEDGER_FILE, Claim, Ledger, load_ledger
 from .lookup import FigureLookup, FigureUse
 
-VERDICTS: tuple[str, ...] = ("true", "false", "cannot_check")
+VERDICTS: tuple[str, ...] = ("true", "false", "source_slip", "cannot_check")
+#: The kinds of check that carry figures printed as bounds or approximations as ranges; the others need exact ones.
+RANGE_KINDS: tuple[str, ...] = ("compare",)
 CORROBORATION: tuple[str, ...] = ("independent", "self_consistent", "n/a")
-
-_fmt = format_number
 
 
 @dataclass(frozen=True)
@@ -44,283 +44,7 @@ class ClaimResult:
     corroborating_sources: tuple[str, ...]
     figures: tuple[FigureUse, ...]
     disputed: str = ""
-
-
-@dataclass
-class _Outcome:
-    """What a checker found: verdict and the texts of the ledger table."""
-
-    verdict: str
-    expected: str
-    computed: str
-    reason: str
-
-
-def years_text(years: list[int]) -> str:
-    """Years as ranges: ``2006-2009, 2014``.
-
-    Parameters
-    ----------
-    years : list of int
-        Years in any order.
-
-    Returns
-    -------
-    str
-        Runs of consecutive years as ``first-last``, single years alone, joined by commas.
-    """
-    out, run = [], []
-    for y in sorted(years):
-        if run and y == run[-1] + 1:
-            run.append(y)
-        else:
-            if run:
-                out.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
-            run = [y]
-    if run:
-        out.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
-    return ", ".join(out)
-
-
-def _holds(op: str, value: float, expected: Any, tolerance: float) -> bool:
-    """Whether `value op expected` holds (equality and ranges within the tolerance)."""
-    if op == "between":
-        return expected[0] - tolerance - EPS <= value <= expected[1] + tolerance + EPS
-    if op == "==":
-        return abs(value - expected) <= tolerance + EPS
-    return {
-        "<": value < expected - EPS,
-        "<=": value <= expected + EPS,
-        ">": value > expected + EPS,
-        ">=": value >= expected - EPS,
-    }[op]
-
-
-def _expected_text(op: str, expected: Any, tolerance: float) -> str:
-    """The relation as text: ``== 123``, ``between 60 and 70 (+/- 0.5)``."""
-    if op == "between":
-        text = f"between {_fmt(expected[0])} and {_fmt(expected[1])}"
-    else:
-        text = f"{op} {_fmt(expected)}"
-    return text + (f" (+/- {_fmt(tolerance)})" if tolerance else "")
-
-
-def _unwrap(text: str) -> str:
-    """Drop one pair of parentheses around a whole computation text."""
-    if text.startswith("(") and text.endswith(")"):
-        depth = 0
-        for i, ch in enumerate(text):
-            depth += {"(": 1, ")": -1}.get(ch, 0)
-            if depth == 0 and i < len(text) - 1:
-                return text
-        return text[1:-1]
-    return text
-
-
-def _series(check: dict[str, Any], ev: Evaluator, years: list[int]) -> dict[int, float | None]:
-    """The series expression per year (None where a figure is missing, without counting it as missing overall)."""
-    out = {}
-    for year in years:
-        sub = Evaluator(ev.lookup)
-        value, _ = sub.value(check["series"], year)
-        out[year] = value
-        if value is not None:
-            ev.adopt(sub)
-    return out
-
-
-def _check_stated(check: dict[str, Any], values: dict[int, float | None], ev: Evaluator) -> None:
-    """Compare the per-year numbers a statement gives with the series (a missing year counts as missing)."""
-    for year, stated in check.get("stated", {}).items():
-        got = values.get(year)
-        if got is None:
-            got = _series(check, ev, [year])[year]
-        if got is None:
-            ev.missing.append(f"{expression_label(check['series'])}, {year}")
-        elif abs(got - stated) > EPS:
-            ev.mismatches.append(
-                f"{expression_label(check['series'])}, {year}: the preferred figure is {_fmt(got)}, "
-                f"the statement gives {_fmt(stated)}"
-            )
-
-
-def _check_compare(check: dict[str, Any], ev: Evaluator) -> _Outcome:
-    """A quantity against a number, a range or another expression."""
-    value, text = ev.value(check["quantity"])
-    expected, exp_text = check["expected"], ""
-    if isinstance(expected, dict):
-        expected, exp_text = ev.value(expected)
-    op, tol = check["op"], float(check.get("tolerance", 0))
-    text, exp_text = _unwrap(text), _unwrap(exp_text)
-    result = _fmt(value) if value is not None else "?"
-    shown = result if text == result else f"{text} = {result}"
-    if expected is None:
-        expected_shown = f"{op} {exp_text}"
-    else:
-        expected_shown = _expected_text(op, expected, tol)
-        if exp_text and exp_text != _fmt(expected):
-            expected_shown += f" ({exp_text})"
-    if value is None or expected is None:
-        return _Outcome("cannot_check", expected_shown, shown, "")
-    holds = _holds(op, value, expected, tol)
-    reason = f"{_fmt(value)} {'satisfies' if holds else 'does not satisfy'} {expected_shown}"
-    return _Outcome("true" if holds else "false", expected_shown, shown, reason)
-
-
-def _check_record(check: dict[str, Any], ev: Evaluator) -> _Outcome:
-    """The target year's value above every earlier year that has one; years without a figure are listed."""
-    year, since = check["year"], check.get("since", FIRST_YEAR)
-    values = _series(check, ev, list(range(since, year + 1)))
-    _check_stated(check, values, ev)
-    target = values.pop(year)
-    earlier = {y: v for y, v in values.items() if v is not None}
-    gaps = [y for y, v in values.items() if v is None]
-    expected = f"> every earlier year with a figure ({since}-{year - 1})"
-    if target is None:
-        ev.missing.append(f"{expression_label(check['series'])}, {year}")
-        return _Outcome("cannot_check", expected, "", "")
-    if not earlier:
-        ev.missing.append(f"any earlier year of {expression_label(check['series'])} ({since}-{year - 1})")
-        return _Outcome("cannot_check", expected, _fmt(target), "")
-    top = max(earlier, key=lambda y: (earlier[y], y))
-    listing = ", ".join(f"{y}: {_fmt(v)}" for y, v in earlier.items())
-    holds = target > earlier[top] + EPS
-    reason = (
-        f"{year}: {_fmt(target)} {'>' if holds else '<='} the highest earlier figure {_fmt(earlier[top])} "
-        f"({top}); earlier figures {listing}" + (f"; no figure for {years_text(gaps)}" if gaps else "")
-    )
-    computed = f"{_fmt(target)} vs earlier max {_fmt(earlier[top])} ({top})"
-    return _Outcome("true" if holds else "false", expected, computed, reason)
-
-
-def _check_years(check: dict[str, Any], ev: Evaluator) -> tuple[dict[int, float], list[int]]:
-    """The series in each listed year (stated numbers checked); the years without a figure count as missing."""
-    values = _series(check, ev, check["years"])
-    _check_stated(check, values, ev)
-    missing = [y for y, v in values.items() if v is None]
-    for y in missing:
-        ev.missing.append(f"{expression_label(check['series'])}, {y}")
-    return {y: v for y, v in values.items() if v is not None}, missing
-
-
-def _check_trend(check: dict[str, Any], ev: Evaluator) -> _Outcome:
-    """Strictly rising (or falling) over the listed years, each step at least `min_ratio` when given."""
-    values, missing = _check_years(check, ev)
-    rising = check["direction"] == "increasing"
-    min_ratio = check.get("min_ratio")
-    expected = f"{check['direction']} over {years_text(check['years'])}" + (
-        f", each year at least {_fmt(min_ratio)} times the year before" if min_ratio else ""
-    )
-    computed = " -> ".join(f"{_fmt(v)} ({y})" for y, v in values.items())
-    if missing:
-        return _Outcome("cannot_check", expected, computed, "")
-    failures = []
-    years = check["years"]
-    for a, b in pairwise(years):
-        if (values[b] <= values[a] + EPS) if rising else (values[b] >= values[a] - EPS):
-            failures.append(f"{b} ({_fmt(values[b])}) is not {'above' if rising else 'below'} {a} ({_fmt(values[a])})")
-        elif min_ratio and values[a] > 0 and values[b] / values[a] < min_ratio - EPS:
-            failures.append(f"{a}->{b} grew {_fmt(values[b] / values[a])} times, less than {_fmt(min_ratio)}")
-    ratios = ", ".join(f"{a}->{b} x{_fmt(values[b] / values[a])}" for a, b in pairwise(years) if values[a] > 0)
-    reason = "; ".join(failures) if failures else f"{check['direction']} each year ({ratios})"
-    return _Outcome("false" if failures else "true", expected, computed, reason)
-
-
-def _check_each_year(check: dict[str, Any], ev: Evaluator) -> _Outcome:
-    """Every listed year satisfies the relation."""
-    values, missing = _check_years(check, ev)
-    op, tol = check["op"], float(check.get("tolerance", 0))
-    expected = f"each of {years_text(check['years'])}: {_expected_text(op, check['expected'], tol)}"
-    computed = ", ".join(f"{y}: {_fmt(v)}" for y, v in values.items())
-    if missing:
-        return _Outcome("cannot_check", expected, computed, "")
-    bad = [y for y, v in values.items() if not _holds(op, v, check["expected"], tol)]
-    reason = (f"fails in {years_text(bad)}" if bad else "holds in every year") + f" ({computed})"
-    return _Outcome("false" if bad else "true", expected, computed, reason)
-
-
-def _check_run(check: dict[str, Any], ev: Evaluator) -> _Outcome:
-    """Counting back from the year before `before`, the consecutive years inside the range: at least `min_years`."""
-    before, since, (low, high) = check["before"], check.get("since", FIRST_YEAR), check["range"]
-    tol = float(check.get("tolerance", 0))
-    years = list(range(before - 1, since - 1, -1))
-    values = _series(check, ev, years)
-    expected = (
-        f"between {_fmt(low)} and {_fmt(high)}"
-        + (f" (+/- {_fmt(tol)})" if tol else "")
-        + f" in at least the {check['min_years']} years before {before}"
-    )
-    if values[before - 1] is None:
-        ev.missing.append(f"{expression_label(check['series'])}, {before - 1}")
-        return _Outcome("cannot_check", expected, "", "")
-    run, stop = [], None
-    for y in years:
-        v = values[y]
-        if v is None or not (low - tol - EPS <= v <= high + tol + EPS):
-            stop = y
-            break
-        run.append(y)
-    computed = ", ".join(f"{y}: {_fmt(values[y])}" for y in sorted(run))
-    outside = {y: v for y, v in values.items() if v is not None and y not in run}
-    gaps = [y for y, v in values.items() if v is None]
-    holds = len(run) >= check["min_years"]
-    reason = f"inside the range in {len(run)} consecutive year(s) ({computed})"
-    if stop is not None:
-        reason += f"; the run ends at {stop} ({'no figure' if values[stop] is None else _fmt(values[stop])})"
-    if outside:
-        reason += "; outside the range: " + ", ".join(f"{y}: {_fmt(v)}" for y, v in sorted(outside.items()))
-    if gaps:
-        reason += f"; no figure for {years_text(gaps)}"
-    return _Outcome("true" if holds else "false", expected, computed, reason)
-
-
-def _check_cumulative(check: dict[str, Any], ev: Evaluator) -> _Outcome:
-    """A published total since the first year against the sum of the yearly figures; gaps make it uncheckable."""
-    total, _ = ev.value(check["total"])
-    first, last = check["from"], check["to"]
-    tol = float(check.get("tolerance", 0))
-    values = _series({"series": check["yearly"]}, ev, list(range(first, last + 1)))
-    present = {y: v for y, v in values.items() if v is not None}
-    gaps = [y for y, v in values.items() if v is None]
-    partial = sum(present.values())
-    expected = f"sum of yearly figures {first}-{last} == total" + (f" (+/- {_fmt(tol)})" if tol else "")
-    if total is None:
-        return _Outcome("cannot_check", expected, "", "")
-    computed = f"{_fmt(partial)} over {len(present)} of {last - first + 1} years vs total {_fmt(total)}"
-    if gaps:
-        if partial > total + tol + EPS:
-            return _Outcome(
-                "false",
-                expected,
-                computed,
-                f"the {len(present)} years with figures already sum to "
-                f"{_fmt(partial)}, more than the total {_fmt(total)}",
-            )
-        ev.missing.append(f"{expression_label(check['yearly'])} in {years_text(gaps)}")
-        return _Outcome(
-            "cannot_check",
-            expected,
-            computed,
-            f"the {len(present)} years with figures sum to "
-            f"{_fmt(partial)}, leaving {_fmt(total - partial)} for {years_text(gaps)}",
-        )
-    holds = abs(partial - total) <= tol + EPS
-    return _Outcome(
-        "true" if holds else "false",
-        expected,
-        computed,
-        f"the yearly figures sum to {_fmt(partial)}, the total is {_fmt(total)}",
-    )
-
-
-_CHECKERS: dict[str, Callable[[dict[str, Any], Evaluator], _Outcome]] = {
-    "compare": _check_compare,
-    "record": _check_record,
-    "trend": _check_trend,
-    "each_year": _check_each_year,
-    "run_in_range": _check_run,
-    "cumulative": _check_cumulative,
-}
+    margin: str = ""  # "within one person" for a percentage true only with the one-person tolerance
 
 
 def evaluate_claim(claim: Claim, lookup: FigureLookup, origin: dict[str, str]) -> ClaimResult:
@@ -339,19 +63,26 @@ def evaluate_claim(claim: Claim, lookup: FigureLookup, origin: dict[str, str]) -
     -------
     ClaimResult
     """
-    ev = Evaluator(lookup)
-    out = _CHECKERS[claim.check["kind"]](claim.check, ev)
+    own = origin.get(claim.source_id, claim.source_id)
+    publication = (claim.source_id, *sorted(s for s, g in origin.items() if g == own and s != claim.source_id))
+    ev = Evaluator(lookup, publication)
+    kind = claim.check["kind"]
+    out = CHECKERS[kind](claim.check, ev)
     verdict, reason = out.verdict, out.reason
     if ev.mismatches:  # a stated number the data contradict is decisive, whatever else is missing
         verdict = "false"
         reason = "; ".join(ev.mismatches) + (f"; {reason}" if reason else "")
-    elif ev.missing or verdict == "cannot_check":
+    elif kind not in RANGE_KINDS and verdict != "cannot_check" and ev.inexact():
+        verdict, reason = "cannot_check", f"{no_exact_figure(ev)} (a {kind} check reads exact figures only); {reason}"
+    if verdict != "false" and ev.missing:
         verdict = "cannot_check"
         gone = "; ".join(dict.fromkeys(ev.missing))
         reason = f"no preferred figure for {gone}" + (f"; {reason}" if reason else "")
     sources = tuple(sorted({u.source_id for u in ev.uses}))
-    own = origin.get(claim.source_id, claim.source_id)
     others = tuple(s for s in sources if origin.get(s, s) != own)
+    if verdict == "false" and sources and not others:
+        verdict = "source_slip"
+        reason = f"the claim's own publication gives other figures: {reason}"
     if verdict == "cannot_check":
         corroboration = "n/a"
     else:
@@ -360,7 +91,7 @@ def evaluate_claim(claim: Claim, lookup: FigureLookup, origin: dict[str, str]) -
         claim.id,
         claim.source_id,
         claim.statement,
-        claim.check["kind"],
+        kind,
         out.expected,
         out.computed,
         verdict,
@@ -370,6 +101,7 @@ def evaluate_claim(claim: Claim, lookup: FigureLookup, origin: dict[str, str]) -
         others,
         tuple(ev.uses),
         claim.disputed,
+        out.margin if verdict == "true" else "",
     )
 
 

@@ -50,7 +50,8 @@ def format_number(x: float) -> str:
     return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
-def _arguments(args: Any) -> list[Any]:
+def arguments(args: Any) -> list[Any]:
+    """The arguments of an operator as a list (one expression alone for ``complement``)."""
     return args if isinstance(args, list) else [args]
 
 
@@ -70,7 +71,7 @@ def expression_label(expr: dict[str, Any]) -> str:
     if "measure" in expr:
         return series_label(expr)
     op, args = next(iter(expr.items()))
-    return f"{op}({', '.join(expression_label(a) for a in _arguments(args))})"
+    return f"{op}({', '.join(expression_label(a) for a in arguments(args))})"
 
 
 def figures_in(expr: dict[str, Any], location: tuple[str | int, ...]) -> Iterator[tuple[dict[str, Any], tuple]]:
@@ -106,10 +107,13 @@ class Evaluator:
     ----------
     lookup : FigureLookup
         Where figures are read.
+    own : tuple of str
+        The sources of the claim's own publication, the claim's source first: where a figure marked ``own`` is read.
     """
 
-    def __init__(self, lookup: FigureLookup) -> None:
+    def __init__(self, lookup: FigureLookup, own: tuple[str, ...] = ()) -> None:
         self.lookup = lookup
+        self.own = own
         self.uses: list[FigureUse] = []
         self.missing: list[str] = []
         self.mismatches: list[str] = []
@@ -134,7 +138,7 @@ class Evaluator:
         op, args = next(iter(expr.items()))
         if op == "first_of":
             return self._first_of(args, year)
-        parts = [self.value(a, year) for a in _arguments(args)]
+        parts = [self.value(a, year) for a in arguments(args)]
         values = [p[0] for p in parts]
         text = _TEXT[op]([p[1] for p in parts])
         if any(v is None for v in values):
@@ -145,7 +149,7 @@ class Evaluator:
         return _VALUE[op](values), text
 
     def _figure(self, ref: dict[str, Any], year: int | None) -> tuple[float | None, str]:
-        use, label = self.lookup.get(ref, year)
+        use, label = self.lookup.get(ref, year, self.own)
         if use is None:
             self.missing.append(label)
             return None, "?"
@@ -161,7 +165,7 @@ class Evaluator:
         """The first alternative whose figures are all published; its figures alone count as used."""
         first_missing: list[str] = []
         for option in options:
-            sub = Evaluator(self.lookup)
+            sub = Evaluator(self.lookup, self.own)
             value, text = sub.value(option, year)
             if value is not None:
                 self.adopt(sub)
@@ -169,6 +173,10 @@ class Evaluator:
             first_missing = first_missing or sub.missing
         self.missing.append(f"any of {len(options)} ways to compute it (first: {', '.join(first_missing)})")
         return None, "?"
+
+    def inexact(self) -> list[FigureUse]:
+        """The figures used that the source printed as a bound or an approximation (each once)."""
+        return list({(u.label, u.line): u for u in self.uses if u.qualifier != "exact"}.values())
 
     def adopt(self, other: Evaluator) -> None:
         """Take over the figures another evaluator used and the stated numbers it found to differ."""

@@ -150,18 +150,23 @@ class FigureLookup:
     """
 
     def __init__(self, obs: pd.DataFrame) -> None:
-        pref = obs[obs["status"] == "preferred"]
         self.rows: dict[tuple[Any, ...], tuple[float, str, int, str]] = {}
-        columns = [pref["period_start"].dt.date, pref["period_end"].dt.date] + [pref[c].astype(str) for c in KEY_FIELDS]
-        qualifiers = pref["qualifier"].astype(str) if "qualifier" in pref.columns else ["exact"] * len(pref)
-        for key, value, source, line, qualifier in zip(
-            zip(*columns), pref["value"], pref["source_id"], pref["line"], qualifiers
+        self.printed: dict[tuple[Any, ...], tuple[float, str, int, str]] = {}
+        columns = [obs["period_start"].dt.date, obs["period_end"].dt.date] + [obs[c].astype(str) for c in KEY_FIELDS]
+        qualifiers = obs["qualifier"].astype(str) if "qualifier" in obs.columns else ["exact"] * len(obs)
+        for key, value, source, line, qualifier, status in zip(
+            zip(*columns), obs["value"], obs["source_id"], obs["line"], qualifiers, obs["status"]
         ):
-            self.rows[key] = (float(value), str(source), int(line), str(qualifier))
+            row = (float(value), str(source), int(line), str(qualifier))
+            self.printed[(*key, str(source))] = row
+            if status == "preferred":
+                self.rows[key] = row
         self.series = {key[2:] for key in self.rows}
 
-    def get(self, ref: dict[str, Any], year: int | None) -> tuple[FigureUse | None, str]:
+    def get(self, ref: dict[str, Any], year: int | None, own: tuple[str, ...] = ()) -> tuple[FigureUse | None, str]:
         """The preferred figure a reference names (for `year` when it is a series figure), or None; and its label.
+        A reference marked ``own`` reads the figure as the claim's own publication prints it (its row, preferred or
+        not; the claim's source first, then the other sources of its publication in `own` order).
 
         Parameters
         ----------
@@ -169,6 +174,8 @@ class FigureLookup:
             A figure reference.
         year : int or None
             The year of a series figure.
+        own : tuple of str
+            The sources of the claim's own publication, the claim's source first.
 
         Returns
         -------
@@ -180,6 +187,14 @@ class FigureLookup:
         key = ref_key(ref)
         label = f"{series_label(ref)}, {when}"
         rest = [k[0] for k in key[2:]]
+        if ref.get("own"):
+            for source in own:
+                for client_type in key[1]:
+                    found = self.printed.get((start, end, key[0][0], client_type, *rest, source))
+                    if found:
+                        label += f" as printed by {source}"
+                        return FigureUse(label, found[0], found[1], found[2], found[3]), label
+            return None, label + " (not printed by the claim's own publication)"
         for client_type in key[1]:
             found = self.rows.get((start, end, key[0][0], client_type, *rest))
             if found:

@@ -109,10 +109,14 @@ def check_rules(check: dict[str, Any], where: Location, codes: dict[str, set[str
     list of Problem
     """
     problems = list(_order_rules(check, where))
-    for name in ("quantity", "expected", "total", "series", "yearly"):
+    for name in ("quantity", "expected", "total", "series", "yearly", "part", "whole"):
         if isinstance(check.get(name), dict):
             for ref, at in figures_in(check[name], where + (name,)):
                 problems += figure_rules(ref, at, codes)
+                if name in ("part", "whole") and ref.get("unit", "persons") != "persons":
+                    problems.append(
+                        Problem(at + ("unit",), "a percentage check counts persons: part and whole need unit persons")
+                    )
     return problems
 
 
@@ -131,7 +135,7 @@ def _order_rules(check: dict[str, Any], where: Location) -> Iterator[Problem]:
         value = check.get(name)
         if isinstance(value, list) and value[0] > value[1]:
             yield Problem(where + (name,), "needs [low, high] with low <= high")
-    stated = check.get("stated", {})
+    stated = check.get("stated", {}) if kind != "percentage" else {}
     if not all(isinstance(y, int) and not isinstance(y, bool) and 1900 <= y <= 2100 for y in stated):
         yield Problem(where + ("stated",), "must map years to the numbers the statement gives")
 

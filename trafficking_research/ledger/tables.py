@@ -13,6 +13,7 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "expected",
     "computed",
     "verdict",
+    "margin",
     "corroboration",
     "corroborating_sources",
     "reason",
@@ -22,7 +23,8 @@ TABLE_COLUMNS: tuple[str, ...] = (
 
 
 def results_table(results: list[ClaimResult]) -> pd.DataFrame:
-    """One row per claim: id, source, statement, expected, computed, verdict, corroboration, sources, reason, and
+    """One row per claim: id, source, statement, expected, computed, verdict (with its margin: "within one person"
+    for a percentage true only with the one-person tolerance), corroboration, sources, reason, and
     the figures it used that the source printed as a bound or an approximation (``not_exact``): a verdict that rests
     on them is only as exact as they are.
 
@@ -45,6 +47,7 @@ def results_table(results: list[ClaimResult]) -> pd.DataFrame:
                 "expected": r.expected,
                 "computed": r.computed,
                 "verdict": r.verdict,
+                "margin": r.margin,
                 "corroboration": r.corroboration,
                 "corroborating_sources": "; ".join(r.corroborating_sources),
                 "reason": r.reason,
@@ -60,7 +63,8 @@ def results_table(results: list[ClaimResult]) -> pd.DataFrame:
 
 
 def verdict_counts(results: list[ClaimResult]) -> dict[str, int]:
-    """Totals: claims, each verdict, how the checked ones are corroborated, and the disputed ones.
+    """Totals: claims, each verdict, the true ones within one person, how the checked ones are corroborated, and the
+    disputed ones.
 
     Parameters
     ----------
@@ -70,11 +74,12 @@ def verdict_counts(results: list[ClaimResult]) -> dict[str, int]:
     Returns
     -------
     dict of str to int
-        ``total``, one count per verdict, ``independent``, ``self_consistent`` and ``disputed`` (a claim that
-        cannot be checked is never counted as passed).
+        ``total``, one count per verdict, ``true_within_one_person``, ``independent``, ``self_consistent`` and
+        ``disputed`` (a claim that cannot be checked is never counted as passed).
     """
     counts = {"total": len(results)}
     counts.update({v: sum(r.verdict == v for r in results) for v in VERDICTS})
+    counts["true_within_one_person"] = sum(r.verdict == "true" and r.margin == "within one person" for r in results)
     counts.update({c: sum(r.corroboration == c for r in results) for c in CORROBORATION if c != "n/a"})
     counts["disputed"] = sum(bool(r.disputed) for r in results)
     return counts
