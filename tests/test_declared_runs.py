@@ -113,13 +113,13 @@ def _allowed(name: str, values: dict[str, Any]) -> bool:
     return True
 
 
-EXAMPLES = {"calibration": 2, "dark_figure": 2, "forecast": 3}
+EXAMPLES = {"calibration": 2, "context": 2, "dark_figure": 2, "forecast": 2}
 
 
 @pytest.mark.parametrize("name", sorted(set(DECLARATIONS) - {"claims"}))
 def test_every_allowed_combination_runs(name: str) -> None:
     @settings(
-        max_examples=EXAMPLES.get(name, 4),
+        max_examples=EXAMPLES.get(name, 3),
         deadline=None,
         derandomize=True,
         suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow],

@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import trafficking_research as tr
@@ -80,13 +81,52 @@ def test_trend_result_is_frozen_and_keeps_parameters_and_covariance(obs) -> None
         fit.alpha = 0.5  # type: ignore[misc]
 
 
-def test_summary_lists_the_estimates_with_their_intervals(obs) -> None:
-    fit = tr.fit_trend(tr.annual_series(obs, "admitted"), model="negbin", start_year=2010, end_year=2020)
-    table = fit.summary()
-    assert list(table.index) == ["apc", "doubling_time", "nb_alpha"]
-    assert table.loc["apc", "value"] == pytest.approx(fit.apc)
-    assert (table.loc["apc", "ci_low"], table.loc["apc", "ci_high"]) == pytest.approx(fit.apc_ci)
-    assert table.loc["apc", "unit"] == "percent per year"
+def test_summary_is_a_readable_table_that_agrees_with_statsmodels(obs) -> None:
+    """fit.summary(): header, coefficients (scaled SE, t, p, interval) and derived estimates, at any level; checked
+    against statsmodels' own NB2 fit (discrete NegativeBinomial), its SEs scaled by the Pearson dispersion."""
+    import statsmodels.api as sm
+    from scipy import stats
+
+    series = tr.annual_series(obs, "admitted")
+    fit = tr.fit_trend(series, model="negbin", start_year=2010, end_year=2020)
+    s = series.loc[2010:2020]
+    X = sm.add_constant(s.index.to_numpy(dtype=float) - 2010)
+    ref = sm.NegativeBinomial(s.to_numpy(), X, loglike_method="nb2").fit(disp=0, method="bfgs", maxiter=500)
+    mu = ref.predict(X)
+    alpha = ref.params[-1]
+    pearson = float(np.sum((s.to_numpy() - mu) ** 2 / (mu + alpha * mu**2)))
+    df = len(s) - 2
+    se = ref.bse[:2] * math.sqrt(pearson / df)
+    for a in (0.05, 0.10):
+        summary = fit.summary(alpha=a)
+        coef = summary.table("coefficients")
+        assert coef["estimate"].to_numpy() == pytest.approx(ref.params[:2], rel=1e-4)
+        assert coef["SE"].to_numpy() == pytest.approx(se, rel=1e-3)
+        assert coef["p"].iloc[1] == pytest.approx(2 * stats.t.sf(ref.params[1] / se[1], df), rel=1e-2)
+        q = stats.t.ppf(1 - a / 2, df)
+        level = f"{100 * (1 - a):g}% CI"
+        low, high = (100 * math.expm1(ref.params[1] + sign * q * se[1]) for sign in (-1, 1))
+        assert (
+            summary.table("derived estimates").loc["annual percent change (APC)", level] == f"{low:.3g} to {high:.3g}"
+        )
+    assert fit.summary().table("derived estimates").loc["annual percent change (APC)", "95% CI"] == (
+        f"{fit.apc_ci[0]:.3g} to {fit.apc_ci[1]:.3g}"
+    )
+    text, page = str(fit.summary()), fit.summary()._repr_html_()
+    for words in ("years used", "2010–2020 (no figure: 2014)", "residual df", "NB2 alpha", "95% CI", "interval method"):
+        assert words in text and words in page
+    assert "admitted (victim or unspecified)" in text and "admitted/victim" not in text
+    assert "NaN" not in text and "ci_low" not in text and "90% CI" in str(fit.summary(alpha=0.1))
+    with pytest.raises(ValueError, match="alpha"):
+        fit.summary(alpha=1.5)
+
+
+def test_summary_of_an_unnamed_series_and_of_a_falling_trend() -> None:
+    fit = tr.fit_trend(pd.Series([40.0, 30, 26, 20, 15], index=range(2010, 2015)), model="poisson")
+    text = str(fit.summary())
+    assert text.startswith("Trend of series") and "None" not in text
+    assert fit.summary().table("derived estimates").loc["doubling time", "95% CI"] == "–"
+    assert "no doubling time" in text
 
 
 def test_fit_trend_refuses_an_unknown_model_naming_the_parameter(obs) -> None:

@@ -189,6 +189,37 @@ def coverage(obs: pd.DataFrame, series_specs: dict[str, SeriesSpec]) -> pd.DataF
     return table
 
 
+def series_label(name: object) -> str:
+    """Words for a series' name: the key `annual_series` gives (``admitted/victim|unspecified/all/all/all/all``)
+    becomes "admitted (victim or unspecified)" with any other selection after it; a name already in words stays;
+    no name is "series".
+
+    Parameters
+    ----------
+    name : object
+        A pandas Series' name.
+
+    Returns
+    -------
+    str
+        The label.
+    """
+    if name is None:
+        return "series"
+    text = str(name)
+    parts = text.split("/")
+    if len(parts) not in (6, 7) or any(not p for p in parts):
+        return text
+    measure, types, place, form, sex, age = parts[:6]
+    label = f"{measure} ({' or '.join(t.replace('_', ' ') for t in types.split('|'))})"
+    chosen = [
+        f"{dim} {value.replace('_', ' ')}"
+        for dim, value in zip(("place", "form", "sex", "age"), (place, form, sex, age))
+        if value != "all"
+    ]
+    return ", ".join([label, *chosen, *parts[6:]])
+
+
 def latest_year(obs: pd.DataFrame) -> int:
     """The latest year with a published figure of victims admitted.
 

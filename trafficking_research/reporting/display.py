@@ -24,6 +24,7 @@ import pandas as pd
 
 from ..config import CI_LABEL
 from ..stats.result import Estimate, plain
+from ..stats.summary import Summary
 
 #: What a gap (a missing value) looks like wherever a number would stand.
 GAP = "–"
@@ -305,13 +306,13 @@ def table_html(table: pd.DataFrame, name: str = "", caption: str = "") -> str:
     return "".join(parts)
 
 
-def show_table(table: pd.DataFrame, name: str = "", caption: str = "") -> None:
+def show_table(table: pd.DataFrame | Summary, name: str = "", caption: str = "") -> None:
     """Display a table in a notebook by the display rules (HTML and plain text, neither ever cut).
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        The table (as saved to CSV: this changes only how it looks).
+    table : pandas.DataFrame or Summary
+        The table (as saved to CSV: this changes only how it looks), or a model's summary, shown as it is.
     name : str
         The table's name (its CSV file stem); the HTML table gets the id ``table-<name>``.
     caption : str
@@ -319,6 +320,9 @@ def show_table(table: pd.DataFrame, name: str = "", caption: str = "") -> None:
     """
     from IPython.display import display
 
+    if not isinstance(table, pd.DataFrame):  # a model's own summary (`stats.summary.Summary`) shows itself
+        display(table)
+        return
     shown = formatted(table)
     text = shown.to_string(index=False)
     if caption:

@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..config import CONFIDENCE, Z
+from ..config import ALPHA, CONFIDENCE, Z
 from ..errors import SeriesError
 from .result import Estimate, Result
+from .summary import Summary, fmt, interval
 
 #: How the trend intervals are computed, for the descriptions of the reported values.
 INTERVAL_METHOD = (
@@ -172,6 +173,94 @@ class TrendFit(Result):
     @property
     def _short(self) -> str:
         return "NB2" if self.family == "negbin" else "Poisson"
+
+    def coefficient_names(self) -> list[str]:
+        """The coefficients in words: intercept, slope, and a change of slope per break."""
+        return [
+            f"intercept (log count in {self.origin})",
+            "slope (log count per year)",
+            *(f"change of slope from {b}" for b in self.breaks),
+        ]
+
+    def summary(self, alpha: float = ALPHA) -> Summary:  # type: ignore[override]
+        """The fit as a researcher reads it: a header (series, years, n, model, dispersion, residual df, interval
+        method), the coefficients (estimate, scaled SE, t, p, interval) and the derived estimates (APC, doubling
+        time), at confidence level ``1 - alpha``.
+
+        Parameters
+        ----------
+        alpha : float
+            One minus the confidence level of every interval shown (0.05: 95% intervals).
+
+        Returns
+        -------
+        Summary
+            Shown as HTML in JupyterLab and as text by ``print``; ``.table("coefficients")`` and
+            ``.table("derived estimates")`` hold the numbers.
+        """
+        if not 0 < alpha < 1:
+            raise ValueError(f"parameter 'alpha' must lie strictly between 0 and 1, got {alpha!r}")
+        level = f"{100 * (1 - alpha):g}% CI"
+        df = self.df_resid
+        scale = math.sqrt(self.dispersion) if df > 0 else math.nan
+        se = np.sqrt(np.diag(self.cov)) * scale
+        t = self.params / se
+        p = 2 * stats.t.sf(np.abs(t), df) if df > 0 else np.full(len(t), math.nan)
+        q = stats.t.ppf(1 - alpha / 2, df) if df > 0 else math.nan
+        coefficients = pd.DataFrame(
+            {
+                "estimate": self.params,
+                "SE": se,
+                "t": t,
+                "p": p,
+                level: [interval(b - q * e, b + q * e) for b, e in zip(self.params, se)],
+            },
+            index=pd.Index(self.coefficient_names(), name="coefficient"),
+        )
+        low, high = small_sample_interval(self.slope, self.se, self.pearson_chi2, df, 1 - alpha)
+        doubling = (
+            math.log(2) / high if high > 0 else None,
+            math.log(2) / low if low > 0 else None,
+        )
+        derived = pd.DataFrame(
+            {
+                "estimate": [self.apc, self.doubling_time],
+                "unit": ["percent per year", "years"],
+                level: [interval(100 * math.expm1(low), 100 * math.expm1(high)), interval(*doubling)],
+            },
+            index=pd.Index(["annual percent change (APC)", "doubling time"], name="derived from the slope"),
+        )
+        years = [int(y) for y in self.years]
+        gaps = sorted(set(range(years[0], years[-1] + 1)) - set(years))
+        dispersion = f"Pearson chi2/df {fmt(self.dispersion)}"
+        if self.family == "negbin":
+            dispersion = f"NB2 alpha {fmt(self.alpha)}; {dispersion}"
+        header = (
+            ("series", self.label),
+            ("years used", f"{years[0]}–{years[-1]}" + (f" (no figure: {', '.join(map(str, gaps))})" if gaps else "")),
+            ("n (years)", str(self.n_obs)),
+            ("model", f"{self.model} log-linear trend on year (origin {self.origin})"),
+            ("dispersion", dispersion),
+            ("residual df", str(df)),
+            ("interval method", f"{level}: {INTERVAL_METHOD}"),
+            ("log-likelihood, AIC", f"{fmt(self.llf)}, {fmt(self.aic)}"),
+        )
+        notes = []
+        if self.doubling_time is None:
+            notes.append("the trend is not upward, so there is no doubling time")
+        elif doubling[1] is None:
+            notes.append("the slope's interval reaches zero, so the doubling time's interval has no upper end")
+        if df < 1:
+            notes.append("no residual degree of freedom: standard errors, tests and intervals cannot be estimated")
+        return Summary(
+            f"Trend of {self.label}",
+            header,
+            (("coefficients", coefficients), ("derived estimates", derived)),
+            tuple(notes),
+        )
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
     @property
     def estimates(self) -> tuple[Estimate, ...]:

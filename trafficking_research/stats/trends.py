@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import stats
 
 from ..config import Z
+from ..data.series import series_label
 from ..errors import ParameterError, SeriesError
 from . import batchfit as bf
 from .result import Estimate, Result
@@ -270,11 +271,11 @@ def fit_trend(
     last = int(s.index.max()) if len(s) else 0
     data = prepare(
         series,
-        str(series.name),
+        series_label(series.name),
         start_year if start_year is not None else first,
         end_year if end_year is not None else last,
     )
-    data.name = series.name
+    data.name = series_label(series.name)
     return MODELS[model](data, origin)
 
 
