@@ -121,3 +121,17 @@ def obs() -> Any:
     import trafficking_research as tr
 
     return tr.load_observations()
+
+
+def test_figures_enter_an_analysis_one_way() -> None:
+    import matplotlib.pyplot as plt
+
+    from trafficking_research.analyses.base import Analysis
+
+    out = Analysis("x", {})
+    fig = plt.figure()
+    out.figure("f", fig)
+    assert not plt.fignum_exists(fig.number)  # closed: no inline backend shows it before it is published
+    with pytest.raises(TypeError):
+        out.figures["g"] = plt.figure()  # type: ignore[index]
+    assert out.take_figure("f") is fig and not out.figures

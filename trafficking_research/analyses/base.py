@@ -6,8 +6,9 @@ its parts and the reporting layer writes them (`reporting.results.Results.record
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import matplotlib.figure
@@ -30,8 +31,9 @@ class Analysis:
         Every number it reports, named relative to the analysis.
     tables : dict of str to pandas.DataFrame
         Tables to show and save as CSV, by file stem; `indexed` lists those saved with their index.
-    figures : dict of str to Figure
-        Figures to show and save as PNG and SVG, by file stem.
+    figures : mapping of str to Figure
+        Figures to show and save as PNG and SVG, by file stem; read-only: a figure is added by `figure`, which closes
+        it (so that no inline backend shows it twice) and is the one way in.
     notes : list of str
         Reasons for results that could not be computed (a model that could not be fitted, a missing year).
     models : dict
@@ -43,7 +45,7 @@ class Analysis:
     estimates: list[Estimate] = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     indexed: set[str] = field(default_factory=set)
-    figures: dict[str, matplotlib.figure.Figure] = field(default_factory=dict)
+    _figures: dict[str, matplotlib.figure.Figure] = field(default_factory=dict, repr=False)
     notes: list[str] = field(default_factory=list)
     models: dict[str, Any] = field(default_factory=dict)
 
@@ -64,7 +66,16 @@ class Analysis:
         import matplotlib.pyplot as plt
 
         plt.close(fig)
-        self.figures[name] = fig
+        self._figures[name] = fig
+
+    def take_figure(self, name: str) -> matplotlib.figure.Figure:
+        """Remove a figure and return it (publishing takes each figure once, so that its memory is freed)."""
+        return self._figures.pop(name)
+
+    @property
+    def figures(self) -> Mapping[str, matplotlib.figure.Figure]:
+        """The figures by name, read-only (add one with `figure`)."""
+        return MappingProxyType(self._figures)
 
     def select(self, *prefixes: str, names: Iterable[str] = ()) -> list[Estimate]:
         """The estimates whose names start with any of `prefixes` or are among `names`, in order."""

@@ -81,7 +81,7 @@ class Results:
 
     def publish(self, analysis: Analysis, name: str) -> None:
         """Save one of the analysis' figures (PNG and SVG) and show it."""
-        publish_figure(analysis.figures.pop(name), name, self.path)
+        publish_figure(analysis.take_figure(name), name, self.path)
 
     def show(self, estimates: Iterable[Estimate]) -> None:
         """Show estimates in words by the display rules (`display.show_estimates`: plain numbers, labelled CI)."""
