@@ -103,8 +103,8 @@ def test_run_returns_tables_figures_and_unique_names(analysis) -> None:
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"start_year": 1990}, "parameter 'start_year': 1990 is outside the years of the data (2003-2022)"),
-        ({"start_year": 2015, "end_year": 2010}, "the start is after the end"),
+        ({"start_year": 1990}, "parameter 'start_year' must be a year the data cover (2003-2022), got 1990"),
+        ({"start_year": 2015, "end_year": 2010}, "'start_year' must not be after 'end_year'"),
         ({"compare_year": 2009, "start_year": 2010}, "parameter 'compare_year': 2009 is outside start_year-end_year"),
         ({"confidence": 1.5}, "parameter 'confidence'"),
     ],

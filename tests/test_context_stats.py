@@ -85,7 +85,7 @@ def test_rate_ratio_covers_at_least_nominal() -> None:
         (lambda: CountRange(4, 2), "is empty"),
         (lambda: CountRange.published(5.5, "exact"), "must be whole"),
         (lambda: CountRange.published(0, "less_than"), "not a possible count"),
-        (lambda: CountRange.published(5, "about"), "no finite range"),
+        (lambda: CountRange.published(5, "about"), "only exact, less_than and at_most bound a count"),
         (lambda: garwood(3, confidence=1.2), "confidence must lie strictly between 0 and 1"),
         (lambda: poisson_rate(CountRange(3, 3), 0), "exposure must be a positive finite number"),
         (lambda: count_ratio(CountRange(3, 3), CountRange(0, 0)), "denominator count is zero"),

@@ -83,5 +83,5 @@ def test_a_year_without_figures_is_a_note_and_has_no_figure(obs) -> None:
 
 
 def test_a_year_outside_the_data_is_refused(obs) -> None:
-    with pytest.raises(ParameterError, match="parameter 'year': 2100 is outside the years of the data"):
+    with pytest.raises(ParameterError, match="parameter 'year' must be a year the data cover"):
         year_profile.run(obs, year=2100)

@@ -234,20 +234,3 @@ def latest_year(obs: pd.DataFrame) -> int:
         The year.
     """
     return int(annual_series(obs, "admitted").index.max())
-
-
-def check_years(obs: pd.DataFrame, **years: int) -> None:
-    """Refuse notebook year parameters outside the years the data cover, or a start after an end.
-
-    Keyword names are the parameter names, so the message names the parameter at fault.
-    """
-    first = int(obs["period_start"].dt.year.min())
-    last = int(obs["period_end"].dt.year.max())
-    for name, year in years.items():
-        if not first <= int(year) <= last:
-            raise ParameterError(f"parameter '{name}': {year} is outside the years of the data ({first}-{last})")
-    if "start_year" in years and "end_year" in years and years["start_year"] > years["end_year"]:
-        raise ParameterError(
-            f"parameters 'start_year' {years['start_year']} and 'end_year' {years['end_year']}: "
-            "the start is after the end"
-        )

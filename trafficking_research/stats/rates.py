@@ -13,43 +13,7 @@ from scipy import stats
 
 from ..config import CONFIDENCE
 from ..errors import ParameterError
-
-
-@dataclass(frozen=True)
-class CountRange:
-    """A published count: exact (low == high) or known only to lie in [low, high]."""
-
-    low: int
-    high: int
-
-    def __post_init__(self) -> None:
-        for name, v in (("low", self.low), ("high", self.high)):
-            if v < 0 or int(v) != v:
-                raise ParameterError(f"count {name} must be a whole number >= 0, got {v}")
-        if self.low > self.high:
-            raise ParameterError(f"count range [{self.low}, {self.high}] is empty")
-
-    @property
-    def exact(self) -> bool:
-        return self.low == self.high
-
-    @classmethod
-    def published(cls, value: float, qualifier: str) -> CountRange:
-        """The counts a published cell allows: exact, or a bound such as '<5' (value 5, qualifier less_than)."""
-        v = int(value)
-        if v != value:
-            raise ParameterError(f"a count must be whole, got {value}")
-        if qualifier == "exact":
-            return cls(v, v)
-        if qualifier == "less_than":
-            if v < 1:
-                raise ParameterError(f"less than {v} is not a possible count")
-            return cls(0, v - 1)
-        if qualifier == "at_most":
-            return cls(0, v)
-        raise ParameterError(
-            f"qualifier '{qualifier}' gives no finite range of counts; use exact, less_than or at_most"
-        )
+from .censored import CountRange
 
 
 @dataclass(frozen=True)
