@@ -135,3 +135,22 @@ def test_figures_enter_an_analysis_one_way() -> None:
     with pytest.raises(TypeError):
         out.figures["g"] = plt.figure()  # type: ignore[index]
     assert out.take_figure("f") is fig and not out.figures
+
+
+def test_a_cell_that_drifts_from_its_declaration_is_refused(tmp_path) -> None:
+    """A notebook whose parameters cell says another default than the declaration stops `list` and `reproduce`."""
+    import json
+
+    from trafficking_research.paths import NOTEBOOK_DIR
+    from trafficking_research.pipeline.notebooks import notebook_parameters
+
+    nb = json.loads((NOTEBOOK_DIR / "growth.ipynb").read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            source = "".join(cell["source"])
+            assert "n_boot: int = 199" in source
+            cell["source"] = source.replace("n_boot: int = 199", "n_boot: int = 99")
+    (tmp_path / "growth.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"'n_boot' is int = 99 there but int = 199 in its declaration"):
+        notebook_parameters("growth", folder=tmp_path)
+    assert notebook_parameters("growth")["n_boot"].default == 199

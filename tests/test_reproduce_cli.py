@@ -141,24 +141,36 @@ def declared_parameters(notebook: Path) -> list[tuple[str, str, str, str]]:
             continue
         match = re.fullmatch(r"(\w+): (\w+) = (.+?)\s+# (.*)", line)
         assert match, line
-        rows.append((match[1], match[2], repr(ast.literal_eval(match[3])), match[4].strip()))
+        value = ast.literal_eval(match[3])
+        rows.append(
+            (match[1], match[2], json.dumps(value) if isinstance(value, str) else repr(value), match[4].strip())
+        )
     return rows
 
 
 def test_list_shows_the_parameters_reproduce_reads() -> None:
-    """`list` reads the parameters cells with the same parser as `reproduce`: declared types (not papermill's inferred
-    ones), and output_dir marked as set by `reproduce`."""
+    """`list` shows each parameter as the notebook's parameters cell declares it (read here independently): type,
+    default and what it is, with its allowed values; output_dir marked as set by `reproduce`."""
     from trafficking_research.paths import NOTEBOOK_DIR
 
     proc = run_cli("list")
     assert proc.returncode == 0, proc.stderr
-    expected = []
+    lines = proc.stdout.splitlines()
+    expected_names = []
+    at = 0
     for notebook in sorted(NOTEBOOK_DIR.glob("*.ipynb")):
-        expected.append(notebook.stem)
-        for name, kind, default, help_text in declared_parameters(notebook):
-            note = "  (set by reproduce: --output)" if name == "output_dir" else ""
-            expected.append(f"  {name}: {kind} = {default}  # {help_text}{note}")
-    assert proc.stdout.splitlines() == expected
+        expected_names.append(notebook.stem)
+        assert lines[at] == notebook.stem
+        at += 1
+        for name, kind, default, comment in declared_parameters(notebook):
+            head, what = lines[at], lines[at + 1]
+            assert head.startswith(f"  {name} ({kind}, default {default}"), (head, name)
+            assert head.endswith(" (set by reproduce: --output)") == (name == "output_dir")
+            assert what.startswith("      ") and comment.startswith(what.strip()), (what, comment)
+            at += 2
+    assert at == len(lines)
+    n_boot = lines.index("  n_boot (int, default 199, at least 0)")
+    assert lines[n_boot + 1] == "      parametric bootstrap replicates for the joinpoint test (0: no test)"
 
 
 def test_list_and_reproduce_refuse_a_bad_parameters_cell_alike(

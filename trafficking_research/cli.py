@@ -112,8 +112,10 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
 def _cmd_list() -> int:
     from .analyses.declarations import declaration
-    from .pipeline.notebooks import RESERVED, notebook_names
+    from .pipeline.notebooks import RESERVED, notebook_names, notebook_parameters
 
+    for name in notebook_names():
+        notebook_parameters(name)  # the cell must state what the declaration says, as `reproduce` requires
     for name in notebook_names():
         print(name)
         lines = declaration(name).describe()

@@ -74,8 +74,8 @@ def _harmonised_span(values: Mapping[str, Any], inputs: Inputs) -> None:
 
 def _forecast_origin(values: Mapping[str, Any], inputs: Inputs) -> None:
     """The origin must be a published year with enough published years before it."""
+    from ..data.series import victims_admitted
     from ..stats import forecasting
-    from .forecast import victims_admitted
 
     forecasting.check_parameters(
         victims_admitted(inputs["observations"]),

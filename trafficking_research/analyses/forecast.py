@@ -15,7 +15,7 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from ..config import GROWTH_SERIES
-from ..data.series import annual_series
+from ..data.series import victims_admitted
 from ..stats import forecast_evaluation, forecasting
 from ..stats.forecast_evaluation import published, score
 from ..stats.forecast_models import MIN_TRAIN_YEARS, MODELS, ModelForecast
@@ -30,24 +30,6 @@ HEADLINE = "negbin"
 #: The series forecast (its definition is the growth analysis' in config.py) and its result key.
 SERIES_LABEL = "victims admitted"
 SERIES_KEY, SERIES_QUERY = GROWTH_SERIES[SERIES_LABEL]
-
-
-def victims_admitted(obs: pd.DataFrame) -> pd.Series:
-    """The series forecast here: victims admitted per year, falling back to figures of unspecified client type.
-
-    Parameters
-    ----------
-    obs : pandas.DataFrame
-        Observations from `load_observations`.
-
-    Returns
-    -------
-    pandas.Series
-        Counts indexed by year, named ``victims admitted``.
-    """
-    s = annual_series(obs, **SERIES_QUERY)
-    s.name = SERIES_LABEL
-    return s
 
 
 def years_table(series: pd.Series, train_end: int) -> pd.DataFrame:

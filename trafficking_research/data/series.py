@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..config import DEFAULT_STOCK_DATE, FIRST_YEAR, STOCK_MEASURES, VICTIMS, SeriesSpec, period_of
+from ..config import DEFAULT_STOCK_DATE, FIRST_YEAR, GROWTH_SERIES, STOCK_MEASURES, VICTIMS, SeriesSpec, period_of
 from ..errors import ParameterError
 
 
@@ -218,6 +218,25 @@ def series_label(name: object) -> str:
         if value != "all"
     ]
     return ", ".join([label, *chosen, *parts[6:]])
+
+
+def victims_admitted(obs: pd.DataFrame) -> pd.Series:
+    """Victims admitted per year, falling back to figures of unspecified client type (the growth analysis' series).
+
+    Parameters
+    ----------
+    obs : pandas.DataFrame
+        Observations from `load_observations`.
+
+    Returns
+    -------
+    pandas.Series
+        Counts indexed by year, named ``victims admitted``.
+    """
+    label = "victims admitted"
+    s = annual_series(obs, **GROWTH_SERIES[label][1])
+    s.name = label
+    return s
 
 
 def latest_year(obs: pd.DataFrame) -> int:

@@ -94,10 +94,27 @@ def cell_parameters(name: str, folder: Path = NOTEBOOK_DIR) -> dict[str, Param]:
 
 
 def notebook_parameters(name: str, folder: Path = NOTEBOOK_DIR) -> dict[str, Param]:
-    """The declared parameters of a notebook (`analyses.declarations`), by name."""
-    notebook_path(name, folder)
-    decl = declaration(name)
-    return {p.name: p for p in decl.params}
+    """The declared parameters of a notebook (`analyses.declarations`), by name, after checking that its parameters
+    cell states exactly them (names, types and defaults): papermill injects values after that cell, so a cell that
+    drifted from the declaration would run the notebook with parameters nobody checked.
+
+    Raises
+    ------
+    ParameterError
+        The cell is not ``name: type = literal  # help`` lines, or it differs from the declaration.
+    """
+    cell = cell_parameters(name, folder)
+    declared = {p.name: p for p in declaration(name).params}
+    for key in dict.fromkeys([*declared, *cell]):
+        ours, theirs = declared.get(key), cell.get(key)
+        if ours is None or theirs is None or (ours.type, ours.default) != (theirs.type, theirs.default):
+            said = "absent" if theirs is None else f"{theirs.type} = {theirs.default!r}"
+            wanted = "absent" if ours is None else f"{ours.type} = {ours.default!r}"
+            raise ParameterError(
+                f"{name}.ipynb parameters cell: '{key}' is {said} there but {wanted} in its declaration "
+                "(analyses/declarations.py); the cell must read as the declaration renders it"
+            )
+    return declared
 
 
 def coerce(name: str, raw: Any, param: Param, notebook: str) -> Any:

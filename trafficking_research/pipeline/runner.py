@@ -5,12 +5,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import re
 import shutil
-import signal
-import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -20,27 +16,21 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import NotebookExecutionError, OutputWriteError, ParameterError
-from ..paths import NOTEBOOK_DIR, resolve_data_dir
+from ..paths import resolve_data_dir
 from . import cache
 from .checks import check_tasks
 from .hashing import data_digests, input_key, library_digest
+from .kernels import init_worker
 from .lock import output_lock
-from .notebook_files import export_html, renumber, strip_volatile, write_notebook
+from .notebook_run import KEY_FILE, STAGING_DIR, describe, run_notebook, swap_in
 from .notebooks import data_kind, notebook_names, notebook_path, resolve_parameters
 from .processes import (
-    child_pids,
-    kill_process_group,
-    set_parent_death_signal,
     signals_deferred,
     stop_processes,
-    watch_parent,
 )
 
-KEY_FILE = "inputs.json"
 CACHE_DIR = cache.CACHE_DIR
-STAGING_DIR = ".staging"
 FAILED_DIR = "failed"
-KERNEL_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
 
 
 @dataclass
@@ -120,186 +110,6 @@ def validate_inputs(tasks: list[dict[str, Any]]) -> None:
     check_tasks(tasks)  # every rule the notebooks check on their parameters, before any kernel starts
 
 
-# One warm kernel per worker process: started once with the heavy modules imported, reset between notebooks. Only
-# modules most notebooks use: statsmodels' parts the package uses, not statsmodels.api (1 s), and not seaborn (0.9 s),
-# which only the data audit imports.
-WARM_UP = """
-import numpy, pandas, scipy.stats, statsmodels.stats.proportion, statsmodels.genmod.generalized_linear_model
-import matplotlib.pyplot
-from IPython.display import display
-import trafficking_research.data.observations, trafficking_research.data.series, trafficking_research.reporting.results
-import trafficking_research.reporting.figures, trafficking_research.stats.trends, trafficking_research.analyses.growth
-import trafficking_research.analyses.profiles, trafficking_research.analyses.data_audit
-"""
-# Between notebooks: a clean namespace, no open figures, pandas' display options as a fresh kernel has them
-# (a notebook may set them, and the next one must not inherit that).
-RESET = """
-get_ipython().run_line_magic("reset", "-f")
-import warnings as _w, matplotlib.pyplot as _p, pandas as _pd
-_p.close("all")
-with _w.catch_warnings():
-    _w.simplefilter("ignore")
-    _pd.reset_option("all")
-del _w, _p, _pd
-"""
-_KERNEL: dict[str, Any] = {}
-
-
-def _start_kernel() -> None:
-    """Start this worker's kernel in the notebooks' folder and import the heavy modules in it."""
-    from multiprocessing import util
-
-    from jupyter_client import KernelManager
-
-    os.environ.update(KERNEL_ENV)
-    km = KernelManager(kernel_name="python3")
-    # the kernel's own log (a warning about unencrypted local TCP at every start) is not the notebook's output,
-    # which arrives through the kernel's messages; a kernel that dies is reported by the failing notebook
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")
-    }  # table widths must not follow a terminal
-    km.start_kernel(cwd=str(NOTEBOOK_DIR), env=env, stderr=subprocess.DEVNULL)
-    _KERNEL["pid"] = km.provisioner.pid  # its own session: the process group to kill if the worker must end
-    kc = km.client()
-    kc.start_channels()
-    kc.wait_for_ready(timeout=120)
-    kc.execute(WARM_UP, silent=True)  # runs while the worker goes on; the first reset waits for it
-    _KERNEL.update(km=km, kc=kc)
-    util.Finalize(None, _stop_kernel, exitpriority=10)
-
-
-def _stop_kernel() -> None:
-    _KERNEL.pop("pid", None)
-    if "km" in _KERNEL:
-        _KERNEL["kc"].stop_channels()
-        _KERNEL["km"].shutdown_kernel(now=True)
-        _KERNEL.clear()
-
-
-def _end_worker(*_: Any) -> None:
-    """Kill this worker's kernel and exit at once: on SIGTERM, or when the command is gone. A kernel still starting
-    is not yet recorded, so every child of the worker is killed (its kernel is its only child)."""
-    pids = set(child_pids())
-    if _KERNEL.get("pid"):
-        pids.add(_KERNEL["pid"])
-    for pid in pids:
-        kill_process_group(pid)
-    os._exit(128 + signal.SIGTERM)
-
-
-def _init_worker(parent_pid: int) -> None:
-    """Pool initializer: tie the worker's life to the command's, start the warm kernel, then import papermill and
-    nbconvert while the kernel imports."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group; the command decides
-    signal.signal(signal.SIGTERM, _end_worker)
-    set_parent_death_signal(signal.SIGTERM)
-    if os.getppid() != parent_pid:  # the command died before the death signal was set
-        os._exit(1)
-    watch_parent(parent_pid, _end_worker)
-    _start_kernel()
-    import nbconvert  # noqa: F401
-    import papermill  # noqa: F401
-
-
-def _ready_kernel() -> Any:
-    """This worker's kernel, reset to a clean namespace (restarted if it died)."""
-    if not _KERNEL["km"].is_alive():
-        _stop_kernel()
-        _start_kernel()
-    km = _KERNEL["km"]
-    kc = km.client()  # a new client each time: one left over from an earlier run stops receiving replies
-    kc.start_channels()
-    try:
-        kc.wait_for_ready(timeout=120)
-        reply = kc.execute_interactive(RESET, silent=True, store_history=False, timeout=120)
-    finally:
-        kc.stop_channels()
-    if reply["content"]["status"] != "ok":
-        raise RuntimeError("could not reset the worker's kernel")
-    return km
-
-
-def _run_notebook(task: dict[str, Any]) -> dict[str, Any]:
-    """Worker: execute one notebook into its staging folder and write its HTML report; never raises."""
-    import papermill as pm
-
-    stage = Path(task["stage"])
-    name = task["notebook"]
-    out_nb = stage / f"{name}.ipynb"
-    started = time.perf_counter()
-    params = dict(task["params"], output_dir=str(stage))
-    try:
-        km = _ready_kernel()
-        pm.execute_notebook(
-            task["path"],
-            str(out_nb),
-            parameters=params,
-            kernel_name="python3",
-            cwd=str(NOTEBOOK_DIR),
-            progress_bar=False,
-            log_output=False,
-            km=km,
-        )
-    except OSError as exc:  # papermill writes the executed notebook as it goes: a full disk, say
-        return {
-            "ok": False,
-            "seconds": time.perf_counter() - started,
-            "message": f"while writing its executed notebook: {_describe(exc)}",
-        }
-    except Exception as exc:  # papermill raises PapermillExecutionError for a failing cell
-        cell = getattr(exc, "exec_count", None)
-        index = getattr(exc, "cell_index", None)
-        ename = getattr(exc, "ename", type(exc).__name__)
-        evalue = getattr(exc, "evalue", str(exc))
-        where = (
-            f"cell {index}" + (f" (execution count {cell})" if cell is not None else "")
-            if index is not None
-            else "start-up"
-        )
-        return {"ok": False, "seconds": time.perf_counter() - started, "message": f"in {where}: {ename}: {evalue}"}
-    try:
-        nb = json.loads(out_nb.read_text(encoding="utf-8"))
-        nb = renumber(strip_volatile(nb, replace={str(stage): task["final"]}))
-        write_notebook(nb, out_nb)
-        export_html(out_nb, stage / f"{name}.html")
-        (stage / KEY_FILE).write_text(
-            json.dumps({"key": task["key"], "parameters": task["params"]}, indent=2, sort_keys=True) + "\n"
-        )
-    except OSError as exc:  # a full disk, say: the notebook ran, its report could not be written
-        return {
-            "ok": False,
-            "seconds": time.perf_counter() - started,
-            "message": f"while writing its report: {_describe(exc)}",
-        }
-    return {"ok": True, "seconds": time.perf_counter() - started, "message": ""}
-
-
-def _describe(exc: OSError) -> str:
-    """An OSError in words: what failed, on which file (for copytree's collected errors, the first of them)."""
-    if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list) and exc.args[0]:
-        errors = exc.args[0]
-        why = str(errors[0][2])
-        match = re.fullmatch(r"\[Errno \d+\] (.*?): '(.*)'", why)
-        text = f"{match[1]} ('{match[2]}')" if match else why
-        return text + (f" and {len(errors) - 1} more file(s)" if len(errors) > 1 else "")
-    text = exc.strerror or str(exc)
-    return f"{text} ('{exc.filename}')" if exc.filename else text
-
-
-def _swap_in(stage: Path, final: Path) -> None:
-    """Replace `final` by `stage` so that a reader sees either the old folder or the new one, complete."""
-    trash = final.parent / STAGING_DIR / f"old-{final.name}-{uuid.uuid4().hex}"
-    if final.exists():
-        final.rename(trash)
-    try:
-        stage.rename(final)
-    except BaseException:
-        if trash.exists() and not final.exists():
-            trash.rename(final)  # put the earlier result back
-        raise
-    shutil.rmtree(trash, ignore_errors=True)
-
-
 def _current_key(folder: Path) -> str | None:
     try:
         return json.loads((folder / KEY_FILE).read_text())["key"]
@@ -313,7 +123,7 @@ def _store_in_cache(output: Path, folder: Path, key: str, log: Callable[[str], N
     try:
         cache.store(output, folder, key)
     except OSError as exc:
-        log(f"warning: could not keep {folder.name} in the cache ({_describe(exc)}); the result itself is in place")
+        log(f"warning: could not keep {folder.name} in the cache ({describe(exc)}); the result itself is in place")
 
 
 def reproduce(
@@ -426,7 +236,7 @@ def _reproduce_locked(
         for name, key in restores:
             stage = staging / f"{name}-{uuid.uuid4().hex}"
             cache.copy_out(cache.entry_path(output, key), stage)
-            _swap_in(stage, output / name)
+            swap_in(stage, output / name)
             changed = True
             report.outcomes.append(Outcome(name, "restored"))
         for o in report.outcomes:
@@ -441,7 +251,7 @@ def _reproduce_locked(
             write_run_files(output, changed)
     except OSError as exc:
         raise OutputWriteError(
-            f"writing to output folder '{output}' failed: {_describe(exc)}. Notebook results that were complete "
+            f"writing to output folder '{output}' failed: {describe(exc)}. Notebook results that were complete "
             "stay in place; run again when the cause is fixed"
         ) from exc
     except KeyboardInterrupt:
@@ -473,10 +283,10 @@ def _execute(
     # which its parent-death signal and watchdog rely on; elsewhere the platform's default (spawn) is such a child too.
     context = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
     pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(os.getpid(),)
+        max_workers=workers, mp_context=context, initializer=init_worker, initargs=(os.getpid(),)
     )
     try:
-        futures = {pool.submit(_run_notebook, t): t for t in sorted(tasks, key=_expected_cost, reverse=True)}
+        futures = {pool.submit(run_notebook, t): t for t in sorted(tasks, key=_expected_cost, reverse=True)}
         for done, future in enumerate(as_completed(futures), start=1):
             task = futures[future]
             name, stage = task["notebook"], Path(task["stage"])
@@ -495,7 +305,7 @@ def _execute(
                     "message": f"in start-up: the worker failed ({type(exc).__name__}: {exc})",
                 }
             if result["ok"]:
-                _swap_in(stage, output / name)
+                swap_in(stage, output / name)
                 report.outcomes.append(Outcome(name, "executed", result["seconds"]))
                 _store_in_cache(output, output / name, task["key"], log)
                 line = f"[{done}/{len(tasks)}] {name}: executed in {result['seconds']:.1f} s"
