@@ -85,3 +85,14 @@ def test_a_year_without_figures_is_a_note_and_has_no_figure(obs) -> None:
 def test_a_year_outside_the_data_is_refused(obs) -> None:
     with pytest.raises(ParameterError, match="parameter 'year' must be a year the data cover"):
         year_profile.run(obs, year=2100)
+
+
+def test_the_unodc_note_names_the_narrower_figure_the_system_did_publish(obs) -> None:
+    """2020: the system published forced labour only among those exploited in Finland (78), so the note must not say
+    it published no forced-labour figure at all."""
+    out = year_profile.run(obs, year=2020)
+    note = out.notes[-1]
+    finland_fl = out.tables["profile"].set_index("item").loc["Finland: forced labour", "value"]
+    assert finland_fl == 78
+    assert "no split of all victims admitted by" in note and "it published only Finland: forced labour = 78" in note
+    assert "no breakdown by" not in note

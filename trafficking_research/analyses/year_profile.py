@@ -143,18 +143,46 @@ def run(obs: pd.DataFrame, *, year: int, window: int) -> Analysis:
                     "proportion",
                     f"UNODC, victims detected in Finland (not admissions), {year}: share of {row.label}, "
                     f"{row.count_low if row.count_low == row.count_high else f'{row.count_low}-{row.count_high}'}"
-                    f" of {row.total:g} (Wilson CI; {row.how}); the system published no such breakdown for {year}",
+                    f" of {row.total:g} (Wilson CI; {row.how}); the system published no such split of all victims "
+                    f"admitted for {year}",
                     ci=(float(row.ci_low), float(row.ci_high)),
                 )
             ]
         )
     if len(unodc):
-        out.notes.append(
-            f"The system published no breakdown by {', '.join(unodc['label'])} for {year}; UNODC's "
-            "detected-victims breakdown is shown instead, labelled as such (it counts victims detected "
-            "in Finland, not admissions to the system)."
-        )
+        out.notes.append(unodc_note(unodc, have, year))
     return out
+
+
+def unodc_note(unodc: pd.DataFrame, have: pd.DataFrame, year: int) -> str:
+    """What the system did not publish for `year` that UNODC did, in words: a share of all victims admitted, with
+    the narrower figure the system did publish named beside it (forced labour among those exploited in Finland is
+    not forced labour among all victims).
+
+    Parameters
+    ----------
+    unodc : pandas.DataFrame
+        The rows of `unodc_breakdown`.
+    have : pandas.DataFrame
+        The profile's published items (``item``, ``value``).
+    year : int
+        The year.
+
+    Returns
+    -------
+    str
+    """
+    parts = []
+    for label in unodc["label"]:
+        narrower = [
+            f"{row.item} = {row.value:g}" for row in have.itertuples() if label in row.item and row.item != label
+        ]
+        parts.append(label + (f" (it published only {'; '.join(narrower)})" if narrower else ""))
+    return (
+        f"For {year} the system published no split of all victims admitted by {', '.join(parts)}; UNODC's "
+        "detected-victims breakdown is shown instead, labelled as such (it counts victims detected in Finland, "
+        "not admissions to the system)."
+    )
 
 
 def unodc_breakdown(obs: pd.DataFrame, year: int) -> pd.DataFrame:
