@@ -68,11 +68,16 @@ def test_every_share_of_the_table_is_an_estimate_with_its_wilson_interval(analys
 
 def test_changes_and_trends_carry_todays_keys_and_descriptions(analysis) -> None:
     change = analysis.select(names=["change_2019_2020.share_finland"])[0]
-    assert change.description == "share_finland: 123/244 in 2020 against 70/229 in 2019 (Newcombe CI, score test)"
+    assert change.description == (
+        "share of victims admitted who were exploited in Finland: 123/244 in 2020 against 70/229 in 2019 (Newcombe CI, "
+        "score test)"
+    )
     assert change.value == pytest.approx(123 / 244 - 70 / 229)
     assert change.unit == "difference of proportions" and 0 < change.p_value < 1
     trend = analysis.select(names=["trend.share_finland"])[0]
-    assert trend.description.startswith("share_finland: logit of the share on year over 4 years; quasi-binomial")
+    assert trend.description.startswith(
+        "share of victims admitted who were exploited in Finland: logit of the share on year over 4 years; quasi-binomial"
+    )
     assert trend.description.endswith("the interval includes 1: no trend is established (2016, 2018, 2019, 2020)")
     assert trend.extra["dispersion"] > 1 and trend.extra["df"] == 2
     assert trend.unit == "odds ratio per year" and trend.ci[0] < trend.value < trend.ci[1]
@@ -90,18 +95,30 @@ def test_summary_lists_every_estimate(analysis) -> None:
     assert summary.loc["trend.minor_share", "value"] == analysis.models["trend.minor_share"].odds_ratio
 
 
+def test_reports_speak_words_not_keys(obs) -> None:
+    assert set(profiles.SHARE_LABELS) == set(profiles.SHARE_TESTS)
+    analysis = profiles.run(obs)
+    for e in analysis.select("trend.", "change_"):
+        assert not any(e.description.startswith(f"{key}:") for key in profiles.SHARE_TESTS), e.description
+        assert any(e.description.startswith(label) for label in profiles.SHARE_LABELS.values()), e.description
+
+
 def test_a_trend_that_cannot_be_fitted_becomes_a_note(obs) -> None:
     short = profiles.run(obs, start_year=2019, end_year=2020, compare_from=2019, compare_to=2020)
     assert not short.select("trend.")
     assert [n for n in short.notes if not n.startswith(("system ", "unodc "))] == [
-        f"{name}: fewer than three years with both figures, no trend" for name in profiles.SHARE_TESTS
+        f"{profiles.SHARE_LABELS[name]}: fewer than three years with both figures, no trend"
+        for name in profiles.SHARE_TESTS
     ]
     assert len(short.select("change_2019_2020.")) == 3
 
 
 def test_a_comparison_year_without_figures_becomes_a_note(obs) -> None:
     out = profiles.run(obs, start_year=2006, end_year=2020, compare_from=2017, compare_to=2020)
-    assert "share_finland: no comparison, 2017 or 2020 lacks a published figure" in out.notes
+    assert (
+        "share of victims admitted who were exploited in Finland: no comparison, 2017 or 2020 lacks a published figure"
+        in out.notes
+    )
     assert [e.name for e in out.select("change_")] == ["change_2017_2020.minor_share"]
     minors = out.select(names=["change_2017_2020.minor_share"])[0]
     assert minors.value == pytest.approx(10 / 244 - 14 / 127)

@@ -29,6 +29,12 @@ SHARE_TESTS: dict[str, tuple[SeriesSpec, SeriesSpec]] = {
     "forced_labour_share_in_finland": ({"place": "finland", "form": "forced_labour"}, {"place": "finland"}),
     "minor_share": ({"age": "minor"}, {}),
 }
+#: The same shares in words, for readers (descriptions, notes and reports say these, not the keys).
+SHARE_LABELS: dict[str, str] = {
+    "share_finland": "share of victims admitted who were exploited in Finland",
+    "forced_labour_share_in_finland": "share in forced labour among victims exploited in Finland",
+    "minor_share": "share of minors among victims admitted",
+}
 
 
 def share_key(breakdown: str, part: str, year: int) -> str:
@@ -98,7 +104,8 @@ def change_estimate(name: str, change: ShareChange, first_year: int, second_year
     (k1, n1), (k2, n2) = change.first, change.second
     return change.estimate("difference").renamed(
         f"change_{first_year}_{second_year}.{name}",
-        f"{name}: {k2:g}/{n2:g} in {second_year} against {k1:g}/{n1:g} in {first_year} (Newcombe CI, score test)",
+        f"{SHARE_LABELS[name]}: {k2:g}/{n2:g} in {second_year} against {k1:g}/{n1:g} in {first_year} (Newcombe CI, "
+        "score test)",
     )
 
 
@@ -118,7 +125,7 @@ def trend_estimate(name: str, trend: ShareTrend) -> Estimate:
         The odds ratio with its quasi-binomial interval and t-test p-value; the description lists the years fitted.
     """
     e = trend.estimate("odds_ratio")
-    return e.renamed(f"trend.{name}", f"{name}: {e.description} ({', '.join(map(str, trend.years))})")
+    return e.renamed(f"trend.{name}", f"{SHARE_LABELS[name]}: {e.description} ({', '.join(map(str, trend.years))})")
 
 
 def shares_of_year(analysis: Analysis, year: int) -> list[Estimate]:
@@ -189,11 +196,11 @@ def run(
             out.models[f"change_{a}_{b}.{name}"] = change
             out.add([change_estimate(name, change, a, b)])
         else:
-            out.notes.append(f"{name}: no comparison, {a} or {b} lacks a published figure")
+            out.notes.append(f"{SHARE_LABELS[name]}: no comparison, {a} or {b} lacks a published figure")
         try:
             trend = fit_share_trend(_within(part, start_year, end_year), _within(whole, start_year, end_year))
         except FitError:
-            out.notes.append(f"{name}: fewer than three years with both figures, no trend")
+            out.notes.append(f"{SHARE_LABELS[name]}: fewer than three years with both figures, no trend")
             continue
         out.models[f"trend.{name}"] = trend
         out.add([trend_estimate(name, trend)])
