@@ -126,7 +126,7 @@ def trend_estimates(table: pd.DataFrame) -> tuple[list[Estimate], list[str]]:
         try:
             fit = censored_share_trend(list(grp["year"]), counts, list(grp["total"]))
         except FitError as exc:
-            notes.append(f"{series} {key}: no trend ({exc})")
+            notes.append(f"share of {SHARES[key][3]} among {SERIES[series][2]}: no trend ({exc})")
             continue
         years = f"{grp['year'].min()}-{grp['year'].max()}"
         e = fit.estimates[0]
