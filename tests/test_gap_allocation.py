@@ -126,7 +126,7 @@ def test_every_draw_adds_up_to_the_total_it_took_and_the_totals_are_taken_at_the
     rest = g.counts[:, :3]
     shares = rest.sum(axis=0) / rest.sum()
     assert shares == pytest.approx(np.array([5, 16, 17]) / 38, abs=0.01)
-    assert "2014" in g.sources[2007] and "one per draw with probabilities 0.3, 0.7" in g.sources[2007]
+    assert "2014" in g.sources[2007] and "one per draw with probabilities 0.3 and 0.7, minus 2014" in g.sources[2007]
     assert g.tags[2008] == "total (630 to 2017 or 1,257 to 2020) minus 2014, split by UNODC"
 
 

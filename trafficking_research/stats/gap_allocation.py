@@ -289,13 +289,13 @@ def allocate_gaps(
     sources = {y: "; ".join(m.words for m in own[y]) for y in own_years}
     tags = {y: " + ".join(f"{m.source} ratio" for m in own[y]) for y in own_years}
     if rest_years:
-        others = f" after {', '.join(map(str, own_years))} (estimated from their own sources)" if own_years else ""
+        others = f", minus {', '.join(map(str, own_years))} (estimated from their own sources)" if own_years else ""
         named = " or ".join(f"{t:g} ({label})" for label, t in totals.items())
-        odds = "" if len(totals) < 2 else ", one per draw with probabilities " + ", ".join(f"{q:g}" for q in p)
+        odds = "" if len(totals) < 2 else ", one per draw with probabilities " + " and ".join(f"{q:g}" for q in p)
         split = f"in proportion to {split_words}" if split_words else "in equal shares"
         for y in rest_years:
             sources[y] = (
-                f"what the total leaves for the gap years, {named}{odds}{others}, split among "
+                f"what the total leaves: the gap years' sum {named}{odds}{others}; split among "
                 f"{', '.join(map(str, rest_years))} {split} (multinomial"
                 + (", the shares with the ratio's year-to-year noise)" if split_noise is not None else ")")
             )
