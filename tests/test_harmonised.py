@@ -244,3 +244,11 @@ def test_zero_draws_leave_out_what_the_growth_docstring_says(obs) -> None:
 def test_published_only_growth_says_how_its_interval_was_computed(obs) -> None:
     est = H.published_only_growth(obs).estimate("apc")
     assert "Wald" not in est.description and "Pearson dispersion" in est.description
+
+
+def test_without_enough_first_half_years_2014_rests_on_unodc_and_says_why(obs) -> None:
+    halves = (obs["period_end"].dt.month == 6) & (obs["period_start"].dt.month == 1)
+    keep = ~halves | obs["period_end"].dt.year.isin([2013, 2014, 2015])  # two years with both halves: too few
+    h = H.harmonise(obs[keep], H.Scenario(), 2020, n_draws=20, seed=1)
+    assert h.table.set_index("year").loc[2014, "sources"] == "UNODC ratio"
+    assert any(n.startswith("2014: its first half is not used") and "three" in n for n in h.notes)

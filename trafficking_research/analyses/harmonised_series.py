@@ -29,7 +29,7 @@ import pandas as pd
 
 from ..config import CUMULATIVE_VICTIMS, FIRST_YEAR, UNODC_DETECTED
 from ..data.series import annual_series, half_year_pairs
-from ..errors import ParameterError, SeriesError
+from ..errors import FitError, ParameterError, SeriesError
 from ..stats.gap_allocation import GapDraws, Measurement, allocate_gaps, proportional_gaps, relation_of
 from ..stats.imputation import ProxyRelation, fit_proxy_relation
 from ..stats.nowcast import nowcast_year
@@ -201,7 +201,7 @@ class Harmonised:
     draws: pd.DataFrame
     relation: ProxyRelation
     gap_totals: dict[str, int]
-    gaps: GapDraws
+    gaps: GapDraws | None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -233,8 +233,9 @@ def _model(
     totals: dict[str, int],
     n_draws: int,
     seed: int,
+    notes: list[str],
 ) -> GapDraws:
-    """The gap years' draws under the scenario's allocation."""
+    """The gap years' draws under the scenario's allocation (what a source could not give goes to `notes`)."""
     unodc = {y: float(data.unodc[y]) for y in gaps}
     if scenario.allocation == "proportional":
         total = next(iter(totals.items()), None)
@@ -250,10 +251,13 @@ def _model(
     for y in own_years:
         ms = [Measurement(UNODC, unodc[y], relation)] if "unodc" in scenario.year_sources else []
         if "first_half" in scenario.year_sources and y in halves.index and np.isnan(halves.loc[y, "full_year"]):
-            nowcast = nowcast_year(float(halves.loc[y, "first_half"]), history)
-            ms.append(Measurement(FIRST_HALF, nowcast.first_half, relation_of(nowcast)))
+            try:
+                nowcast = nowcast_year(float(halves.loc[y, "first_half"]), history)
+                ms.append(Measurement(FIRST_HALF, nowcast.first_half, relation_of(nowcast)))
+            except FitError as exc:
+                notes.append(f"{y}: its first half is not used ({exc})")
         own[y] = ms or [Measurement(UNODC, unodc[y], relation)]
-    weights = [TOTAL_WEIGHTS[int(label[-4:])] for label in totals] if len(totals) > 1 else None
+    weights = [TOTAL_WEIGHTS[year] for year in scenario.total_years] if len(totals) > 1 else None
     by_unodc = scenario.split == "unodc"
     return allocate_gaps(
         own,
@@ -312,7 +316,7 @@ def harmonise(
             + " vs ".join(f"{g} by the total {label}" for label, g in totals.items())
             + "); each draw takes one of them"
         )
-    gap_draws = _model(data, scenario, gaps, relation, totals, n_draws, seed) if gaps else None
+    gap_draws = _model(data, scenario, gaps, relation, totals, n_draws, seed, notes) if gaps else None
     draws = pd.DataFrame({y: np.full(n_draws, v) for y, v in published.items()})
     if scenario.first_year is not None:
         draws[FIRST_YEAR] = float(scenario.first_year)
