@@ -81,10 +81,30 @@ def test_published_years_stay_as_published_and_gaps_are_flagged(obs) -> None:
     assert t.loc[2006, "flag"] == "published_first_year_clients" and t.loc[2006, "value"] == 9
     assert h.gap_years == [2007, 2008, 2009, 2014]
     for y in h.gap_years:
-        assert t.loc[y, "flag"] == "estimated_unodc_total_2017"
+        assert t.loc[y, "flag"] == "estimated"
         assert t.loc[y, "low"] <= t.loc[y, "value"] <= t.loc[y, "high"]
     assert (h.draws[h.gap_years].sum(axis=1) == 112).all()
-    assert h.gap_total == 112
+    assert h.gap_totals == {"630 to 2017": 112}
+
+
+def test_the_main_model_uses_every_source_and_each_draw_one_total(obs) -> None:
+    """2014 (inside the overlap years) rests on UNODC and its first half; 2007-2009 take what the drawn total
+    leaves; every draw adds up to the total it took, and both totals are taken."""
+    h = H.harmonise(obs, H.Scenario(), 2020, n_draws=400, seed=3)
+    t = h.table.set_index("year")
+    assert t.loc[2014, "sources"] == "UNODC ratio + first half ratio"
+    assert "UNODC 45 x ratio" in t.loc[2014, "basis"] and "first half 21 x ratio" in t.loc[2014, "basis"]
+    for y in (2007, 2008, 2009):
+        assert t.loc[y, "sources"] == "total (630 to 2017 or 1,257 to 2020) minus 2014, split by UNODC"
+    sums = h.draws[h.gap_years].sum(axis=1).to_numpy()
+    assert (sums == h.gaps.total).all() and set(sums) == {103.0, 112.0}
+    assert abs(np.mean(sums == 112) - 0.5) < 4 * math.sqrt(0.25 / 400)
+    assert h.gap_totals == {"630 to 2017": 112, "1,257 to 2020": 103}
+    assert any("disagree" in n for n in h.notes)
+    # 2014 agrees with UNODC x the overlap ratio, not with the older proportional share of the excess (61)
+    admitted, unodc = preferred(measure="admitted"), preferred(measure="identified")
+    ratio = math.exp(np.mean([math.log(admitted[y] / unodc[y]) for y in range(2010, 2021) if y in admitted]))
+    assert abs(t.loc[2014, "value"] - unodc[2014] * ratio) <= 1.5 and t.loc[2014, "high"] < 50
 
 
 def test_relation_is_the_log_ratio_on_the_overlap_years(obs) -> None:
@@ -94,7 +114,9 @@ def test_relation_is_the_log_ratio_on_the_overlap_years(obs) -> None:
     h = H.harmonise(obs, H.Scenario(None, 9, (2010, 2015)), 2020, n_draws=5, seed=1)
     logs = [math.log(admitted[y] / unodc[y]) for y in years]
     assert h.relation.mean == pytest.approx(np.mean(logs)) and h.relation.sd == pytest.approx(np.std(logs, ddof=1))
-    assert h.table.set_index("year").loc[2014, "flag"] == "estimated_unodc"
+    t = h.table.set_index("year")
+    assert t.loc[2014, "flag"] == "estimated" and "first half" in t.loc[2014, "sources"]
+    assert t.loc[2007, "sources"] == "UNODC ratio"  # no total: every gap year from its own sources
 
 
 def pearson_dispersion(years: np.ndarray, y: np.ndarray) -> float:
@@ -142,16 +164,36 @@ def test_estimated_years_widen_the_interval_compared_with_fixed_values(obs) -> N
     assert g.slope_se > math.sqrt(var)
 
 
-def test_sensitivity_covers_every_choice(obs) -> None:
-    table = H.sensitivity(
-        obs, 2020, n_draws=3, seed=1, model="poisson", relations=((2010, 2020), (2010, 2015)), first_years=(9, 6)
-    )
-    assert len(table) == 3 + 3 * 2 * 2
-    est = table[table["draws"] == 3]
-    assert set(est["total"]) == {"2017", "2020", "none"} and set(est["first_year"]) == {9, 6}
-    assert (est.loc[est["total"] == "2017", "gap_sum"].isin([112, 115])).all()
-    assert (est.loc[est["total"] == "2020", "gap_sum"].isin([103, 106])).all()
+def test_sensitivity_covers_the_named_choices(obs) -> None:
+    table = H.sensitivity(obs, 2020, n_draws=3, seed=1, model="poisson")
+    assert len(table) == 3 + len(H.SCENARIOS)
+    est = table[table["draws"] == 3].set_index("choice")
+    names = " | ".join(est.index)
+    for named in (
+        "as before",
+        "2014 from UNODC x ratio alone",
+        "all of the excess to 2007-09",
+        "first half alone",
+        "only the total to 2017",
+        "only the total to 2020",
+    ):
+        assert named in names
+    assert est.loc["only the total to 2017 (630)", "gap_sum"] == "112"
+    assert est.loc["only the total to 2020 (1,257)", "gap_sum"] == "103"
+    assert est.loc["main: every source, either total drawn", "gap_sum"] == "112 or 103"
+    assert est.loc["2006 = 6 (the older release)", "gap_sum"] == "115 or 106"
+    assert est.loc["no total: every gap year from its own sources", "gap_sum"].endswith("(median)")
     assert (table["apc_low"] < table["apc"]).all() and (table["apc"] < table["apc_high"]).all()
+
+
+def test_the_older_allocation_is_reproduced_by_its_scenario(obs) -> None:
+    """The proportional allocation over all gap years, total to 2017: the draws of `imputation.draw_gap_counts`."""
+    from trafficking_research.stats.imputation import draw_gap_counts
+
+    h = H.harmonise(obs, H.Scenario("2017", allocation="proportional"), 2020, n_draws=30, seed=2006)
+    unodc = preferred(measure="identified")
+    want = draw_gap_counts([unodc[y] for y in (2007, 2008, 2009, 2014)], h.relation, 30, 2006, total=112)
+    assert (h.draws[[2007, 2008, 2009, 2014]].to_numpy() == want).all()
 
 
 def test_derived_abroad_is_all_minus_finland(obs) -> None:
@@ -170,6 +212,11 @@ def test_derived_abroad_is_all_minus_finland(obs) -> None:
         ({"total": "2019"}, "total"),
         ({"first_year": -1}, "first_year"),
         ({"relation_years": (2020, 2010)}, "relation_years"),
+        ({"allocation": "spread"}, "allocation"),
+        ({"year_sources": ()}, "year_sources"),
+        ({"year_sources": ("tip",)}, "year_sources"),
+        ({"split": "trend"}, "split"),
+        ({"allocation": "proportional"}, "one total"),
     ],
 )
 def test_scenario_refuses_bad_choices(kwargs: dict, fragment: str) -> None:
@@ -197,3 +244,11 @@ def test_zero_draws_leave_out_what_the_growth_docstring_says(obs) -> None:
 def test_published_only_growth_says_how_its_interval_was_computed(obs) -> None:
     est = H.published_only_growth(obs).estimate("apc")
     assert "Wald" not in est.description and "Pearson dispersion" in est.description
+
+
+def test_without_enough_first_half_years_2014_rests_on_unodc_and_says_why(obs) -> None:
+    halves = (obs["period_end"].dt.month == 6) & (obs["period_start"].dt.month == 1)
+    keep = ~halves | obs["period_end"].dt.year.isin([2013, 2014, 2015])  # two years with both halves: too few
+    h = H.harmonise(obs[keep], H.Scenario(), 2020, n_draws=20, seed=1)
+    assert h.table.set_index("year").loc[2014, "sources"] == "UNODC ratio"
+    assert any(n.startswith("2014: its first half is not used") and "three" in n for n in h.notes)

@@ -13,9 +13,9 @@ from dataclasses import replace
 
 import pandas as pd
 
-from ..config import CORE_SERIES, VICTIMS
+from ..config import CORE_SERIES
 from ..data.events import event_date, load_events
-from ..data.series import annual_series, latest_year
+from ..data.series import annual_series, half_year_pairs, latest_year
 from ..errors import FitError
 from ..stats import trends
 from ..stats.censored import count_from_percent
@@ -32,9 +32,6 @@ from .parameters import declared
 
 #: The change of law compared before and after (its date and source are in data/events.csv).
 AMENDMENTS = "reception_act_amendments_2023"
-#: Client types of the first-half/full-year pairs, in order of preference; a year pairs the first type published
-#: for both halves (2020's first half is published for victims and witnesses together).
-HALF_YEAR_TYPES: tuple[str, ...] = (*VICTIMS, "victim_or_witness")
 #: The shares compared before and after the amendments: key -> (label, query of the part, unit of the part).
 SHARES: dict[str, tuple[str, dict[str, str]]] = {
     "share_finland": ("share of the victims admitted who were exploited in Finland", {"place": "finland"}),
@@ -83,28 +80,6 @@ def share_counts(obs: pd.DataFrame, query: dict[str, str]) -> tuple[pd.Series, p
             counts[y] = min(max(counts[y], r.low), r.high)
             ranges[int(y)] = (r.low, r.high)
     return pd.Series(counts, dtype=float), totals, ranges
-
-
-def half_year_pairs(obs: pd.DataFrame) -> pd.DataFrame:
-    """Victims admitted in the first half and in the whole year, for every year with a first-half figure.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by year: first_half, full_year (missing where the year is not published) and client_type.
-    """
-    rows: dict[int, dict] = {}
-    for ctype in HALF_YEAR_TYPES:
-        first = annual_series(obs, "admitted", ctype, half=1)
-        full = annual_series(obs, "admitted", ctype)
-        for y in first.index:
-            if y not in rows or (math.isnan(rows[y]["full_year"]) and y in full.index):
-                rows[int(y)] = {
-                    "first_half": float(first[y]),
-                    "full_year": float(full[y]) if y in full.index else math.nan,
-                    "client_type": ctype,
-                }
-    return pd.DataFrame.from_dict(rows, orient="index").sort_index().rename_axis("year")
 
 
 @declared(RECENT, observation_inputs)

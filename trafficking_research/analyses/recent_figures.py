@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..stats.segmented import SegmentedTrend
 from .harmonised import HARMONISED_SOURCE, Harmonised
+from .harmonised_figures import estimated_points
 from .plotting import DATA_SOURCE, finish_year_axes, headroom
 
 
@@ -42,16 +43,7 @@ def series_figure(series: pd.Series, h: Harmonised | None, seg: SegmentedTrend, 
     ax.plot(pub.index, pub.to_numpy(), "o", color="C0", label="published")
     if h is not None:
         t = h.table[h.table["year"].isin(sorted(estimated)) & h.table["year"].isin(series.index)]
-        ax.errorbar(
-            t["year"],
-            t["value"],
-            yerr=[t["value"] - t["low"], t["high"] - t["value"]],
-            fmt="o",
-            mfc="white",
-            color="C0",
-            capsize=3,
-            label="estimated gap year (median, 95% of draws)",
-        )
+        estimated_points(ax, t, "estimated gap year (median, 95% of draws)", color="C0")
     fitted = seg.model.fitted
     band = seg.model.band
     ax.plot(fitted.index, fitted.to_numpy(), color="C1", label="NB2 joinpoint trend")

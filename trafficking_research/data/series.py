@@ -1,9 +1,11 @@
-"""Year-indexed series from the preferred observations, and the coverage of years by series."""
+"""Year-indexed series from the preferred observations, the first-half/full-year pairs, and the coverage of years by
+series."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import weakref
 from dataclasses import dataclass
 
@@ -11,6 +13,10 @@ import pandas as pd
 
 from ..config import DEFAULT_STOCK_DATE, FIRST_YEAR, GROWTH_SERIES, STOCK_MEASURES, VICTIMS, SeriesSpec, period_of
 from ..errors import ParameterError
+
+#: Client types of the first-half/full-year pairs, in order of preference; a year pairs the first type published
+#: for both halves (2020's first half is published for victims and witnesses together).
+HALF_YEAR_TYPES: tuple[str, ...] = (*VICTIMS, "victim_or_witness")
 
 
 def covers_period(
@@ -253,3 +259,25 @@ def latest_year(obs: pd.DataFrame) -> int:
         The year.
     """
     return int(annual_series(obs, "admitted").index.max())
+
+
+def half_year_pairs(obs: pd.DataFrame) -> pd.DataFrame:
+    """Victims admitted in the first half and in the whole year, for every year with a first-half figure.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by year: first_half, full_year (missing where the year is not published) and client_type.
+    """
+    rows: dict[int, dict] = {}
+    for ctype in HALF_YEAR_TYPES:
+        first = annual_series(obs, "admitted", ctype, half=1)
+        full = annual_series(obs, "admitted", ctype)
+        for y in first.index:
+            if y not in rows or (math.isnan(rows[y]["full_year"]) and y in full.index):
+                rows[int(y)] = {
+                    "first_half": float(first[y]),
+                    "full_year": float(full[y]) if y in full.index else math.nan,
+                    "client_type": ctype,
+                }
+    return pd.DataFrame.from_dict(rows, orient="index").sort_index().rename_axis("year")

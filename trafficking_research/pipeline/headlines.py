@@ -32,8 +32,9 @@ HEADLINES: tuple[Headline, ...] = (
     Headline(
         "growth",
         "growth.harmonised.apc",
-        "The same over the whole span, with the gap years (2007–2009, 2014) estimated from UNODC's series and the "
-        "published cumulative total (their uncertainty carried into the interval)",
+        "The same over the whole span, with the gap years estimated from every source (2014 from UNODC's series and "
+        "its own first half; 2007–2009 from what either published cumulative total leaves), their uncertainty and "
+        "the totals' disagreement carried into the interval",
     ),
     Headline(
         "growth",
