@@ -11,10 +11,11 @@ from ..config import FIRST_YEAR
 from ..data.series import annual_series
 from ..stats.pooled_growth import FullSpanGrowth
 from ..stats.result import Estimate
+from .declarations import GROWTH
 from .harmonised_series import Harmonised, Scenario, full_span_growth, harmonise, published_only_growth
 
-#: Draws per scenario of the sensitivity table, unless a caller says otherwise (the growth notebook's default).
-SENSITIVITY_DRAWS = 10
+#: Draws per scenario of the sensitivity table, unless a caller says otherwise (the growth notebook's declared default).
+SENSITIVITY_DRAWS: int = GROWTH["sensitivity_draws"].default
 
 MAIN = Scenario()
 #: The sensitivity table's scenarios: the main model, then one choice changed at a time.
