@@ -10,7 +10,8 @@ import pytest
 from scipy import optimize, stats
 
 from trafficking_research.errors import FitError, ParameterError
-from trafficking_research.stats.censored import CountRange, censored_share_trend, count_range, share_range
+from trafficking_research.data.counts import CountRange, count_range
+from trafficking_research.stats.censored import censored_share_trend, share_range
 
 YEARS = list(range(2010, 2021))
 TOTALS = [49, 54, 50, 58, 45, 52, 134, 130, 160, 228, 244]

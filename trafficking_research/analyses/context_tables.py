@@ -11,7 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..stats.rates import CountRange, Interval, count_ratio, poisson_rate, rate_ratio
+from ..data.counts import CountRange
+from ..stats.rates import Interval, count_ratio, poisson_rate, rate_ratio
 
 COUNTRIES: tuple[str, ...] = ("FIN", "SWE", "NOR", "DNK", "ISL", "EST")
 NAMES: dict[str, str] = {

@@ -18,11 +18,12 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from ..config import FIRST_YEAR
+from ..data.counts import Cells, CountRange, part_count
 from ..errors import FitError
-from ..stats.censored import CountRange, censored_share_trend, share_range
+from ..stats.censored import censored_share_trend, share_range
 from ..stats.result import Estimate
 from ..stats.shares import share_change
-from .fifteen_years_counts import SERIES, SHARES, UNODC_CAVEAT, Cells, part_count, unodc_rows
+from .fifteen_years_counts import SERIES, SHARES, UNODC_CAVEAT, unodc_rows
 from .fifteen_years_figures import share_figure
 
 

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pandas as pd
 
-from ..config import FIRST_YEAR
-from ..data.series import annual_series
+from ..config import FIRST_YEAR, VICTIMS
+from ..data.counts import Cells, part_count
 from ..stats.pooled_growth import FullSpanGrowth
 from ..stats.result import Estimate
 from .declarations import GROWTH
@@ -118,22 +118,22 @@ def derived_complements(obs: pd.DataFrame, end_year: int = 2024) -> pd.DataFrame
         One row per year and derived part (only where the part itself is not published): the total, the published
         part and the remainder, flagged as derived.
     """
-    total = annual_series(obs, "admitted")
+    cells = Cells(obs, "admitted", VICTIMS)
     rows = []
     for dim, known, other in (("place", "finland", "abroad"), ("sex", "female", "male"), ("sex", "male", "female")):
-        part = annual_series(obs, "admitted", **{dim: known})
-        rest = annual_series(obs, "admitted", **{dim: other})
-        for y in part.index:
-            if y > end_year or y not in total.index or y in rest.index:
+        for y in cells.years:
+            got = part_count(cells, y, dim, other, known, {}, depth=1)  # depth 1: no sums over the other split
+            if y > end_year or got is None or got.how != "derived":
                 continue
+            total, part = cells.get(y), cells.get(y, **{dim: known})
             rows.append(
                 {
                     "year": int(y),
                     "dimension": dim,
                     "derived": other,
-                    "total": float(total[y]),
-                    "published_part": float(part[y]),
-                    "value": float(total[y] - part[y]),
+                    "total": float(total.count.low),
+                    "published_part": float(part.count.low),
+                    "value": float(got.count.low),
                     "flag": f"derived: all - {known}",
                 }
             )

@@ -16,64 +16,10 @@ import numpy as np
 from scipy import optimize, special, stats
 
 from ..config import CONFIDENCE
+from ..data.counts import CountRange
 from ..errors import FitError, ParameterError
 from .result import Estimate, Result, covers_one_words
 from .shares import wilson_share
-
-
-@dataclass(frozen=True)
-class CountRange:
-    """A count known to lie in ``[low, high]`` (equal ends: an exact count): the package's one censored-count type,
-    used by the shares here and by the exact rates of `stats.rates`."""
-
-    low: int
-    high: int
-
-    def __post_init__(self) -> None:
-        for name, v in (("low", self.low), ("high", self.high)):
-            if v < 0 or int(v) != v:
-                raise ParameterError(f"count {name} must be a whole number >= 0, got {v}")
-        if self.low > self.high:
-            raise ParameterError(f"count range [{self.low}, {self.high}] is empty: need low <= high")
-
-    @property
-    def exact(self) -> bool:
-        """True when the count is known exactly."""
-        return self.low == self.high
-
-    @classmethod
-    def published(cls, value: float, qualifier: str = "exact") -> CountRange:
-        """The whole counts a published figure allows: exact, or bounded from above (``"<5"`` is value 5,
-        qualifier ``less_than``: 0 to 4).
-
-        Parameters
-        ----------
-        value : float
-            The number as published (a whole number).
-        qualifier : {"exact", "less_than", "at_most"}
-            How the source states it. Upper-open qualifiers ("more_than", "at_least") need a ceiling, which the
-            caller supplies by intersecting with the total; here they are refused.
-
-        Returns
-        -------
-        CountRange
-        """
-        if int(value) != value:
-            raise ParameterError(f"a count must be whole, got {value}")
-        v = int(value)
-        if qualifier == "exact":
-            return cls(v, v)
-        if qualifier == "less_than":
-            if v < 1:
-                raise ParameterError(f"less than {v} is not a possible count")
-            return cls(0, v - 1)
-        if qualifier == "at_most":
-            return cls(0, v)
-        raise ParameterError(f"qualifier {qualifier!r}: only exact, less_than and at_most bound a count from above")
-
-
-#: The whole counts a published figure allows (`CountRange.published`).
-count_range = CountRange.published
 
 
 def count_from_percent(percent: float, total: float) -> CountRange:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from scipy import stats
 
 from ..config import CONFIDENCE
+from ..data.counts import CountRange
 from ..errors import ParameterError
-from .censored import CountRange
 
 
 @dataclass(frozen=True)
