@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import CUMULATIVE_VICTIMS, FIRST_YEAR, UNODC_DETECTED
-from ..data.series import annual_series, half_year_pairs
+from ..data.series import annual_series, cell_versions, half_year_pairs
 from ..errors import FitError, ParameterError, SeriesError
 from ..stats.gap_allocation import GapDraws, Measurement, allocate_gaps, proportional_gaps, relation_of
 from ..stats.imputation import ProxyRelation, fit_proxy_relation
@@ -140,16 +140,7 @@ def inputs(obs: pd.DataFrame) -> Inputs:
     admitted = annual_series(obs, "admitted")
     unodc = annual_series(obs, **UNODC_DETECTED)
     cumulative = annual_series(obs, **CUMULATIVE_VICTIMS)
-    first = obs[
-        (obs["measure"] == "clients_during")
-        & (obs["period_start"] == pd.Timestamp(f"{FIRST_YEAR}-01-01"))
-        & (obs["period_end"] == pd.Timestamp(f"{FIRST_YEAR}-12-31"))
-        & (obs["place"] == "all")
-        & (obs["form"] == "all")
-        & (obs["sex"] == "all")
-        & (obs["age"] == "all")
-        & (obs["unit"] == "persons")
-    ]
+    first = cell_versions(obs, "clients_during", FIRST_YEAR)
     values = {int(v): f"{s} ({st})" for v, s, st in zip(first["value"], first["source_id"], first["status"])}
     totals = {int(y): float(v) for y, v in cumulative.items()}
     return Inputs(admitted, unodc, totals, values, half_year_pairs(obs))

@@ -195,6 +195,48 @@ def coverage(obs: pd.DataFrame, series_specs: dict[str, SeriesSpec]) -> pd.DataF
     return table
 
 
+def cell_versions(
+    obs: pd.DataFrame,
+    measure: str,
+    year: int,
+    *,
+    place: str = "all",
+    form: str = "all",
+    sex: str = "all",
+    age: str = "all",
+    unit: str = "persons",
+) -> pd.DataFrame:
+    """Every version of one calendar-year cell (preferred and alternatives, any client type), in file order: the
+    query for a figure whose sources disagree, where the analysis states each version.
+
+    Parameters
+    ----------
+    obs : pandas.DataFrame
+        Observations from `load_observations` (every version kept).
+    measure : str
+        The measure (``clients_during``).
+    year : int
+        The calendar year (1 January to 31 December).
+    place, form, sex, age, unit : str
+        The cell.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The matching rows, with their ``value``, ``source_id`` and ``status``.
+    """
+    return obs[
+        (obs["measure"] == measure)
+        & (obs["period_start"] == pd.Timestamp(f"{year}-01-01"))
+        & (obs["period_end"] == pd.Timestamp(f"{year}-12-31"))
+        & (obs["place"] == place)
+        & (obs["form"] == form)
+        & (obs["sex"] == sex)
+        & (obs["age"] == age)
+        & (obs["unit"] == unit)
+    ]
+
+
 def series_label(name: object) -> str:
     """Words for a series' name: the key `annual_series` gives (``admitted/victim|unspecified/all/all/all/all``)
     becomes "admitted (victim or unspecified)" with any other selection after it; a name already in words stays;
