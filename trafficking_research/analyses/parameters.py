@@ -12,8 +12,6 @@ the data receive it through `Inputs`, which loads lazily.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -268,6 +266,9 @@ def declared(
     callable
         The decorator.
     """
+
+    import functools
+    import inspect
 
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         sig = inspect.signature(fn)
