@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from scipy import optimize, stats
 
-from trafficking_research.errors import FitError, ParameterError
 from trafficking_research.data.counts import CountRange, count_range
+from trafficking_research.errors import FitError, ParameterError
 from trafficking_research.stats.censored import censored_share_trend, share_range
 
 YEARS = list(range(2010, 2021))

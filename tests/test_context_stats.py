@@ -96,3 +96,17 @@ def test_rate_ratio_covers_at_least_nominal() -> None:
 def test_bad_input(call, message: str) -> None:
     with pytest.raises(ParameterError, match=message):
         call()
+
+
+def test_an_interval_is_a_result_like_every_other() -> None:
+    """rates.Interval reports through the one result type: an Estimate with unit, interval and method in words."""
+    from trafficking_research.stats.result import Result
+
+    rate = poisson_rate(CountRange(12, 12), 5_500_000)
+    assert isinstance(rate, Result)
+    (e,) = rate.estimates
+    assert (e.value, e.ci, e.unit) == (rate.value, rate.ci, "per 100,000 population")
+    assert "Garwood" in e.description and "95% exact interval" in e.description
+    bounded = poisson_rate(CountRange(0, 4), 5_500_000)
+    assert bounded.estimates[0].value is None and bounded.estimates[0].extra["bound"] == bounded.bound
+    assert rate.summary().loc["value", "unit"] == "per 100,000 population"

@@ -14,12 +14,14 @@ from scipy import stats
 from ..config import CONFIDENCE
 from ..data.counts import CountRange
 from ..errors import ParameterError
+from .result import Estimate, Result
 
 
 @dataclass(frozen=True)
-class Interval:
-    """A statistic with its confidence interval; `value` is None when the inputs are bounds (only the range is known),
-    and then `bound` holds the largest value the statistic could take from the published bounds."""
+class Interval(Result):
+    """A rate, rate ratio or count ratio with its exact confidence interval: a frozen result like every other.
+    `value` is None when the inputs are bounds (only the range is known), and then `bound` holds the largest value the
+    statistic could take from the published bounds."""
 
     value: float | None
     low: float
@@ -27,10 +29,27 @@ class Interval:
     confidence: float
     method: str
     bound: float | None = None
+    unit: str = "ratio"
 
     @property
     def ci(self) -> tuple[float, float]:
+        """The interval's ends."""
         return (self.low, self.high)
+
+    @property
+    def estimates(self) -> tuple[Estimate, ...]:
+        """The statistic (None where only a bound is known) with its interval; the method in words."""
+        bound = "" if self.bound is None else f"; from published bounds, at most {self.bound:.4g}"
+        return (
+            Estimate(
+                "value",
+                self.value,
+                self.unit,
+                f"{self.method} ({self.confidence:.0%} exact interval){bound}",
+                ci=self.ci,
+                extra={} if self.bound is None else {"bound": self.bound},
+            ),
+        )
 
 
 def _check_confidence(confidence: float) -> float:
@@ -88,10 +107,11 @@ def poisson_rate(count: CountRange, exposure: float, per: float = 100_000, confi
     scale = per / exposure
     low = garwood(count.low, confidence)[0] * scale
     high = garwood(count.high, confidence)[1] * scale
+    unit = f"per {per:,.0f} population"
     if count.exact:
-        return Interval(count.low * scale, low, high, confidence, "exact Poisson (Garwood)")
+        return Interval(count.low * scale, low, high, confidence, "exact Poisson (Garwood)", unit=unit)
     return Interval(
-        None, low, high, confidence, "exact Poisson (Garwood) over the published range", bound=count.high * scale
+        None, low, high, confidence, "exact Poisson (Garwood) over the published range", count.high * scale, unit
     )
 
 
