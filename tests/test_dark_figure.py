@@ -53,7 +53,9 @@ def test_estimates_of_tables_carry_profile_intervals(tables_run) -> None:
     total = est["good.main_effects.estimate"]
     assert total.value == pytest.approx(main_effects_total(GOOD, 3), rel=1e-6)
     assert total.ci[0] < total.value < total.ci[1]
-    assert total.description == "good: total from main_effects (main effects), 95% profile-likelihood interval"
+    assert total.description == (
+        "list table 'good': total from the main-effects model (main effects), 95% profile-likelihood interval"
+    )
     assert {f"good.{m}.estimate" for m in METHODS} <= set(est)
     assert not any(name.startswith("bad.") for name in est)
     assert "good.main_effects.bootstrap_percentile" in est and "good.main_effects.bootstrap_bca" in est

@@ -62,7 +62,9 @@ def test_profile_interval_reports_the_total_with_its_interval() -> None:
     (total,) = prof.estimates
     assert total.name == "total" and total.value == prof.total == fit.total
     assert total.ci == (prof.lower, prof.upper) and prof.lower < prof.total < prof.upper
-    assert total.description == "two: total from main_effects (main effects), 95% profile-likelihood interval"
+    assert total.description == (
+        "list table 'two': total from the main-effects model (main effects), 95% profile-likelihood interval"
+    )
     assert prof.summary().loc["total", "ci_high"] == prof.upper
 
 
@@ -82,7 +84,10 @@ def test_bootstrap_result_reports_percentile_and_bca_intervals() -> None:
     )
     assert est["bootstrap_percentile"].extra["failed_replicates"] == res.n_failed == 0
     assert est["bootstrap_bca"].ci == res.bca
-    assert est["bootstrap_bca"].description == "two: main_effects total, BCa interval of 50 replicates"
+    assert (
+        est["bootstrap_bca"].description
+        == "list table 'two': total from the main-effects model, BCa interval of 50 replicates"
+    )
     assert list(res.summary().index) == ["bootstrap_percentile", "bootstrap_bca"]
 
 

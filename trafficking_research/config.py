@@ -139,5 +139,10 @@ SMALL_DENOMINATOR: int = 30
 MIN_FORECAST_SIMS: int = 100
 #: Fewest simulated data sets per scenario of the calibration study.
 MIN_REPLICATES: int = 10
-#: The model-selection methods of the multiple-systems estimate, by name (`stats.mse.selection.METHODS`).
-MSE_SELECTION_METHODS: tuple[str, ...] = ("main_effects", "stepwise", "aic_stepwise", "bic")
+#: The model-selection methods of the multiple-systems estimate, by name (`stats.mse.selection.METHODS`), in words.
+MSE_SELECTION_METHODS: dict[str, str] = {
+    "main_effects": "the main-effects model",
+    "stepwise": "stepwise selection of interactions",
+    "aic_stepwise": "stepwise selection by AIC",
+    "bic": "the best model by BIC",
+}

@@ -236,7 +236,7 @@ DARK_FIGURE = Declaration(
         Param(
             "dataset", "str", "", 'table to bootstrap (file stem); "" means the simulated scenario or the first table'
         ),
-        Param("method", "str", "stepwise", "model selection", (OneOf(MSE_SELECTION_METHODS),)),
+        Param("method", "str", "stepwise", "model selection", (OneOf(tuple(MSE_SELECTION_METHODS)),)),
         Param(
             "threshold",
             "float",

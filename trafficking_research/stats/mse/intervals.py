@@ -15,7 +15,7 @@ from scipy.optimize import brentq, minimize_scalar
 from scipy.special import gammaln
 from scipy.stats import chi2, norm
 
-from ...config import CONFIDENCE
+from ...config import CONFIDENCE, MSE_SELECTION_METHODS
 from ...data.capture_tables import CaptureTable
 from ...errors import ModelNotEstimableError, ParameterError
 from ..result import Estimate, Result
@@ -66,7 +66,8 @@ class ProfileInterval(Result):
                 "total",
                 self.total,
                 "persons",
-                f"{self.table}: total from {self.method} ({self.model}), {self.level:.0%} profile-likelihood interval",
+                f"list table '{self.table}': total from {MSE_SELECTION_METHODS.get(self.method, self.method)} "
+                f"({self.model}), {self.level:.0%} profile-likelihood interval",
                 ci=(_end(self.lower), _end(self.upper)),
             ),
         )
@@ -224,7 +225,7 @@ class BootstrapResult(Result):
     def estimates(self) -> tuple[Estimate, ...]:
         """The total with its percentile interval (and the failed replicates), and with its BCa interval where the
         acceleration could be computed."""
-        what = f"{self.table}: {self.method} total"
+        what = f"list table '{self.table}': total from {MSE_SELECTION_METHODS.get(self.method, self.method)}"
         out = [
             Estimate(
                 "bootstrap_percentile",
