@@ -5,8 +5,9 @@ The notebook `context` calls `run`. Data: data/context.csv (UNODC GLOTIP extract
 A count published as "<5" is carried as the range 0-4 everywhere: its rate or ratio is a bound with an interval, never a
 point estimate, and the trend models leave such years out (and say so).
 
-Its parts: `context_tables` (the cells, rates, ratios), `context_notes` (what each country counts, with sources) and
-`context_figures`; this module turns them into estimates and runs the analysis.
+Its parts: `context_tables` (the cells, rates, ratios) and `context_figures`; what each country counts and what its
+trend mixes are cited notes of the data package (data/context_notes.csv, `data.context_notes`). This module turns them
+into estimates and tables and runs the analysis.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from typing import Any
 
 import pandas as pd
 
+from ..data.context_notes import TOPICS, load_context_notes, notes_on
 from ..errors import FitError
 from ..stats.rates import Interval
 from ..stats.result import Estimate
 from ..stats.trends import fit_trend
 from .base import Analysis
 from .context_figures import forms_figure, per_victim_figure, rates_figure
-from .context_notes import TREND_CAVEATS, comparability_table
 from .context_tables import COUNTRIES, FORMS, NAMES, STAGES, per_victim_table, rate_ratios, rates_table, trend_series
 from .declarations import CONTEXT, context_inputs
 from .parameters import declared
@@ -135,7 +136,37 @@ def estimates(
     return out
 
 
-def apc_estimates(context: pd.DataFrame, start_year: int, end_year: int) -> tuple[list[Estimate], pd.DataFrame, dict]:
+def comparability_table(notes: pd.DataFrame) -> pd.DataFrame:
+    """What each country's detected victims are and what its trend mixes: one row per cited note, with its source.
+
+    Parameters
+    ----------
+    notes : DataFrame
+        As returned by `load_context_notes`.
+
+    Returns
+    -------
+    DataFrame
+        country, name, topic (in words), text, source_id and locator, countries in the order of `COUNTRIES` and
+        topics in the order of `TOPICS`.
+    """
+    table = notes.assign(order=notes["country"].astype(str).map({c: i for i, c in enumerate(COUNTRIES)}))
+    table = table.sort_values(["order", "topic"], kind="stable")
+    return pd.DataFrame(
+        {
+            "country": table["country"].astype(str),
+            "name": table["country"].map(NAMES),
+            "topic": table["topic"].map(TOPICS).astype(str),
+            "text": table["text"],
+            "source_id": table["source_id"],
+            "locator": table["locator"],
+        }
+    ).reset_index(drop=True)
+
+
+def apc_estimates(
+    context: pd.DataFrame, start_year: int, end_year: int, trend_caveats: dict[str, str] | None = None
+) -> tuple[list[Estimate], pd.DataFrame, dict]:
     """Each country's annual percent change of detected victims from the package's NB2 trend model (`fit_trend`),
     fitted to the years it reports an exact total within the range.
 
@@ -145,6 +176,9 @@ def apc_estimates(context: pd.DataFrame, start_year: int, end_year: int) -> tupl
         As returned by `load_context`.
     start_year, end_year : int
         The years of the fits.
+    trend_caveats : dict, optional
+        Country -> what its trend mixes (the ``trend_caveat`` notes of data/context_notes.csv), carried into the
+        APC's description.
 
     Returns
     -------
@@ -152,6 +186,7 @@ def apc_estimates(context: pd.DataFrame, start_year: int, end_year: int) -> tupl
         The APC estimates (``<country>.apc``), a table of years used and left out per country, and the fits.
     """
     out, rows, fits = [], [], {}
+    trend_caveats = trend_caveats or {}
     for country in COUNTRIES:
         series, bounded = trend_series(context, country, start_year, end_year)
         row: dict[str, Any] = {
@@ -167,7 +202,7 @@ def apc_estimates(context: pd.DataFrame, start_year: int, end_year: int) -> tupl
         fits[country.lower()] = fit
         rows.append(dict(row, apc=fit.apc, low=fit.apc_ci[0], high=fit.apc_ci[1], problem=""))
         left_out = f"; years published as '<5' left out: {row['left out (<5)']}" if bounded else ""
-        left_out += f"; caveat: {TREND_CAVEATS[country]}" if country in TREND_CAVEATS else ""
+        left_out += f"; caveat: {trend_caveats[country]}" if country in trend_caveats else ""
         out.append(
             Estimate(
                 f"{country.lower()}.apc",
@@ -187,6 +222,7 @@ def apc_estimates(context: pd.DataFrame, start_year: int, end_year: int) -> tupl
 def run(
     context: pd.DataFrame,
     population: pd.DataFrame,
+    notes: pd.DataFrame | None = None,
     *,
     start_year: int,
     end_year: int,
@@ -199,6 +235,9 @@ def run(
     ----------
     context, population : DataFrame
         As returned by `trafficking_research.data.context.load_context`.
+    notes : DataFrame, optional
+        The comparability notes, as returned by `trafficking_research.data.context_notes.load_context_notes`; the
+        package's own data/context_notes.csv when left out.
     {parameters}
     The trend models' intervals are the package's 95% whatever `confidence` says.
 
@@ -211,7 +250,8 @@ def run(
     """
     params = {"start_year": start_year, "end_year": end_year, "compare_year": compare_year, "confidence": confidence}
     out = Analysis("context", params)
-    out.table("comparability", comparability_table())
+    notes = load_context_notes() if notes is None else notes
+    out.table("comparability", comparability_table(notes))
     rates = out.table("rates", rates_table(context, population, start_year, end_year, confidence))
     by_form = {
         form: out.table(f"rates_{form}", rates_table(context, population, start_year, end_year, confidence, form=form))
@@ -221,7 +261,7 @@ def run(
         stage: out.table(f"{stage}_per_victim", per_victim_table(context, stage, start_year, end_year, confidence))
         for stage in STAGES
     }
-    apcs, apc_table, fits = apc_estimates(context, start_year, end_year)
+    apcs, apc_table, fits = apc_estimates(context, start_year, end_year, notes_on(notes, "trend_caveat"))
     out.table("apc", apc_table)
     out.models.update(fits)
     out.notes += [f"{NAMES[r.country]}: no trend fitted ({r.problem})" for r in apc_table.itertuples() if r.problem]
