@@ -76,7 +76,8 @@ class Summary:
 
     @staticmethod
     def _shown(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame.apply(lambda col: col.map(fmt)).astype(str)
+        """The table formatted, its index a first column (one header row)."""
+        return frame.apply(lambda col: col.map(fmt)).astype(str).reset_index()
 
     def __str__(self) -> str:
         width = max(len(k) for k, _ in self.header) if self.header else 0
@@ -84,7 +85,11 @@ class Summary:
         lines += [f"{k + ':':<{width + 1}} {v}" for k, v in self.header]
         for name, frame in self.tables:
             shown = self._shown(frame)
-            lines += ["", name, "-" * len(name), shown.to_string()]
+            first = shown.columns[0]
+            width = max(len(str(first)), *(len(v) for v in shown[first]))
+            shown[first] = shown[first].str.ljust(width)  # labels read from the left
+            shown = shown.rename(columns={first: str(first).ljust(width)})
+            lines += ["", name, "-" * len(name), shown.to_string(index=False)]
         if self.notes:
             lines += [""] + [f"Note: {n}" for n in self.notes]
         return "\n".join(lines)
@@ -104,6 +109,6 @@ class Summary:
         for name, frame in self.tables:
             shown = self._shown(frame)
             parts.append(f"<p><b>{html.escape(name)}</b></p>")
-            parts.append(shown.to_html(escape=True, classes="tr-summary-table", justify="left"))
+            parts.append(shown.to_html(escape=True, classes="tr-summary-table", justify="left", index=False))
         parts += [f"<p><i>Note:</i> {html.escape(n)}</p>" for n in self.notes]
         return "".join(parts) + "</div>"
