@@ -9,6 +9,7 @@ NB2 is parametrised by (coefficients, log alpha), variance mu + alpha mu^2. The 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,31 +55,53 @@ def _gram(X: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.matmul((w[:, :, None] * X).transpose(0, 2, 1), X)
 
 
+def _gram_outer(X: np.ndarray) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """X' diag(w_r) X for every row r of w as one matrix product with the cells' outer products (R x p x p)."""
+    n, p = X.shape
+    outer = (X[:, :, None] * X[:, None, :]).reshape(n, p * p)
+    return lambda _X, w: (w @ outer).reshape(-1, p, p)
+
+
 def poisson_loglik(Y: np.ndarray, mu: np.ndarray) -> np.ndarray:
     """Poisson log-likelihood of each row."""
     return np.sum(special.xlogy(Y, mu) - mu - special.gammaln(Y + 1), axis=1)
 
 
 def fit_poisson(
-    X: np.ndarray, Y: np.ndarray, tol: float = 1e-10, max_iter: int = 100, start: np.ndarray | None = None
+    X: np.ndarray,
+    Y: np.ndarray,
+    tol: float = 1e-10,
+    max_iter: int = 100,
+    start: np.ndarray | None = None,
+    inference: bool = True,
 ) -> BatchFit:
     """Poisson log-linear MLE of every row of Y by Newton-Raphson (the log-likelihood is concave).
 
-    `start` (R x p) warm-starts the search; by default it starts from least squares on log(y + 0.5).
+    `start` (R x p) warm-starts the search; by default it starts from least squares on log(y + 0.5). With
+    `inference` False the covariance, log-likelihood and Pearson statistic are left NaN (a search that needs only
+    the coefficients and means, such as the calibration study's profile likelihoods, does not pay for them).
     """
     Y = np.asarray(Y, dtype=float)
     R = Y.shape[0]
     beta = np.linalg.lstsq(X, np.log(Y.T + 0.5), rcond=None)[0].T if start is None else np.array(start, dtype=float)
     active = np.ones(R, dtype=bool)
+    # without inference the information is summed as one matrix product over the cells (the same sums in another
+    # order: many rows of a wide design, as in the profile searches, at a fraction of the cost)
+    gram = _gram if inference else _gram_outer(X)
     for _ in range(max_iter):
         idx = np.flatnonzero(active)
         if not len(idx):
             break
         mu = np.exp(np.minimum(beta[idx] @ X.T, ETA_CAP))
-        step = _solve(_gram(X, mu), (Y[idx] - mu) @ X)
+        step = _solve(gram(X, mu), (Y[idx] - mu) @ X)
         beta[idx] += step
         active[idx] = np.max(np.abs(step), axis=1) > tol
     mu = np.exp(np.minimum(beta @ X.T, ETA_CAP))
+    p = X.shape[1]
+    if not inference:
+        nan = np.full(R, np.nan)
+        return BatchFit(beta, np.full((R, p, p), np.nan), nan, mu, np.zeros(R), np.ones(R, dtype=bool),
+                        np.full((R, p + 1, p + 1), np.nan), nan, ~active)  # fmt: skip
     cov = np.linalg.inv(_gram(X, mu))
     return BatchFit(
         beta,
@@ -87,7 +110,7 @@ def fit_poisson(
         mu,
         np.zeros(R),
         np.ones(R, dtype=bool),
-        np.full((R, X.shape[1] + 1, X.shape[1] + 1), np.nan),
+        np.full((R, p + 1, p + 1), np.nan),
         np.sum((Y - mu) ** 2 / mu, axis=1),
         ~active,
     )
