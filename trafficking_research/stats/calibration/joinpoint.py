@@ -36,7 +36,7 @@ def best_breaks(
     """Per row: the break year of highest likelihood with alpha held (ties: the earliest), by `breaks.break_loglik`
     (Newton from `start`, the no-break coefficients, when given)."""
     years = np.asarray(years)
-    _, lls, _ = break_loglik(Y, years, int(years[0]), candidates, alpha, start=start)
+    _, lls, _ = break_loglik(Y, years, int(years[0]), candidates, alpha, start=start, lean=True)
     return np.asarray(candidates)[np.argmax(lls, axis=1)]
 
 
@@ -87,7 +87,7 @@ def _joinpoint_slopes_block(
     Y = bf.draw_nb2(rng, np.broadcast_to(mu, (stop - start, len(mu))), scenario.alpha)
     years = scenario.years
     origin, span = int(years[0]), float(years[-1] - years[0])
-    null = bf.fit_nb2(design(years, origin), Y)
+    null = bf.fit_nb2(design(years, origin), Y, lean=True)
     cands = joinpoint_candidates(years)
     best = best_breaks(Y, null.alpha, cands, years, start=null.beta)
     n = len(years)
@@ -100,7 +100,7 @@ def _joinpoint_slopes_block(
     out["break year found:-"] = best == scenario.break_year
     for k in np.unique(best):
         rows = np.flatnonzero(best == k)
-        fit = bf.fit_nb2(design(years, origin, (int(k),)), Y[rows])
+        fit = bf.fit_nb2(design(years, origin, (int(k),)), Y[rows], lean=True)
         w = (years[-1] - k) / span
         b, c = fit.beta[:, 1], fit.beta[:, 2]
         cov = fit.cov
@@ -146,11 +146,11 @@ def _joinpoint_size_block(
     else:
         mu = true_means(scenario.growth, years)
         Y = bf.draw_nb2(rng, np.broadcast_to(mu, (stop - start, len(mu))), scenario.alpha)
-        null = bf.fit_nb2(design(years, int(years[-1])), Y)
+        null = bf.fit_nb2(design(years, int(years[-1])), Y, lean=True)
     origin = int(years[-1])
     cands = joinpoint_candidates(years)
     # from the no-break NB2 fit (the maximum with alpha held there), Newton to breaks.joinpoint's tolerance
-    null_ll, lls, dispersion = break_loglik(Y, years, origin, cands, null.alpha, start=null.beta)
+    null_ll, lls, dispersion = break_loglik(Y, years, origin, cands, null.alpha, start=null.beta, lean=True)
     observed = scaled_lr(null_ll, lls.max(axis=1), dispersion)
     B = JOINPOINT_BOOT
     allowed = int(math.floor(0.05 * (B + 1) + 1e-9)) - 1  # the most exceedances with p = (exceed + 1) / (B + 1) <= 5%
@@ -174,6 +174,7 @@ def _joinpoint_size_block(
             start=np.repeat(null.beta[rows], k, axis=0),
             tol=0.0,
             max_iter=BOOT_NEWTON_STEPS,
+            lean=True,
         )
         stat = scaled_lr(b_null, b_lls.max(axis=1), b_dispersion).reshape(len(rows), k)
         exceed[rows] += (stat >= observed[rows, None] * (1 - 1e-12) - 1e-9).sum(axis=1)

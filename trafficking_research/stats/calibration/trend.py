@@ -56,7 +56,7 @@ def trend_intervals(
     `fits` of Y when given)."""
     n, p = X.shape
     pois = bf.fit_poisson(X, Y) if fits is None else fits[0]
-    nb = bf.fit_nb2(X, Y, poisson=pois) if fits is None else fits[1]
+    nb = bf.fit_nb2(X, Y, poisson=pois, lean=True) if fits is None else fits[1]
     out = {}
     se_p = np.sqrt(pois.cov[:, 1, 1])
     out["poisson_wald_z"] = (pois.beta[:, 1] - Z * se_p, pois.beta[:, 1] + Z * se_p)
@@ -177,7 +177,7 @@ def simulated_fits(
     Y.flags.writeable = False
     X = design(scenario.years, int(scenario.years[-1]))
     pois = bf.fit_poisson(X, Y)
-    return Y, X, pois, bf.fit_nb2(X, Y, poisson=pois)
+    return Y, X, pois, bf.fit_nb2(X, Y, poisson=pois, lean=True)
 
 
 def _trend_block(scenario: TrendScenario, index: int, seed: int, start: int, stop: int) -> dict[str, np.ndarray]:
