@@ -375,14 +375,13 @@ def fixed_alpha_loglik(
     """
     Y = np.asarray(Y, dtype=float)
     a = np.asarray(alpha, dtype=float)[:, None]
-    n, p = X.shape
-    outer = (X[:, :, None] * X[:, None, :]).reshape(n, p * p)
+    gram = _gram_outer(X)
     beta = np.log(Y + 0.5) @ np.linalg.pinv(X).T if start is None else np.array(start, dtype=float)
     for _ in range(max_iter):
         mu = np.exp(np.minimum(beta @ X.T, ETA_CAP))
         denom = 1 + a * mu
         g = ((Y - mu) / denom) @ X
-        H = ((mu * (1 + a * Y) / denom**2) @ outer).reshape(-1, p, p)
+        H = gram(X, mu * (1 + a * Y) / denom**2)
         step = _solve(H, g, lean)
         beta += step
         if np.max(np.abs(step)) <= tol:
