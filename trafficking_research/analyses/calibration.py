@@ -148,6 +148,14 @@ VERDICT_WORDS = {
 }
 
 
+#: How a method's verdict over its scenarios reads in words.
+OVERALL_WORDS = {
+    "in": "in the band in every scenario",
+    "out": "outside the band beyond Monte Carlo error in some scenario",
+    "undecided": "outside in none, undecided in some scenario",
+}
+
+
 def summary_estimates(table: pd.DataFrame) -> list[Estimate]:
     """Per quantity and method: the lowest coverage over the scenarios (the range beside it); the test's size."""
     out = []
@@ -181,8 +189,8 @@ def summary_estimates(table: pd.DataFrame) -> list[Estimate]:
                 "proportion",
                 f"{quantity}, {method} ({kind}): lowest actual coverage of the nominal 95% interval over "
                 f"{len(part)} simulated scenario(s), the lowest in '{worst.scenario}' (highest "
-                f"{part['actual'].max():.3f}); target {TARGET[0]:.2f}-{TARGET[1]:.2f}, decided with the Monte "
-                "Carlo error (in_target: in, out or undecided)",
+                f"{part['actual'].max():.3f}); target {TARGET[0]:.2f}-{TARGET[1]:.2f}, judged with the Monte Carlo "
+                f"error: {OVERALL_WORDS[overall(part['verdict'])]}",
                 extra={
                     "highest": float(part["actual"].max()),
                     "mc_se": float(worst.mc_se),
@@ -199,15 +207,16 @@ def misspecified_estimates(table: pd.DataFrame) -> list[Estimate]:
     """Scenario by scenario, the reported APC interval's coverage where the model is wrong or alpha beyond the grid:
     of the slope the model estimates, and of the growth a reader would take the APC for."""
     out = []
-    targets = {
-        MISSPECIFIED: ("model_slope", "the slope the log-linear model estimates (for alpha beyond the grid: the true "
-                       "growth)"),
-        MISSPECIFIED_GROWTH: ("underlying_growth", "the underlying growth (the growth without the level shift; for "
-                              "growth that slows, the latest year's growth, 0%)"),
-    }  # fmt: skip
-    rows = table[table["quantity"].isin(list(targets)) & (table["method"] == HEADLINE_METHOD)]
+    names = {MISSPECIFIED: "model_slope", MISSPECIFIED_GROWTH: "underlying_growth"}
+    rows = table[table["quantity"].isin(list(names)) & (table["method"] == HEADLINE_METHOD)]
     for row in rows.itertuples():
-        name, what = targets[row.quantity]
+        name = names[row.quantity]
+        if name == "model_slope":
+            shifted = row.scenario.startswith(("level shift", "slowing growth"))
+            what = "the slope the log-linear model estimates" if shifted else "the true growth"
+        else:
+            slowing = row.scenario.startswith("slowing growth")
+            what = "the latest year's growth (0%)" if slowing else "the growth without the level shift"
         out.append(
             Estimate(
                 f"misspecified.{slug(row.scenario)}.{name}",
