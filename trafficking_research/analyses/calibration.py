@@ -247,7 +247,7 @@ def coverage_figure(table: pd.DataFrame) -> plt.Figure:
         ax.errorbar(part["actual"], i + jitter, xerr=Z * part["mc_se"], fmt="o", ms=3, lw=0.8, color=colour)
     ax.set_yticks(range(len(groups)), [f"{q} · {m}" for q, m in groups], fontsize=7)
     ax.invert_yaxis()
-    ax.set_xlim(max(0.0, float(cov["actual"].min()) - 0.05) if len(cov) else 0.0, 1.02)  # room beside 100%
+    ax.set_xlim(max(0.0, float(cov["actual"].min()) - 0.05) if len(cov) else 0.0, 1.03)  # room beside 100%
     ax.set_xlabel(
         "replicates whose 95% interval covers the truth / all replicates\n(points: scenarios; bars: ±1.96 MC s.e.)"
     )
