@@ -46,7 +46,7 @@ def _multinomial_profile(Xf: np.ndarray, y: np.ndarray, total: np.ndarray, start
     """
     n = y.sum(axis=1)
     yf = np.column_stack([np.maximum(total - n, 0.0), y])
-    fit = bf.fit_poisson(Xf, yf, start=start, inference=False)
+    fit = bf.fit_poisson(Xf, yf, start=start, inference=False, tol=1e-8)
     start[:] = fit.beta  # warm start of the next evaluation
     mu = fit.mu
     return (
