@@ -50,6 +50,48 @@ def test_batch_nb2_fits_agree_with_the_package_statsmodels_fits() -> None:
         assert fit.pearson_chi2[i] == pytest.approx(ref.pearson_chi2, rel=1e-5)
 
 
+def test_lean_nb2_fits_agree_with_statsmodels_and_the_default_fits() -> None:
+    """The study's lean fits (trigamma by its series, 3 x 3 systems by the adjugate) on 12 replicates, some at the
+    boundary: slope, standard error and alpha within 1e-6 of statsmodels' NB2 (through the package's fit_negbin) and
+    within 1e-9 of the default fits."""
+    Y = np.vstack([simulated(4, 0.2, a, seed) for seed, a in enumerate((0.0, 0.03, 0.1))])
+    lean, full = bf.fit_nb2(X, Y, lean=True), bf.fit_nb2(X, Y)
+    assert lean.boundary.any() and (~lean.boundary).any()
+    np.testing.assert_array_equal(lean.boundary, full.boundary)
+    np.testing.assert_allclose(lean.beta, full.beta, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(lean.alpha, full.alpha, rtol=1e-7, atol=1e-12)
+    np.testing.assert_allclose(lean.cov, full.cov, rtol=1e-7)
+    for i, y in enumerate(Y):
+        ref = trends.fit_negbin(pd.Series(y, index=YEARS, name="sim"), int(YEARS[0]))
+        assert lean.beta[i, 1] == pytest.approx(ref.slope, abs=1e-6)
+        assert math.sqrt(lean.cov[i, 1, 1]) == pytest.approx(ref.se, rel=1e-5)
+        assert lean.alpha[i] == pytest.approx(ref.alpha, abs=1e-6)
+
+
+def test_trigamma_and_the_adjugate_solve_agree_with_scipy_and_lapack() -> None:
+    from scipy import special
+
+    x = np.concatenate([np.geomspace(1e-3, 1e7, 400), np.arange(1, 300) + 0.25]).reshape(-1, 3)
+    np.testing.assert_allclose(bf.trigamma(x), special.zeta(2, x), rtol=1e-12)
+    rng = np.random.default_rng(4)
+    A = rng.standard_normal((50, 3, 3))
+    H = A @ A.transpose(0, 2, 1) + 0.1 * np.eye(3)
+    g = rng.standard_normal((50, 3))
+    np.testing.assert_allclose(bf._solve(H, g, lean=True), np.linalg.solve(H, g[..., None])[..., 0], rtol=1e-8)
+
+
+def test_golden_section_finds_the_maximum_and_the_peak_search_falls_back_to_the_wide_bracket() -> None:
+    centre = np.array([3.0, 50.0, 120.0])
+    top = cal_mse._golden(lambda t: -((t - centre) ** 2), np.zeros(3), np.full(3, 200.0), 40)
+    np.testing.assert_allclose(top, centre, atol=1e-6)
+    # the profile's maximum lies a few persons below N_hat = n + dark; one outside the narrow bracket (30 above
+    # N_hat here) sits at its edge, and the search is repeated on the package's wide bracket
+    n, dark = np.array([600.0, 900.0]), np.array([400.0, 700.0])
+    for peak in (n + dark - 3, n + dark + 30):
+        found = cal_mse._peak(lambda t, peak=peak: -((t - peak) ** 2), n, dark, 16)
+        np.testing.assert_allclose(found, peak, atol=0.05)
+
+
 def test_batch_poisson_fits_agree_with_statsmodels() -> None:
     Y = simulated(6, 0.1, 0.03, 3)
     fit = bf.fit_poisson(X, Y)
@@ -160,16 +202,115 @@ def test_headline_apc_and_doubling_time_intervals_cover_93_to_97_percent() -> No
 
 
 def test_headline_forecast_interval_coverage_on_real_like_series() -> None:
-    """400 real-like NB2 series, four years ahead each (1,600 forecasts, MC standard error about 0.006): the
-    calibrated interval covers about 93% (the full study: 93-94%), the one reported before about 89%. The 93% target
-    is not met reliably by the forecast (see the calibration notebook), so the band asserted is 91-97%, which a
-    normal-draws interval (about 89%) fails."""
+    """400 real-like NB2 series, four years ahead each (1,600 forecasts; each replicate's hit is the probability that
+    the future count falls in its interval, whose standard deviation over the replicates is about 0.13, so the
+    Monte Carlo standard error of each horizon's coverage is about 0.0065): the calibrated interval covers about 93.5%
+    (the full study: 93-94%), the one reported before about 90%. The 93% target is not met reliably by the forecast (see
+    the calibration notebook), so the band asserted is 91-97%, which a normal-draws interval fails by more than 4
+    standard errors of the difference."""
     scenario = cal_trend.TrendScenario(0.2, 0.03)
-    h = hits(cal_forecast._forecast_block, scenario, cal_forecast.FORECAST_SCENARIOS.index(scenario), 400, 20240613)
+    index = cal_forecast.FORECAST_SCENARIOS.index(scenario)
+    h = hits(cal_forecast._forecast_block, scenario, index, 400, 20240613)
     after = np.mean([h[f"h{k}:nb2_moment_t_draws"].mean() for k in range(1, 5)])
     before = np.mean([h[f"h{k}:nb2_normal_draws"].mean() for k in range(1, 5)])
+    se = max(np.std(h[f"h{k}:nb2_moment_t_draws"]) for k in range(1, 5)) / math.sqrt(400)
+    assert se < 0.008, se
     assert 0.91 <= after <= 0.97, after
-    assert before < after
+    assert before < after - 0.02
+
+
+def test_forecast_hit_probability_is_the_mean_of_drawn_future_counts() -> None:
+    """The forecast family scores each interval by the probability that the true NB2 future count falls in it; drawing
+    the future counts instead must give the same coverage on average (conditional Monte Carlo is unbiased)."""
+    for mu, alpha in ((40.0, 0.0), (150.0, 0.05)):
+        low, high = np.array([25.0, 30.0, 35.0]), np.array([55.0, 50.0, 45.0])
+        if alpha > 0:
+            ref = stats.nbinom(1 / alpha, 1 / (1 + alpha * mu))
+            low, high = np.array([80.0, 100.0, 140.0]), np.array([230.0, 200.0, 160.0])
+        else:
+            ref = stats.poisson(mu)
+        p = cal_forecast.nb2_cdf(high, mu, alpha) - cal_forecast.nb2_cdf(low - 1, mu, alpha)
+        np.testing.assert_allclose(p, ref.cdf(high) - ref.cdf(low - 1), rtol=1e-10)
+        draws = bf.draw_nb2(np.random.default_rng(9), np.full((200_000, 1), mu), alpha)[:, 0]
+        drawn = [np.mean((lo <= draws) & (draws <= hi)) for lo, hi in zip(low, high)]
+        np.testing.assert_allclose(drawn, p, atol=4 * 0.5 / math.sqrt(200_000))  # 4 standard errors at most
+    assert cal_forecast.nb2_cdf(np.array([-1.0]), 10.0, 0.1)[0] == 0.0
+
+
+def test_forecast_interval_from_its_draws_covers_a_further_draw_95_percent_exactly() -> None:
+    """With S = FORECAST_SIMS draws (40 m - 1) numpy's inverted-cdf quantiles are the ceil(0.025 S)-th and
+    ceil(0.975 S)-th order statistics, between which a further draw from the same continuous distribution falls with
+    probability (k - j) / (S + 1) = 0.95 exactly; checked on 20,000 sets (4 standard errors: 0.006)."""
+    S = cal_forecast.FORECAST_SIMS
+    j, k = math.ceil(0.025 * S), math.ceil(0.975 * S)
+    assert (k - j) / (S + 1) == pytest.approx(0.95)
+    x = np.random.default_rng(3).standard_normal((20_000, S + 1))
+    draws, new = x[:, :-1], x[:, -1]
+    low, high = np.quantile(draws, (0.025, 0.975), axis=1, method="inverted_cdf")
+    ordered = np.sort(draws, axis=1)
+    np.testing.assert_array_equal(low, ordered[:, j - 1])
+    np.testing.assert_array_equal(high, ordered[:, k - 1])
+    covered = np.mean((low <= new) & (new <= high))
+    assert abs(covered - 0.95) < 4 * math.sqrt(0.95 * 0.05 / 20_000), covered
+
+
+def test_poisson_fit_without_inference_finds_the_same_fit() -> None:
+    """The profile searches' Poisson fits (information summed as one matrix product) agree with the full fits."""
+    prob = history_probabilities(FINLAND_PROBS, FINLAND_DEPENDENCE)
+    y = np.random.default_rng(12).multinomial(1000, prob, size=5)[:, 1:].astype(float)
+    Xf = cal_mse._mse_design()[1][1:]
+    full, lean = bf.fit_poisson(Xf, y), bf.fit_poisson(Xf, y, inference=False)
+    np.testing.assert_allclose(lean.beta, full.beta, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(lean.mu, full.mu, rtol=1e-9)
+    assert np.isnan(lean.cov).all() and np.isnan(lean.llf).all() and lean.converged.all()
+
+
+def test_the_size_study_decides_each_test_as_its_full_bootstrap_would() -> None:
+    """Fitting the bootstrap series in rounds and stopping a test once it cannot reject gives the rejection rate of
+    fitting all 19: 1,000 series without a break, both ways (independent bootstrap draws), rates within 4 standard
+    errors of their difference (about 0.0095 at a size near 5%)."""
+    scenario = cal_joinpoint.SIZE_SCENARIOS[3]  # alpha 0.015: a scenario with its own series
+    rounds = cal_joinpoint.BOOT_ROUNDS
+    seq = cal_joinpoint._joinpoint_size_block(scenario, 3, 77, 0, 1000)["bootstrap_lr"]
+    try:
+        cal_joinpoint.BOOT_ROUNDS = (cal_joinpoint.JOINPOINT_BOOT,)
+        full = cal_joinpoint._joinpoint_size_block(scenario, 3, 77, 0, 1000)["bootstrap_lr"]
+    finally:
+        cal_joinpoint.BOOT_ROUNDS = rounds
+    assert abs(seq.mean() - full.mean()) < 4 * math.sqrt(2 * 0.05 * 0.95 / 1000), (seq.mean(), full.mean())
+    assert 0.02 < full.mean() < 0.09
+
+
+def test_verdicts_are_decided_with_the_monte_carlo_error() -> None:
+    from trafficking_research.analyses.calibration import TARGET, overall, verdict
+
+    assert verdict(0.95, 0.005, TARGET) == "in"
+    assert verdict(0.935, 0.005, TARGET) == "undecided"  # 0.935 - 1.96 x 0.005 < 0.93
+    assert verdict(0.915, 0.005, TARGET) == "below"
+    assert verdict(0.965, 0.005, TARGET) == "undecided"
+    assert verdict(0.985, 0.005, TARGET) == "above"
+    assert overall(pd.Series(["in", "undecided", "in"])) == "undecided"
+    assert overall(pd.Series(["in", "above"])) == "out"
+    assert overall(pd.Series(["in", "in"])) == "in"
+
+
+def test_misspecified_trends_are_reported_scenario_by_scenario_in_words() -> None:
+    """400 replicates: the level shift of 2015-2016's size makes the reported APC interval miss the growth without
+    the shift in nearly every series (so far below 93% that 400 replicates decide it), while it covers the slope the
+    model estimates conservatively."""
+    from trafficking_research.analyses import calibration as analysis
+
+    result = analysis.run(None, n_replicates=400, seed=5, n_jobs=1, families=("trend",))
+    by_name = {e.name: e for e in result.estimates}
+    shift = by_name["misspecified.level_shift_growth_10_alpha_0_03.underlying_growth"]
+    assert shift.value < 0.5 and shift.extra["verdict"] == "below" and "under-covers" in shift.description
+    slope = by_name["misspecified.level_shift_growth_10_alpha_0_03.model_slope"]
+    assert slope.value > 0.95
+    wide = by_name["misspecified.growth_20_alpha_0_15.model_slope"]
+    assert wide.extra["verdict"] in ("in", "undecided")
+    assert "misspecified.slowing_growth_growth_30_alpha_0_03.underlying_growth" in by_name
+    assert any("level shift" in note and "under-covers" in note for note in result.notes)
+    assert set(result.tables["coverage"]["verdict"]) <= {"in", "below", "above", "undecided", ""}
 
 
 def test_moment_alpha_solves_the_pearson_equation() -> None:
@@ -193,10 +334,11 @@ def test_small_sample_interval_is_the_pearson_scaled_t_interval() -> None:
 def test_calibration_analysis_reports_the_lowest_coverage_and_flags_misses() -> None:
     from trafficking_research.analyses import calibration as analysis
 
-    result = analysis.run(None, n_replicates=200, seed=3, n_jobs=1, families=("trend", "joinpoint_slopes"))
+    # 800 replicates: the AAPC's coverage (about 0.90, MC s.e. about 0.011) is decided below 93%
+    result = analysis.run(None, n_replicates=800, seed=3, n_jobs=1, families=("trend", "joinpoint_slopes"))
     by_name = {e.name: e for e in result.estimates}
     poisson = by_name["coverage.apc.poisson_wald_z"]
-    assert poisson.value < 0.8 and poisson.extra["in_target"] is False
+    assert poisson.value < 0.8 and poisson.extra["in_target"] == "out"
     table = result.tables["coverage"]
     assert poisson.value == table[(table.quantity == "APC") & (table.method == "poisson_wald_z")]["actual"].min()
     # only intervals the package reports are listed as misses; the AAPC given a chosen break is one of them

@@ -61,9 +61,13 @@ def conflicts(obs: pd.DataFrame) -> pd.DataFrame:
         with their sources, and the reason for the preference.
     """
     out = []
-    for key, group in obs.groupby(list(KEY_COLUMNS), observed=True, sort=True):
-        if group["value"].nunique() < 2:
-            continue
+    grouped = obs.groupby(list(KEY_COLUMNS), observed=True, sort=True)
+    figure = grouped.ngroup().to_numpy()  # -1: a key with a gap
+    values = grouped["value"].transform("nunique").to_numpy()
+    # only the figures whose versions differ (one pass instead of one per figure)
+    for g in np.unique(figure[(values >= 2) & (figure >= 0)]):
+        group = obs[figure == g]
+        key = tuple(group[c].iloc[0] for c in KEY_COLUMNS)
         pref = group[group["status"] == "preferred"]
         others = group[group["value"] != (pref["value"].iloc[0] if len(pref) else np.nan)]
         out.append(
@@ -275,7 +279,12 @@ def unread_rows(obs: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     notes = sources.set_index("source_id")["note"].fillna("").astype(str)
     unread = set(notes[notes.str.strip().str.lower().str.startswith(TEXT_NOT_FOUND)].index)
     out = []
-    for key, group in obs.groupby(list(KEY_COLUMNS), observed=True, sort=True):
+    on_unread = obs["source_id"].isin(unread).to_numpy()
+    figure = obs.groupby(list(KEY_COLUMNS), observed=True, sort=True).ngroup().to_numpy()  # -1: a key with a gap
+    # only the figures with a row on an unread source: the others add nothing (one pass instead of one per figure)
+    for g in np.unique(figure[on_unread & (figure >= 0)]):
+        group = obs[figure == g]
+        key = tuple(group[c].iloc[0] for c in KEY_COLUMNS)
         for _, row in group[group["source_id"].isin(unread)].iterrows():
             same = group[(group["value"] == row["value"]) & ~group["source_id"].isin(unread)]["source_id"]
             out.append(

@@ -260,8 +260,8 @@ CALIBRATION = Declaration(
         Param(
             "n_replicates",
             "int",
-            100,
-            "simulated data sets per scenario (2000 for the full study)",
+            2000,
+            "simulated data sets per scenario (Monte Carlo error of a 95% coverage: 0.005)",
             (Range(MIN_REPLICATES),),
         ),
         Param("seed", "int", 2021, "seed of the study; every replicate's generator is spawned from it", SEED),

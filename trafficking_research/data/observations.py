@@ -67,7 +67,7 @@ def _read_rows(path: Path, fields: list[str]) -> tuple[list[dict[str, str]], lis
         return [], problems
     rows = []
     for number, record in enumerate(records[1:], start=2):
-        if not any(cell.strip() for cell in record):
+        if not any(map(str.strip, record)):
             continue
         if len(record) != len(header):
             problems.append(f"{path}, line {number}: {len(record)} fields where the header has {len(header)}")
@@ -82,38 +82,42 @@ def _read_rows(path: Path, fields: list[str]) -> tuple[list[dict[str, str]], lis
 
 def _check_field(path: Path, row: dict[str, str], field: dict[str, Any]) -> str | None:
     """The problem with one cell against its schema field, or None."""
-    name, kind = field["name"], field.get("type", "string")
+    problem = _cell_problem(row[field["name"]].strip(), field)
+    return None if problem is None else f"{path}, line {row['_line']}, column {field['name']}: {problem}"
+
+
+def _cell_problem(cell: str, field: dict[str, Any]) -> str | None:
+    """What is wrong with a stripped cell against its schema field (`_check_field` adds the place)."""
+    kind = field.get("type", "string")
     constraints = field.get("constraints", {})
-    cell = row[name].strip()
-    where = f"{path}, line {row['_line']}, column {name}"
     if cell == "":
-        return f"{where}: empty, but the column is required" if constraints.get("required") else None
+        return "empty, but the column is required" if constraints.get("required") else None
     if kind == "date":
         try:
             dt.date.fromisoformat(cell)
         except ValueError:
-            return f"{where}: '{cell}' is not an ISO date (YYYY-MM-DD)"
+            return f"'{cell}' is not an ISO date (YYYY-MM-DD)"
         if len(cell) != 10:
-            return f"{where}: '{cell}' is not an ISO date (YYYY-MM-DD)"
+            return f"'{cell}' is not an ISO date (YYYY-MM-DD)"
     elif kind in ("number", "integer"):
         try:
             number = float(cell)
         except ValueError:
             if re.fullmatch(r"[-+]?\d+,\d+", cell):
-                return f"{where}: '{cell}' is not a number: it has a decimal comma; write a decimal point"
-            return f"{where}: '{cell}' is not a number"
+                return f"'{cell}' is not a number: it has a decimal comma; write a decimal point"
+            return f"'{cell}' is not a number"
         if not math.isfinite(number):
-            return f"{where}: '{cell}' is not a finite number"
+            return f"'{cell}' is not a finite number"
         if kind == "integer" and number != int(number):
-            return f"{where}: '{cell}' is not a whole number"
+            return f"'{cell}' is not a whole number"
         if "minimum" in constraints and number < constraints["minimum"]:
-            return f"{where}: {cell} is below the minimum {constraints['minimum']} (counts cannot be negative)"
+            return f"{cell} is below the minimum {constraints['minimum']} (counts cannot be negative)"
     if "pattern" in constraints and not re.fullmatch(constraints["pattern"], cell):
         rule = field.get("description") or f"pattern {constraints['pattern']}"
-        return f"{where}: '{cell}' does not have the required form ({rule})"
+        return f"'{cell}' does not have the required form ({rule})"
     if "enum" in constraints and cell not in constraints["enum"]:
         allowed = ", ".join(constraints["enum"])
-        return f"{where}: unknown code '{cell}' (allowed: {allowed}; see data/codelist.csv)"
+        return f"unknown code '{cell}' (allowed: {allowed}; see data/codelist.csv)"
     return None
 
 

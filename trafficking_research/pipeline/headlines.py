@@ -121,6 +121,25 @@ HEADLINES: tuple[Headline, ...] = (
         "({method} model selection)",
     ),
     Headline("dark_figure", "dark_figure.finland_scenario.truth", "The scenario's true total, for comparison"),
+    Headline(
+        "calibration",
+        "calibration.coverage.apc.nb2_pearson_t",
+        "Calibration: share of simulated series like the real one whose reported 95% APC interval covered the true "
+        "growth, in the worst of 12 scenarios of growth and overdispersion ({n_replicates} series each; target "
+        "93–97%)",
+    ),
+    Headline(
+        "calibration",
+        "calibration.misspecified.level_shift_growth_10_alpha_0_03.underlying_growth",
+        "When the model is wrong: share of simulated series with a level shift of the size of 2015→2016 (×2.5) on 10% "
+        "growth whose reported APC interval covered the 10% growth (target 93–97%; the APC measures the jump)",
+    ),
+    Headline(
+        "calibration",
+        "calibration.misspecified.slowing_growth_growth_30_alpha_0_03.underlying_growth",
+        "When the model is wrong: share of simulated series whose growth slows from 30% to 0 whose reported APC "
+        "interval covered the latest year's growth, 0% (target 93–97%; the APC averages the whole span)",
+    ),
 )
 
 #: The notebooks in the order a reader should take them, each with one line on what it does.
@@ -143,5 +162,7 @@ READING_ORDER: dict[str, str] = {
     "context": "Finland beside its neighbours: detected victims per 100,000 inhabitants, their trends and rate ratios, "
     "and how many reach a prosecution and a conviction (UNODC data).",
     "calibration": "How honest the intervals are: the actual coverage of every reported 95% interval on simulated "
-    "series with known truth, and the size of the joinpoint test.",
+    "series with known truth (2,000 per scenario by default, each verdict decided with its Monte Carlo error), the "
+    "size of the joinpoint test, and series on which the trend model is wrong: with a level shift like 2015→2016 or "
+    "growth that slows, the APC interval under-covers the underlying growth.",
 }

@@ -79,6 +79,7 @@ def break_loglik(
     start: np.ndarray | None = None,
     tol: float = 1e-9,
     max_iter: int = 50,
+    lean: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Log-likelihoods of the no-break model and of every break year, for every row of `Y`, alpha held fixed.
 
@@ -105,6 +106,8 @@ def break_loglik(
         no-break fit (hinge coefficient 0). By default every model starts from least squares on log counts.
     tol, max_iter : float and int
         Newton's stopping rule (`batchfit.fixed_alpha_loglik`).
+    lean : bool
+        Solve the Newton systems by the adjugate (`batchfit.fixed_alpha_loglik`; the calibration study).
 
     Returns
     -------
@@ -116,7 +119,7 @@ def break_loglik(
     a = np.broadcast_to(np.asarray(alpha, dtype=float), (len(Y),))
     a = np.where(a > 1e-6, a, 0.0)
     X0 = design(years, origin)
-    newton = {"kernel": kernel, "tol": tol, "max_iter": max_iter}
+    newton = {"kernel": kernel, "tol": tol, "max_iter": max_iter, "lean": lean}
     null, beta = bf.fixed_alpha_loglik(X0, Y, a, start=start, **newton)
     s3 = None if start is None else np.column_stack([beta, np.zeros(len(beta))])
     lls = np.column_stack(

@@ -67,8 +67,20 @@ def moment_alpha(y: np.ndarray, mu: np.ndarray, df: int, iterations: int = 60) -
     return out[0] if one else out
 
 
-def predictive_counts(rngs: list[np.random.Generator], mu: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """NB2 counts (gamma-Poisson) per replicate: mu[i] (S x H) with dispersion alpha[i] (broadcast; 0: Poisson)."""
+def predictive_counts(
+    rngs: list[np.random.Generator] | np.random.Generator, mu: np.ndarray, alpha: np.ndarray
+) -> np.ndarray:
+    """NB2 counts (gamma-Poisson) per replicate: mu[i] (S x H) with dispersion alpha[i] (broadcast; 0: Poisson).
+
+    `rngs` is one generator per replicate (replicate i draws from rngs[i] alone), or one generator for all replicates
+    (every draw of the batch in one numpy call, as the calibration study draws its blocks).
+    """
+    if isinstance(rngs, np.random.Generator):
+        a = np.broadcast_to(np.asarray(alpha, dtype=float), mu.shape)
+        lam = mu.copy()
+        pos = a > 0
+        lam[pos] = rngs.gamma(shape=1 / a[pos], scale=a[pos] * mu[pos])
+        return rngs.poisson(lam).astype(float)
     out = np.empty_like(mu)
     for i, rng in enumerate(rngs):
         a = np.asarray(alpha[i])
@@ -81,7 +93,7 @@ def predictive_counts(rngs: list[np.random.Generator], mu: np.ndarray, alpha: np
 
 
 def calibrated_draws(
-    rngs: list[np.random.Generator],
+    rngs: list[np.random.Generator] | np.random.Generator,
     X: np.ndarray,
     Xf: np.ndarray,
     beta: np.ndarray,
@@ -93,8 +105,8 @@ def calibrated_draws(
 
     Parameters
     ----------
-    rngs : list of numpy.random.Generator
-        One generator per series (the draws of series i use only rngs[i]).
+    rngs : list of numpy.random.Generator, or numpy.random.Generator
+        One generator per series (the draws of series i use only rngs[i]), or one for all series.
     X, Xf : numpy.ndarray
         Design of the fitted years (n x p) and of the future years (H x p).
     beta : numpy.ndarray
@@ -114,12 +126,15 @@ def calibrated_draws(
     n, p = X.shape
     df = n - p
     k = df - 1  # alpha counted among the estimated parameters
-    s = k / np.stack([rng.chisquare(k, size=n_sims) for rng in rngs])
+    one = isinstance(rngs, np.random.Generator)
+    R = len(beta)
+    s = k / (rngs.chisquare(k, size=(R, n_sims)) if one else np.stack([rng.chisquare(k, size=n_sims) for rng in rngs]))
     # where the moment equation finds no overdispersion the Poisson variance is taken as it is (no scale drawn)
     s = np.where(alpha_m[:, None] > 0, s, 1.0)
     w = mu / (1 + alpha_m[:, None] * mu)
     info = np.matmul((w[:, :, None] * X).transpose(0, 2, 1), X)
     chol = np.linalg.cholesky(np.linalg.inv(info))
-    z = np.stack([rng.standard_normal((n_sims, p)) for rng in rngs]) @ chol.transpose(0, 2, 1)
+    z = rngs.standard_normal((R, n_sims, p)) if one else np.stack([rng.standard_normal((n_sims, p)) for rng in rngs])
+    z = z @ chol.transpose(0, 2, 1)
     mu_f = np.exp(np.minimum((beta[:, None, :] + z * np.sqrt(s)[..., None]) @ Xf.T, CALIBRATED_ETA_CAP))
     return predictive_counts(rngs, mu_f, (alpha_m[:, None] * s)[..., None])

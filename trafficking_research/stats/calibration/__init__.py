@@ -5,9 +5,9 @@ and counts how often the nominal 95% interval covers the true value; the Monte C
 sqrt(c (1 - c) / R) for R replicates. The joinpoint bootstrap test is run on series without a break, and its share of
 p-values at or below 5% is its size.
 
-Seeding: replicate i of scenario s of study family f draws from its own generator,
-SeedSequence(seed).spawn(...)[f].spawn(...)[s].spawn(R)[i] (built directly from the spawn key (f, s, i)), and
-replicates are fitted in fixed blocks of `BLOCK`, so the results are the same for any number of joblib workers.
+Seeding: replicates are drawn and fitted in fixed blocks of `BLOCK`; block b of scenario s of study family f draws
+from its own generator, SeedSequence(seed).spawn(...)[f].spawn(...)[s].spawn(...)[b] (built directly from the spawn
+key (f, s, b)), so the results are the same for any number of joblib workers.
 
 The scenarios and their coverage indicators, one module per family of intervals: `trend` (APC and doubling time),
 `forecast` (NB2 prediction intervals), `joinpoint` (segment slopes, AAPC, the bootstrap test's size), `shares`
@@ -38,7 +38,7 @@ from .shares import (
     _share_block,
     _share_trend_block,
 )
-from .trend import TREND_SCENARIOS, _trend_block
+from .trend import TREND_SCENARIOS, _trend_block, simulated_fits
 
 __all__ = ["BLOCK", "FAMILY_SPECS", "check_parameters", "run_family", "run_study"]
 
@@ -61,6 +61,9 @@ def _coverage_rows(family: str, quantity: str, label: str, hits: dict[str, np.nd
         q = _quantity(family, quantity, prefix)
         r = len(h)
         c = float(np.mean(h))
+        # hits are 0/1, or (forecasts) each replicate's probability of a hit: the standard deviation over sqrt(R)
+        # is then sqrt(c (1 - c) / R), or the smaller error of the conditional probabilities
+        sd = float(np.std(h)) if h.dtype != bool else math.sqrt(c * (1 - c))
         nominal = 0.05 if family == "joinpoint_size" else (math.nan if method == "-" else CONFIDENCE)
         rows.append(
             {
@@ -70,7 +73,7 @@ def _coverage_rows(family: str, quantity: str, label: str, hits: dict[str, np.nd
                 "scenario": label,
                 "nominal": nominal,
                 "actual": c,
-                "mc_se": math.sqrt(c * (1 - c) / r),
+                "mc_se": sd / math.sqrt(r),
                 "replicates": r,
             }
         )
@@ -126,4 +129,7 @@ def run_study(
 ) -> pd.DataFrame:
     """The coverage table of the chosen families: method x scenario, nominal, actual coverage, MC standard error."""
     check_parameters(n_replicates, seed, n_jobs)
-    return pd.concat([run_family(f, n_replicates, seed, n_jobs) for f in families], ignore_index=True)
+    try:
+        return pd.concat([run_family(f, n_replicates, seed, n_jobs) for f in families], ignore_index=True)
+    finally:
+        simulated_fits.cache_clear()  # the next study fits its series again

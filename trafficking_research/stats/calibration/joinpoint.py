@@ -14,8 +14,8 @@ from ...config import Z
 from .. import batchfit as bf
 from ..breaks import break_loglik, scaled_lr
 from ..trendfit import design, small_sample_interval
-from .replicates import replicate_rngs
-from .trend import SERIES_YEARS, TrendScenario, true_means
+from .replicates import block_rng
+from .trend import SERIES_YEARS, TREND_SCENARIOS, TrendScenario, simulated_fits, true_means
 
 MIN_SEGMENT = 3
 
@@ -27,11 +27,16 @@ def joinpoint_candidates(years: Sequence[int] = SERIES_YEARS, min_segment: int =
 
 
 def best_breaks(
-    Y: np.ndarray, alpha: np.ndarray, candidates: list[int], years: Sequence[int] = SERIES_YEARS
+    Y: np.ndarray,
+    alpha: np.ndarray,
+    candidates: list[int],
+    years: Sequence[int] = SERIES_YEARS,
+    start: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Per row: the break year of highest likelihood with alpha held (ties: the earliest), by `breaks.break_loglik`."""
+    """Per row: the break year of highest likelihood with alpha held (ties: the earliest), by `breaks.break_loglik`
+    (Newton from `start`, the no-break coefficients, when given)."""
     years = np.asarray(years)
-    _, lls, _ = break_loglik(Y, years, int(years[0]), candidates, alpha)
+    _, lls, _ = break_loglik(Y, years, int(years[0]), candidates, alpha, start=start, lean=True)
     return np.asarray(candidates)[np.argmax(lls, axis=1)]
 
 
@@ -78,14 +83,13 @@ def _joinpoint_slopes_block(
 ) -> dict[str, np.ndarray]:
     """Coverage of the true segment slopes and average slope by the intervals of the fitted joinpoint model."""
     mu = scenario.means()
-    Y = np.vstack(
-        [bf.draw_nb2(rng, mu, scenario.alpha) for rng in replicate_rngs(seed, "joinpoint_slopes", index, start, stop)]
-    )
+    rng = block_rng(seed, "joinpoint_slopes", index, start)
+    Y = bf.draw_nb2(rng, np.broadcast_to(mu, (stop - start, len(mu))), scenario.alpha)
     years = scenario.years
     origin, span = int(years[0]), float(years[-1] - years[0])
-    null = bf.fit_nb2(design(years, origin), Y)
+    null = bf.fit_nb2(design(years, origin), Y, lean=True)
     cands = joinpoint_candidates(years)
-    best = best_breaks(Y, null.alpha, cands, years)
+    best = best_breaks(Y, null.alpha, cands, years, start=null.beta)
     n = len(years)
     truths = {
         "slope before break": scenario.before,
@@ -96,7 +100,7 @@ def _joinpoint_slopes_block(
     out["break year found:-"] = best == scenario.break_year
     for k in np.unique(best):
         rows = np.flatnonzero(best == k)
-        fit = bf.fit_nb2(design(years, origin, (int(k),)), Y[rows])
+        fit = bf.fit_nb2(design(years, origin, (int(k),)), Y[rows], lean=True)
         w = (years[-1] - k) / span
         b, c = fit.beta[:, 1], fit.beta[:, 2]
         cov = fit.cov
@@ -114,7 +118,13 @@ def _joinpoint_slopes_block(
     return out
 
 
-JOINPOINT_BOOT = 99
+#: Bootstrap series per test: with 19, p = (exceedances + 1) / 20 is at most 5% only when no bootstrap statistic
+#: reaches the observed one, so the test is exact at 5% for a continuous statistic, as with the growth notebook's 199.
+JOINPOINT_BOOT = 19
+#: The bootstrap series are fitted in rounds, up to these counts; a test leaves once it has more exceedances than a
+#: rejection allows (its decision is then made), so most tests fit only one or a few series. The decisions are those
+#: of fitting all of them.
+BOOT_ROUNDS = (1, 3, 7, JOINPOINT_BOOT)
 BOOT_NEWTON_STEPS = 3
 SIZE_SCENARIOS = (
     TrendScenario(0.2, 0.03),
@@ -130,33 +140,43 @@ def _joinpoint_size_block(
 ) -> dict[str, np.ndarray]:
     """Rejections at 5% of the joinpoint bootstrap test (breaks.joinpoint's procedure) on series with no break."""
     years = scenario.years
-    mu = true_means(scenario.growth, years)
-    rngs = replicate_rngs(seed, "joinpoint_size", index, start, stop)
-    Y = np.vstack([bf.draw_nb2(rng, mu, scenario.alpha) for rng in rngs])
-    origin = int(years[0])
-    null = bf.fit_nb2(design(years, origin), Y)
+    rng = block_rng(seed, "joinpoint_size", index, start)
+    if scenario in TREND_SCENARIOS:  # the trend family's series and no-break fits (origin at the last year)
+        Y, _, _, null = simulated_fits(scenario, seed, start, stop)
+    else:
+        mu = true_means(scenario.growth, years)
+        Y = bf.draw_nb2(rng, np.broadcast_to(mu, (stop - start, len(mu))), scenario.alpha)
+        null = bf.fit_nb2(design(years, int(years[-1])), Y, lean=True)
+    origin = int(years[-1])
     cands = joinpoint_candidates(years)
-    null_ll, lls, dispersion = break_loglik(Y, years, origin, cands, null.alpha)
+    # from the no-break NB2 fit (the maximum with alpha held there), Newton to breaks.joinpoint's tolerance
+    null_ll, lls, dispersion = break_loglik(Y, years, origin, cands, null.alpha, start=null.beta, lean=True)
     observed = scaled_lr(null_ll, lls.max(axis=1), dispersion)
     B = JOINPOINT_BOOT
-    boot = np.vstack(
-        [bf.draw_nb2(rng, np.broadcast_to(null.mu[i], (B, len(years))), null.alpha[i]) for i, rng in enumerate(rngs)]
-    )
-    alpha_b = np.repeat(null.alpha, B)
-    # Newton from the null fit: BOOT_NEWTON_STEPS steps leave every log-likelihood within about 1e-11 of its
-    # maximum (tests/test_calibration.py checks it), far inside the 1e-9 tolerance of the comparison below
-    b_null, b_lls, b_dispersion = break_loglik(
-        boot,
-        years,
-        origin,
-        cands,
-        alpha_b,
-        kernel=True,
-        start=np.repeat(null.beta, B, axis=0),
-        tol=0.0,
-        max_iter=BOOT_NEWTON_STEPS,
-    )
-    stat = scaled_lr(b_null, b_lls.max(axis=1), b_dispersion)
-    exceed = (stat >= np.repeat(observed * (1 - 1e-12), B) - 1e-9).reshape(len(Y), B).sum(axis=1)
-    p_value = (exceed + 1) / (B + 1)
-    return {"bootstrap_lr": p_value <= 0.05}
+    allowed = int(math.floor(0.05 * (B + 1) + 1e-9)) - 1  # the most exceedances with p = (exceed + 1) / (B + 1) <= 5%
+    exceed = np.zeros(len(Y), dtype=int)
+    done = 0
+    for upto in BOOT_ROUNDS:
+        rows = np.flatnonzero(exceed <= allowed)
+        k = upto - done
+        # the round's bootstrap series, drawn from each open test's fitted no-break model
+        alpha_b = np.repeat(null.alpha[rows], k)
+        boot = bf.draw_nb2(rng, np.repeat(null.mu[rows], k, axis=0), alpha_b[:, None])
+        # Newton from the null fit: BOOT_NEWTON_STEPS steps leave every log-likelihood within about 1e-11 of its
+        # maximum (tests/test_calibration.py checks it), far inside the 1e-9 tolerance of the comparison below
+        b_null, b_lls, b_dispersion = break_loglik(
+            boot,
+            years,
+            origin,
+            cands,
+            alpha_b,
+            kernel=True,
+            start=np.repeat(null.beta[rows], k, axis=0),
+            tol=0.0,
+            max_iter=BOOT_NEWTON_STEPS,
+            lean=True,
+        )
+        stat = scaled_lr(b_null, b_lls.max(axis=1), b_dispersion).reshape(len(rows), k)
+        exceed[rows] += (stat >= observed[rows, None] * (1 - 1e-12) - 1e-9).sum(axis=1)
+        done = upto
+    return {"bootstrap_lr": exceed <= allowed}

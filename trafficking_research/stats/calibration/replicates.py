@@ -1,6 +1,8 @@
-"""Seeding of the calibration study: replicate i of scenario s of study family f draws from its own generator,
-SeedSequence(seed).spawn(...)[f].spawn(...)[s].spawn(R)[i] (built directly from the spawn key (f, s, i)), and
-replicates are fitted in fixed blocks of `BLOCK`, so the results are the same for any number of joblib workers.
+"""Seeding of the calibration study: replicates are drawn and fitted in fixed blocks of `BLOCK`, and block b of
+scenario s of study family f draws all its replicates, as arrays, from one generator,
+SeedSequence(seed).spawn(...)[f].spawn(...)[s].spawn(...)[b] (built directly from the spawn key (f, s, b)). The blocks
+do not depend on the number of joblib workers, so neither do the results; one generator per block rather than per
+replicate lets every draw of a block be one numpy call.
 """
 
 from __future__ import annotations
@@ -20,10 +22,29 @@ FAMILIES = (
 )
 
 
-def replicate_rngs(seed: int, family: str, scenario: int, start: int, stop: int) -> list[np.random.Generator]:
-    """Generators of replicates start..stop-1 of one scenario: the children SeedSequence(seed).spawn gives."""
+def block_rng(seed: int, family: str, scenario: int, start: int) -> np.random.Generator:
+    """The generator of the block of replicates that begins at `start` (a multiple of `BLOCK`) of one scenario.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the study.
+    family : str
+        Study family (one of `FAMILIES`).
+    scenario : int
+        Index of the scenario in its family.
+    start : int
+        First replicate of the block.
+
+    Returns
+    -------
+    numpy.random.Generator
+        The child of SeedSequence(seed) with spawn key (family, scenario, block).
+    """
+    if start % BLOCK:
+        raise ValueError(f"a block starts at a multiple of {BLOCK}, not at {start}")
     f = FAMILIES.index(family)
-    return [np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(f, scenario, i))) for i in range(start, stop)]
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(f, scenario, start // BLOCK)))
 
 
 def blocks(n_replicates: int) -> list[tuple[int, int]]:

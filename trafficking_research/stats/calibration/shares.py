@@ -12,7 +12,7 @@ import numpy as np
 from ...config import Z
 from .. import batchfit as bf
 from ..trendfit import design, small_sample_interval
-from .replicates import replicate_rngs
+from .replicates import block_rng
 from .trend import SERIES_YEARS
 
 
@@ -50,7 +50,7 @@ SHARE_SCENARIOS = tuple(ShareScenario(p, n) for p in (0.02, 0.05, 0.1, 0.3, 0.6)
 
 
 def _share_block(scenario: ShareScenario, index: int, seed: int, start: int, stop: int) -> dict[str, np.ndarray]:
-    k = np.array([rng.binomial(scenario.n, scenario.p) for rng in replicate_rngs(seed, "share", index, start, stop)])
+    k = block_rng(seed, "share", index, start).binomial(scenario.n, scenario.p, size=stop - start)
     low, high = wilson(k, scenario.n)
     return {"wilson": (low <= scenario.p) & (scenario.p <= high)}
 
@@ -81,8 +81,8 @@ DIFFERENCE_SCENARIOS = (
 def _difference_block(
     scenario: DifferenceScenario, index: int, seed: int, start: int, stop: int
 ) -> dict[str, np.ndarray]:
-    rngs = replicate_rngs(seed, "share_difference", index, start, stop)
-    k = np.array([(rng.binomial(scenario.n1, scenario.p1), rng.binomial(scenario.n2, scenario.p2)) for rng in rngs])
+    rng = block_rng(seed, "share_difference", index, start)
+    k = rng.binomial((scenario.n1, scenario.n2), (scenario.p1, scenario.p2), size=(stop - start, 2))
     low, high = newcombe(k[:, 0], scenario.n1, k[:, 1], scenario.n2)
     truth = scenario.p2 - scenario.p1
     return {"newcombe": (low <= truth + 1e-12) & (truth - 1e-12 <= high)}
@@ -156,12 +156,13 @@ def _share_trend_block(
     X = design(years, int(years[0]))
     truth = math.log(scenario.odds_ratio)
     pr = special_expit(math.log(scenario.p0 / (1 - scenario.p0)) + truth * (years - years[0]))
-    rngs = replicate_rngs(seed, "share_trend", index, start, stop)
+    rng = block_rng(seed, "share_trend", index, start)
+    shape = (stop - start, len(years))
     if scenario.icc > 0:
         a, b = pr * (1 - scenario.icc) / scenario.icc, (1 - pr) * (1 - scenario.icc) / scenario.icc
-        K = np.vstack([rng.binomial(totals, rng.beta(a, b)) for rng in rngs])
+        K = rng.binomial(totals, rng.beta(a, b, size=shape))
     else:
-        K = np.vstack([rng.binomial(totals, pr) for rng in rngs])
+        K = rng.binomial(totals, pr, size=shape)
     beta, cov, pearson, _ = bf.fit_binomial(X, K, np.broadcast_to(totals, K.shape))
     se = np.sqrt(cov[:, 1, 1])
     low, high = small_sample_interval(beta[:, 1], se, pearson, len(years) - 2)  # as shares.fit_share_trend

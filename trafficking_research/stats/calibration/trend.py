@@ -4,6 +4,7 @@ real series, fitted by Poisson and NB2, every candidate interval of the slope ju
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from scipy import stats
 from ...config import CONFIDENCE, Z
 from .. import batchfit as bf
 from ..trendfit import design, small_sample_interval
-from .replicates import replicate_rngs
+from .replicates import block_rng
 
 #: The years of every simulated yearly series: those of the real series the study imitates (victims admitted
 #: 2010-2020, which has no figure for 2014). A default of the scenarios, never a fact the statistics need.
@@ -48,11 +49,14 @@ def t_quantile(df: int | float) -> float:
     return float(stats.t.ppf(0.5 + CONFIDENCE / 2, df))
 
 
-def trend_intervals(X: np.ndarray, Y: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """95% intervals of the slope (column 1 of X) of every row, by each candidate method."""
+def trend_intervals(
+    X: np.ndarray, Y: np.ndarray, fits: tuple[bf.BatchFit, bf.BatchFit] | None = None
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """95% intervals of the slope (column 1 of X) of every row, by each candidate method (from the Poisson and NB2
+    `fits` of Y when given)."""
     n, p = X.shape
-    pois = bf.fit_poisson(X, Y)
-    nb = bf.fit_nb2(X, Y, poisson=pois)
+    pois = bf.fit_poisson(X, Y) if fits is None else fits[0]
+    nb = bf.fit_nb2(X, Y, poisson=pois, lean=True) if fits is None else fits[1]
     out = {}
     se_p = np.sqrt(pois.cov[:, 1, 1])
     out["poisson_wald_z"] = (pois.beta[:, 1] - Z * se_p, pois.beta[:, 1] + Z * se_p)
@@ -74,8 +78,12 @@ def trend_intervals(X: np.ndarray, Y: np.ndarray) -> dict[str, tuple[np.ndarray,
 #: to 130 (2016).
 LEVEL_SHIFT = 130 / 52
 LEVEL_SHIFT_YEAR = 2016
-#: The quantity of the scenarios outside the study's grid, kept apart from the grid's coverage.
+#: The quantity of the scenarios outside the study's grid, kept apart from the grid's coverage: the interval against
+#: the slope the model estimates (for alpha beyond the grid, the true slope).
 MISSPECIFIED = "APC, misspecified trend or alpha beyond the grid"
+#: The misspecified trends' interval against the growth a reader would take the APC for: the growth without the level
+#: shift, and for growth that slows, the growth of the latest year.
+MISSPECIFIED_GROWTH = "APC against the underlying growth, misspecified trend"
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,12 @@ class TrendScenario:
         """Outside the study's grid: a misspecified trend, or alpha above 0.06."""
         return bool(self.shape) or self.alpha > 0.06
 
+    @property
+    def underlying_slope(self) -> float:
+        """The log growth a reader would take the APC for: `growth` without the level shift; for growth that slows,
+        that of the latest year (0)."""
+        return 0.0 if self.shape == "slowing growth" else math.log1p(self.growth)
+
     def means(self) -> np.ndarray:
         """The expected counts on the scenario's years."""
         years = self.years
@@ -133,13 +147,45 @@ TREND_SCENARIOS = tuple(TrendScenario(g, a) for g in (0.0, 0.1, 0.2, 0.3) for a 
 POISSON_METHODS = ("poisson_wald_z", "quasipoisson_t")
 
 
+@functools.lru_cache(maxsize=2 * len(TREND_SCENARIOS) + 2)
+def simulated_fits(
+    scenario: TrendScenario, seed: int, start: int, stop: int
+) -> tuple[np.ndarray, np.ndarray, bf.BatchFit, bf.BatchFit]:
+    """Replicates start..stop-1 of a trend scenario with their Poisson and NB2 fits: (counts, design, fits).
+
+    The series are drawn from the trend family's generator of the block, and the design has its origin at the last
+    year (the forecasts' origin; the slope does not depend on it). The forecast family and the joinpoint test's size,
+    which study scenarios of this grid, take the same series and fits from here instead of drawing and fitting their
+    own: their results are those of these series, and one study fits each series once. `run_study` empties this
+    memory when it ends, so every study pays for its own fits.
+
+    Parameters
+    ----------
+    scenario : TrendScenario
+        One of `TREND_SCENARIOS`.
+    seed, start, stop : int
+        Seed of the study and the block's replicates.
+
+    Returns
+    -------
+    tuple
+        Counts (replicates x years, read-only), design (years x 2), Poisson fit, NB2 fit.
+    """
+    mu = scenario.means()
+    rng = block_rng(seed, "trend", TREND_SCENARIOS.index(scenario), start)
+    Y = bf.draw_nb2(rng, np.broadcast_to(mu, (stop - start, len(mu))), scenario.alpha)
+    Y.flags.writeable = False
+    X = design(scenario.years, int(scenario.years[-1]))
+    pois = bf.fit_poisson(X, Y)
+    return Y, X, pois, bf.fit_nb2(X, Y, poisson=pois, lean=True)
+
+
 def _trend_block(scenario: TrendScenario, index: int, seed: int, start: int, stop: int) -> dict[str, np.ndarray]:
     """Coverage indicators of every slope method for replicates start..stop-1."""
     mu = scenario.means()
-    Y = np.vstack([bf.draw_nb2(rng, mu, scenario.alpha) for rng in replicate_rngs(seed, "trend", index, start, stop)])
-    X = design(scenario.years, int(scenario.years[0]))
+    Y, X, pois, nb = simulated_fits(scenario, seed, start, stop)
     out = {}
-    for method, (low, high) in trend_intervals(X, Y).items():
+    for method, (low, high) in trend_intervals(X, Y, (pois, nb)).items():
         if not scenario.shape:
             truth = math.log1p(scenario.growth)
         else:  # the pseudo-true slope: the method's model fitted to the expected counts themselves
@@ -148,6 +194,9 @@ def _trend_block(scenario: TrendScenario, index: int, seed: int, start: int, sto
         hit = (low <= truth) & (truth <= high)
         if scenario.off_grid:
             out[f"{MISSPECIFIED}:{method}"] = hit
+            if scenario.shape:
+                under = scenario.underlying_slope
+                out[f"{MISSPECIFIED_GROWTH}:{method}"] = (low <= under) & (under <= high)
             continue
         out[method] = hit
         if scenario.growth > 0:  # doubling time: the slope's interval transformed, log 2 / slope

@@ -22,8 +22,13 @@ def newton_poisson(
     start: np.ndarray | None = None,
     tol: float = 1e-12,
     max_iter: int = 100,
+    loglik: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """Poisson log-linear MLE by damped Newton steps: (coefficients, means, log-likelihood)."""
+    """Poisson log-linear MLE by damped Newton steps: (coefficients, means, log-likelihood).
+
+    With `loglik` False the log-likelihood is not computed (NaN): a caller that works out its own likelihood from the
+    means does not pay for it.
+    """
     offset = np.broadcast_to(np.asarray(offset, dtype=float), y.shape)
     if start is None:
         start = np.linalg.lstsq(X, np.log(y + 0.5) - offset, rcond=None)[0]
@@ -51,7 +56,7 @@ def newton_poisson(
         beta, mu, ll = new_beta, new_mu, new_ll
         if decrement < tol * (1 + abs(ll)):
             break
-    return beta, mu, poisson_loglik(y, mu)
+    return beta, mu, poisson_loglik(y, mu) if loglik else float("nan")
 
 
 def batch_poisson_loglik(

@@ -88,7 +88,7 @@ def _multinomial_profile(fit: MSEFit) -> Callable[[float], float]:
     def loglik(total: float) -> float:
         """Profile log-likelihood at N = total (warm-started from the previous evaluation)."""
         yf = np.append(y, max(total - n, 0.0))
-        beta, mu, _ = newton_poisson(Xf, yf, start=start["beta"])
+        beta, mu, _ = newton_poisson(Xf, yf, start=start["beta"], loglik=False)  # the multinomial one below
         start["beta"] = beta
         pos = yf > 0
         return float(np.sum(yf[pos] * np.log(mu[pos] / total)) + gammaln(total + 1) - np.sum(gammaln(yf + 1)))
