@@ -196,13 +196,21 @@ class SegmentedTrend(Result):
                     ci=ci,
                 )
             )
+        # with breaks chosen from the data, an interval that takes them as known is too narrow: the calibration
+        # study's "slope before/after break" rows measure by how much
+        known = (
+            "; the interval takes the break year as known, so it is too narrow (the calibration study's slope "
+            "before/after break rows say by how much)"
+            if self.breaks
+            else ""
+        )
         for i, row in enumerate(self.segments.itertuples(), start=1):
             out.append(
                 Estimate(
                     f"segment_{i}.apc",
                     row.apc,
                     "percent per year",
-                    f"{lab}: APC {row.first}-{row.last} ({row.method})",
+                    f"{lab}: APC {row.first}-{row.last} ({row.method}){known}",
                     ci=(row.low, row.high),
                     extra={"years": f"{row.first}-{row.last}"},
                 )
