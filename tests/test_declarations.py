@@ -83,9 +83,11 @@ def test_rules_in_words_and_refusals() -> None:
     assert decl.check({"draws": 3}) == {"draws": 3, "level": 0.95}
 
 
-def test_a_declaration_refuses_a_default_it_does_not_allow_in_type() -> None:
+def test_a_declaration_refuses_a_default_it_does_not_allow() -> None:
     with pytest.raises(ValueError, match="default '3' is not int"):
         Param("n", "int", "3", "n")
+    with pytest.raises(ValueError, match="default 1 is not 0 or at least 2"):
+        Param("draws", "int", 1, "draws", (OneOf((0,)), Range(2)))
 
 
 def test_run_refuses_before_any_work(obs: Any) -> None:

@@ -101,6 +101,8 @@ class Param:
             raise ValueError(f"parameter '{self.name}': type must be one of {', '.join(TYPES)}")
         if not is_type(self.default, self.type):
             raise ValueError(f"parameter '{self.name}': default {self.default!r} is not {self.type}")
+        if self.allowed and not any(c.holds(self.default) for c in self.allowed):
+            raise ValueError(f"parameter '{self.name}': default {self.default!r} is not {self.rule}")
 
     @property
     def rule(self) -> str:
