@@ -26,9 +26,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import DataValidationError
-from ..paths import resolve_data_dir
-from .datapackage import check_hashes, read_descriptor
-from .observations import _table, _typed
+from .observations import _table, _typed, cited_package
 
 CONTEXT_RESOURCE = "context"
 POPULATION_RESOURCE = "population"
@@ -267,11 +265,7 @@ def load_context(
     tuple of DataFrame
         (context, population): categorical codes, numeric values and each row's CSV line.
     """
-    folder = resolve_data_dir(data_dir)
-    descriptor = read_descriptor(folder)
-    problems = check_hashes(descriptor, folder) if verify_hashes else []
-    _, src_rows, _, src_problems = _table(folder, descriptor, "sources")
-    problems += src_problems
+    folder, descriptor, src_rows, problems = cited_package(data_dir, verify_hashes)
     source_ids = {r["source_id"] for r in src_rows}
     ctx_path, ctx_rows, ctx_fields, ctx_problems = _table(folder, descriptor, CONTEXT_RESOURCE)
     pop_path, pop_rows, pop_fields, pop_problems = _table(folder, descriptor, POPULATION_RESOURCE)

@@ -14,9 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataValidationError
-from ..paths import resolve_data_dir
-from .datapackage import check_hashes, read_descriptor
-from .observations import _table, _typed
+from .observations import _table, _typed, cited_package
 from .provenance import TEXT_NOT_FOUND, locator_problem, unread_sources
 
 NOTES_RESOURCE = "context_notes"
@@ -77,12 +75,9 @@ def load_context_notes(data_dir: str | Path | None = None, *, verify_hashes: boo
     DataValidationError
         Listing every problem with its file, line, column and rule.
     """
-    folder = resolve_data_dir(data_dir)
-    descriptor = read_descriptor(folder)
-    problems = check_hashes(descriptor, folder) if verify_hashes else []
-    _, src_rows, _, src_problems = _table(folder, descriptor, "sources")
+    folder, descriptor, src_rows, problems = cited_package(data_dir, verify_hashes)
     path, rows, fields, note_problems = _table(folder, descriptor, NOTES_RESOURCE)
-    problems += src_problems + note_problems
+    problems += note_problems
     if rows:
         problems += _note_rules(path, rows, {r["source_id"] for r in src_rows}, unread_sources(src_rows))
     if problems:

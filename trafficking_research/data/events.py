@@ -12,9 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataValidationError, ParameterError
-from ..paths import resolve_data_dir
-from .datapackage import check_hashes, read_descriptor
-from .observations import _table, _typed
+from .observations import _table, _typed, cited_package
 
 EVENTS_RESOURCE = "events"
 
@@ -34,12 +32,9 @@ def load_events(data_dir: str | Path | None = None, *, verify_hashes: bool = Tru
     pandas.DataFrame
         One row per event, indexed by ``event_id``, with its date, source and locator.
     """
-    folder = resolve_data_dir(data_dir)
-    descriptor = read_descriptor(folder)
-    problems = check_hashes(descriptor, folder) if verify_hashes else []
-    _, src_rows, _, src_problems = _table(folder, descriptor, "sources")
+    folder, descriptor, src_rows, problems = cited_package(data_dir, verify_hashes)
     path, rows, fields, event_problems = _table(folder, descriptor, EVENTS_RESOURCE)
-    problems += src_problems + event_problems
+    problems += event_problems
     sources = {r["source_id"] for r in src_rows}
     seen: dict[str, str] = {}
     for row in rows:

@@ -253,6 +253,31 @@ def identity_problems(
     return problems
 
 
+def cited_package(
+    data_dir: str | Path | None, verify_hashes: bool = True
+) -> tuple[Path, dict[str, Any], list[dict[str, str]], list[str]]:
+    """What every cited resource's loader starts with: the package folder, its descriptor, the rows of sources.csv
+    (what a row may cite) and the problems found so far (hashes, the sources table).
+
+    Parameters
+    ----------
+    data_dir : str or Path, optional
+        The data package folder; the package's own `data/` when empty.
+    verify_hashes : bool
+        Check every file's size and SHA-256 against datapackage.json.
+
+    Returns
+    -------
+    tuple
+        (folder, descriptor, source rows, problems).
+    """
+    folder = resolve_data_dir(data_dir)
+    descriptor = read_descriptor(folder)
+    problems = check_hashes(descriptor, folder) if verify_hashes else []
+    _, src_rows, _, src_problems = _table(folder, descriptor, "sources")
+    return folder, descriptor, src_rows, problems + src_problems
+
+
 def _table(
     data_dir: Path, descriptor: dict[str, Any], name: str
 ) -> tuple[Path, list[dict[str, str]], list[dict[str, Any]], list[str]]:
