@@ -114,7 +114,18 @@ def test_share_trend_matches_direct_logistic_fit_with_the_quasi_binomial_t_inter
     assert trend.binomial_ci == pytest.approx((math.exp(slope - Z * se), math.exp(slope + Z * se)), rel=1e-5)
     assert trend.p_value == pytest.approx(2 * stats.t.sf(abs(slope / scaled), df), rel=1e-4)
     assert trend.years == tuple(YEARS)
-    assert trend.summary().loc["odds_ratio", "value"] == trend.odds_ratio
+    summary = trend.summary()
+    table = summary.table("odds ratio per year")
+    assert table.loc["quasi-binomial (reported)", "estimate"] == trend.odds_ratio
+    assert table.loc["quasi-binomial (reported)", "SE of log"] == pytest.approx(scaled, rel=1e-5)
+    assert table.loc["binomial (for comparison)", "SE of log"] == pytest.approx(se, rel=1e-5)
+    q90 = stats.t.ppf(0.95, df)
+    low, high = math.exp(slope - q90 * scaled), math.exp(slope + q90 * scaled)
+    assert trend.summary(alpha=0.10).table("odds ratio per year").loc["quasi-binomial (reported)", "90% CI"] == (
+        f"{low:.3g} to {high:.3g}"
+    )
+    text = str(summary)
+    assert "years used" in text and "Pearson chi2/df" in text and "95% CI" in text and "NaN" not in text
 
 
 def test_share_trend_matches_statsmodels_quasi_binomial() -> None:

@@ -16,6 +16,7 @@ from ..config import ALPHA, Z
 from ..errors import FitError
 from . import batchfit
 from .result import Estimate, Result, covers_one_words
+from .summary import Summary, fmt, interval
 from .trendfit import small_sample_interval
 
 
@@ -149,6 +150,60 @@ class ShareTrend(Result):
             f"logit of the share on year over {len(self.years)} years; {SHARE_TREND_METHOD}; Pearson dispersion "
             f"{self.dispersion:.3g} on {self.df_resid} df{covers_one_words(self.odds_ratio_ci)}"
         )
+
+    def summary(self, alpha: float = ALPHA) -> Summary:  # type: ignore[override]
+        """The trend as a researcher reads it: a header (years, n, dispersion, residual df, interval method) and the
+        odds ratio per year with its interval at level ``1 - alpha``, beside the pure binomial one.
+
+        The scaled standard error is recovered from the 95% interval (the interval is symmetric on the log scale with
+        the t quantile on `df_resid` degrees of freedom), so any level follows from the fit.
+
+        Parameters
+        ----------
+        alpha : float
+            One minus the confidence level (0.05: 95% intervals).
+
+        Returns
+        -------
+        Summary
+            ``.table("odds ratio per year")`` holds the numbers.
+        """
+        from scipy import stats
+
+        if not 0 < alpha < 1:
+            raise ValueError(f"parameter 'alpha' must lie strictly between 0 and 1, got {alpha!r}")
+        level = f"{100 * (1 - alpha):g}% CI"
+        slope = math.log(self.odds_ratio)
+        df = self.df_resid
+        se = (math.log(self.odds_ratio_ci[1]) - math.log(self.odds_ratio_ci[0])) / (2 * stats.t.ppf(1 - ALPHA / 2, df))
+        se_binomial = (math.log(self.binomial_ci[1]) - math.log(self.binomial_ci[0])) / (2 * Z)
+        q, z = stats.t.ppf(1 - alpha / 2, df), stats.norm.ppf(1 - alpha / 2)
+        table = pd.DataFrame(
+            {
+                "estimate": [self.odds_ratio, self.odds_ratio],
+                "SE of log": [se, se_binomial],
+                "p": [self.p_value, 2 * stats.norm.sf(abs(slope / se_binomial))],
+                level: [
+                    interval(math.exp(slope - q * se), math.exp(slope + q * se)),
+                    interval(math.exp(slope - z * se_binomial), math.exp(slope + z * se_binomial)),
+                ],
+            },
+            index=pd.Index(["quasi-binomial (reported)", "binomial (for comparison)"], name="interval"),
+        )
+        years = list(self.years)
+        header = (
+            ("years used", f"{years[0]}–{years[-1]} ({len(years)} years with both the part and the total)"),
+            ("model", "logit of the share on year"),
+            ("dispersion", f"Pearson chi2/df {fmt(self.dispersion)}"),
+            ("residual df", str(df)),
+            ("interval method", f"{level}: {SHARE_TREND_METHOD}"),
+        )
+        low = math.exp(slope - q * se)
+        notes = ("the interval includes 1: no trend is established",) if low <= 1 <= math.exp(slope + q * se) else ()
+        return Summary("Trend of a share", header, (("odds ratio per year", table),), notes)
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
     @property
     def estimates(self) -> tuple[Estimate, ...]:
