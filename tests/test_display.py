@@ -159,3 +159,11 @@ def test_gaps_and_year_labels() -> None:
     assert gapped.index.tolist() == list(range(2010, 2017))
     assert np.isnan(gapped[2012]) and np.isnan(gapped[2016]) and gapped[2015] == 52.0
     assert years_label(1) == "1 year" and years_label(4) == "4 years"
+
+
+def test_one_of_a_count_is_singular() -> None:
+    from trafficking_research.reporting.display import value_in_unit
+
+    assert value_in_unit(1, "breaks") == ("1", "break")
+    assert value_in_unit(1, "persons") == ("1", "person")
+    assert value_in_unit(2, "breaks") == ("2", "breaks") and value_in_unit(0, "claims") == ("0", "claims")

@@ -43,6 +43,7 @@ COUNT_UNITS = frozenset(
         "tables",
         "replicates",
         "forecasts",
+        "breaks",
     }
 )
 #: Units shown as percentages (value x 100) and percentage points.
@@ -162,7 +163,7 @@ def value_in_unit(value: Any, unit: str) -> tuple[str, str]:
     if unit == "year":
         return str(int(value)), ""
     if unit in COUNT_UNITS:
-        return count(value), unit
+        return count(value), unit[:-1] if value == 1 else unit  # "1 break", "1 person"
     return plain_number(value), unit
 
 
