@@ -82,8 +82,10 @@ def period_of(
 SeriesSpec = dict[str, Any]
 
 #: The series of the growth analysis: label -> (result key, query).
+#: The name of the series of victims admitted, the package's main series.
+VICTIMS_ADMITTED: str = "victims admitted"
 GROWTH_SERIES: dict[str, tuple[str, SeriesSpec]] = {
-    "victims admitted": ("victims_admitted", {"measure": "admitted"}),
+    VICTIMS_ADMITTED: ("victims_admitted", {"measure": "admitted"}),
     "victims exploited in Finland": ("victims_finland", {"measure": "admitted", "place": "finland"}),
     "victims exploited abroad": ("victims_abroad", {"measure": "admitted", "place": "abroad"}),
     "all admitted (victims, witnesses, children)": (

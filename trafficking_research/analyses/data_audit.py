@@ -16,7 +16,7 @@ from ..stats.result import Estimate
 from .base import Analysis
 from .declarations import DATA_AUDIT, observation_inputs
 from .parameters import declared
-from .plotting import DATA_SOURCE, source_caption
+from .plotting import DATA_SOURCE, message_figure, source_caption
 
 
 def _rows(obs: pd.DataFrame) -> list[dict[str, str]]:
@@ -140,11 +140,9 @@ def coverage_figure(table: pd.DataFrame) -> plt.Figure:
     """
     import seaborn as sns
 
-    fig, ax = plt.subplots(figsize=(max(8, 0.55 * len(table)), 0.42 * len(table.columns) + 1.5))
     if table.empty:  # years chosen outside every published figure: say so instead of an empty heat map
-        ax.set_axis_off()
-        ax.text(0.5, 0.5, "No source gives any of these series for the years chosen", ha="center", va="center")
-        return source_caption(fig, DATA_SOURCE)
+        return message_figure("No source gives any of these series for the years chosen")
+    fig, ax = plt.subplots(figsize=(max(8, 0.55 * len(table)), 0.42 * len(table.columns) + 1.5))
     present = table.T.notna().astype(float)
     labels = table.T.map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
     sns.heatmap(

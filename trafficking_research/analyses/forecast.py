@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from ..config import GROWTH_SERIES
+from ..config import GROWTH_SERIES, VICTIMS_ADMITTED
 from ..data.series import victims_admitted
 from ..stats import forecast_evaluation, forecasting
 from ..stats.forecast_evaluation import published, score
@@ -28,8 +28,8 @@ from .plotting import DATA_SOURCE, headroom, plain_axis, source_caption
 #: The model whose forecasts are reported as the headline.
 HEADLINE = "negbin"
 #: The series forecast (its definition is the growth analysis' in config.py) and its result key.
-SERIES_LABEL = "victims admitted"
-SERIES_KEY, SERIES_QUERY = GROWTH_SERIES[SERIES_LABEL]
+SERIES_LABEL = VICTIMS_ADMITTED
+SERIES_KEY = GROWTH_SERIES[SERIES_LABEL][0]
 
 
 def years_table(series: pd.Series, train_end: int) -> pd.DataFrame:

@@ -31,6 +31,7 @@ from .plotting import (
     DATA_SOURCE,
     finish_year_axes,
     headroom,
+    message_figure,
     plain_axis,
     source_caption,
     with_gaps,
@@ -287,11 +288,7 @@ def trend_figure(fits: list[SeriesFit], log_scale: bool) -> Figure:
     """
     fitted = [f for f in fits if not f.problem]
     if not fitted:  # too few published years in the span chosen: say so (the notes give each reason)
-        fig = Figure(figsize=(6, 2.5))
-        ax = fig.subplots()
-        ax.set_axis_off()
-        ax.text(0.5, 0.5, "No series has enough published years for a trend model", ha="center", va="center")
-        return source_caption(fig, DATA_SOURCE)
+        return message_figure("No series has enough published years for a trend model")
     fig = Figure(figsize=(4.4 * len(fitted), 3.9))
     axes = fig.subplots(1, len(fitted), squeeze=False)
     for ax, f in zip(axes[0], fitted):

@@ -130,3 +130,29 @@ def source_caption(fig: matplotlib.figure.Figure, text: str) -> matplotlib.figur
     """
     fig.text(0.01, -0.01, text, ha="left", va="top", fontsize=7, color="#555555", wrap=True)
     return fig
+
+
+def message_figure(
+    text: str, source: str = DATA_SOURCE, size: tuple[float, float] = (6, 2.5)
+) -> matplotlib.figure.Figure:
+    """A figure that says in words why there is nothing to draw (the span chosen has no figure to plot), captioned
+    like every other, so that an analysis still publishes each figure it promises.
+
+    Parameters
+    ----------
+    text : str
+        What is missing.
+    source : str
+        The caption.
+    size : tuple of float
+        Width and height in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig = matplotlib.figure.Figure(figsize=size)
+    ax = fig.subplots()
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, text, ha="center", va="center")
+    return source_caption(fig, source)

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from ..config import CORE_SERIES
+from ..config import CORE_SERIES, VICTIMS_ADMITTED
 from ..data.events import event_date, load_events
 from ..data.series import annual_series, half_year_pairs, latest_year
 from ..errors import FitError
@@ -40,7 +40,7 @@ SHARES: dict[str, tuple[str, dict[str, str]]] = {
         {"form": "forced_labour"},
     ),
 }
-SERIES_LABEL = "victims admitted"
+SERIES_LABEL = VICTIMS_ADMITTED
 
 
 def admission_table(obs: pd.DataFrame, start_year: int, end_year: int) -> pd.DataFrame:

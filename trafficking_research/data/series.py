@@ -11,7 +11,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..config import DEFAULT_STOCK_DATE, FIRST_YEAR, GROWTH_SERIES, STOCK_MEASURES, VICTIMS, SeriesSpec, period_of
+from ..config import (
+    DEFAULT_STOCK_DATE,
+    FIRST_YEAR,
+    GROWTH_SERIES,
+    STOCK_MEASURES,
+    VICTIMS,
+    VICTIMS_ADMITTED,
+    SeriesSpec,
+    period_of,
+)
 from ..errors import ParameterError
 
 #: Client types of the first-half/full-year pairs, in order of preference; a year pairs the first type published
@@ -281,9 +290,8 @@ def victims_admitted(obs: pd.DataFrame) -> pd.Series:
     pandas.Series
         Counts indexed by year, named ``victims admitted``.
     """
-    label = "victims admitted"
-    s = annual_series(obs, **GROWTH_SERIES[label][1])
-    s.name = label
+    s = annual_series(obs, **GROWTH_SERIES[VICTIMS_ADMITTED][1])
+    s.name = VICTIMS_ADMITTED
     return s
 
 

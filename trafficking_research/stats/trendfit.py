@@ -55,6 +55,17 @@ def small_sample_interval(
     return estimate - half, estimate + half
 
 
+def apc_interval(low: float, high: float) -> tuple[float, float]:
+    """A slope's interval (log scale, per year) as an annual percent change, ``100 (exp(b) - 1)``."""
+    return (100.0 * float(np.expm1(low)), 100.0 * float(np.expm1(high)))
+
+
+def doubling_interval(low: float, high: float) -> tuple[float | None, float | None]:
+    """A slope's interval as years to double, ``log(2) / b``; an end is None where the slope's interval reaches
+    zero (no doubling there)."""
+    return (float(math.log(2) / high) if high > 0 else None, float(math.log(2) / low) if low > 0 else None)
+
+
 @dataclass(frozen=True, eq=False)
 class TrendFit(Result):
     """A fitted log-linear trend of yearly counts, frozen.
@@ -146,8 +157,7 @@ class TrendFit(Result):
     @property
     def apc_ci(self) -> tuple[float, float]:
         """95% interval of the APC, the slope's interval transformed."""
-        low, high = self.slope_ci
-        return (100.0 * float(np.expm1(low)), 100.0 * float(np.expm1(high)))
+        return apc_interval(*self.slope_ci)
 
     @property
     def doubling_time(self) -> float | None:
@@ -157,8 +167,7 @@ class TrendFit(Result):
     @property
     def doubling_time_ci(self) -> tuple[float | None, float | None]:
         """95% interval of the doubling time, the slope's interval transformed; None where it reaches zero."""
-        low, high = self.slope_ci
-        return (float(math.log(2) / high) if high > 0 else None, float(math.log(2) / low) if low > 0 else None)
+        return doubling_interval(*self.slope_ci)
 
     @property
     def aic(self) -> float:
@@ -218,15 +227,12 @@ class TrendFit(Result):
             index=pd.Index(self.coefficient_names(), name="coefficient"),
         )
         low, high = small_sample_interval(self.slope, self.se, self.pearson_chi2, df, 1 - alpha)
-        doubling = (
-            math.log(2) / high if high > 0 else None,
-            math.log(2) / low if low > 0 else None,
-        )
+        doubling = doubling_interval(low, high)
         derived = pd.DataFrame(
             {
                 "estimate": [self.apc, self.doubling_time],
                 "unit": ["percent per year", "years"],
-                level: [interval(100 * math.expm1(low), 100 * math.expm1(high)), interval(*doubling)],
+                level: [interval(*apc_interval(low, high)), interval(*doubling)],
             },
             index=pd.Index(["annual percent change (APC)", "doubling time"], name="derived from the slope"),
         )
